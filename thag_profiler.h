@@ -224,7 +224,7 @@ THAG_API void thag_set_thread_name(const char *name);
 THAG_API const char *thag_result_string(thag_result r);
 
 /* Internal entry points used by the macros. */
-THAG_API thag_scope thag__enter(const thag_site *site, void *frame);
+THAG_API thag_scope thag__enter(const thag_site *site, void *frame, void *ret, thag_scope *self);
 THAG_API void thag__leave(thag_scope *scope);
 THAG_API void thag__end(thag_scope *scope);
 THAG_API void thag__enable_main(int option);
@@ -246,7 +246,7 @@ THAG_API void thag__leave_main(thag_scope *scope);
 #define THAG__SCOPE(var, sitevar, text, kind, leave)                          \
     static const thag_site sitevar = {text, __FILE__, __LINE__, kind};        \
     thag_scope var __attribute__((cleanup(leave), unused)) =                  \
-        thag__enter(&sitevar, __builtin_frame_address(0))
+        thag__enter(&sitevar, __builtin_frame_address(0), __builtin_return_address(0), &var)
 
 #define THAG__PROFILE1(fn) THAG__PROFILE2(fn, time)
 #define THAG__PROFILE2(fn, kind)                                              \
@@ -452,6 +452,8 @@ typedef struct thag__frame {
     thag__node *node;
     uint64_t start;
     uintptr_t fa;    /* frame address of the function that entered it */
+    uintptr_t ra;    /* and its return address: which activation it is */
+    const thag_scope *guard; /* the guard variable */
     uint32_t serial;
     uint32_t live;   /* 0: ended out of order, waiting for the frames above */
 } thag__frame;
@@ -772,27 +774,32 @@ THAG__FN void thag__pop_stale(thag__thread *t, uint32_t keep) {
     thag__settle(t);
 }
 
-/* A top frame is dead when its function is deeper than the one entering
-   now (lower frame address: stacks grow down), or when the same site enters
-   again from the same frame (it cannot be open twice there). */
+/* After a longjmp, frames of functions that were jumped over stay on the
+   stack. A frame is dead when its function is deeper than the one entering
+   now (lower frame address: stacks grow down); or at the same frame address
+   but another activation (another return address: a sibling call that
+   was left); or when the same guard variable enters again (a scope cannot
+   be open twice). Sections of the live activation and inlined callees,
+   recursive ones too, share its frame and return addresses but not its
+   guard variables. */
 static inline __attribute__((always_inline, no_instrument_function)) int
-thag__dead_top(const thag__thread *t, uintptr_t fa, const thag_site *site) {
-    const thag__frame *top = &t->stack[t->sp - 1];
-    return top->fa < fa || (top->fa == fa && top->node->site == site);
+thag__dead(const thag__frame *f, uintptr_t fa, uintptr_t ra, const thag_scope *guard) {
+    return f->fa < fa || (f->fa == fa && (f->ra != ra || f->guard == guard));
 }
 
-THAG__PUB thag_scope thag__enter(const thag_site *site, void *frame) {
+THAG__PUB thag_scope thag__enter(const thag_site *site, void *frame, void *ret, thag_scope *self) {
     thag_scope g = {0, 0};
     thag__thread *t;
     thag__node *n;
     thag__frame *f;
     uint64_t now;
-    uintptr_t fa = (uintptr_t)frame;
+    uintptr_t fa = (uintptr_t)frame, ra = (uintptr_t)ret;
     if (!THAG__LOAD(thag__g.active)) return g;
     t = thag__self;
     if (THAG__UNLIKELY(!t) && !(t = thag__attach())) return g;
     now = thag__ticks();
-    while (t->sp && THAG__UNLIKELY(thag__dead_top(t, fa, site))) thag__pop_stale(t, t->sp - 1);
+    while (t->sp && THAG__UNLIKELY(thag__dead(&t->stack[t->sp - 1], fa, ra, self)))
+        thag__pop_stale(t, t->sp - 1);
     if (t->sp) THAG__ADD(t->cur->excl, now - t->last);
     t->last = now;
     if (THAG__UNLIKELY(t->sp == t->cap) && thag__grow_stack(t)) return g;
@@ -802,6 +809,8 @@ THAG__PUB thag_scope thag__enter(const thag_site *site, void *frame) {
     f->node = n;
     f->start = now;
     f->fa = fa;
+    f->ra = ra;
+    f->guard = self;
     f->serial = ++t->serial ? t->serial : ++t->serial;
     f->live = 1;
     g.depth = t->sp++;
@@ -843,7 +852,8 @@ THAG__PUB void thag__end(thag_scope *g) {
     uint64_t now;
     if (!f) return;
     /* Frames of functions deeper than this one are gone (longjmp). */
-    while (t->sp > g->depth + 1 && t->stack[t->sp - 1].fa < f->fa) thag__pop_stale(t, t->sp - 1);
+    while (t->sp > g->depth + 1 && thag__dead(&t->stack[t->sp - 1], f->fa, f->ra, NULL))
+        thag__pop_stale(t, t->sp - 1);
     if (t->sp == g->depth + 1) { thag__leave(g); return; }
     now = thag__ticks();
     THAG__ADD(t->cur->excl, now - t->last);

@@ -1,0 +1,20 @@
+/* Helpers shared by the end-to-end test programs. */
+#ifndef E2E_COMMON_H
+#define E2E_COMMON_H
+#include <time.h>
+
+/* Busy-waits for ms milliseconds of monotonic time. */
+__attribute__((unused)) static void spin_ms(int ms) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+static volatile int e2e_sink;
+
+__attribute__((noinline)) static void leaf(void) {
+    THAG_PROFILE(leaf);
+    e2e_sink++;
+}
+#endif

@@ -17,24 +17,25 @@ BENCH_TARGETS :=
 INSTALL_TARGETS :=
 
 EXAMPLES := wordfreq recurse workers
-EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%-time) $(EXAMPLES:%=$(BUILD)/examples/%-off)
+EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/time/%) $(EXAMPLES:%=$(BUILD)/examples/off/%)
 
+.DEFAULT_GOAL := all
 .PHONY: all deps demo test test-core bench bench-core install install-header clean examples
 
-all: examples $(ALL_TARGETS)
-
 -include $(sort $(wildcard mk/*.mk))
+
+all: examples $(ALL_TARGETS)
 
 deps:
 	@scripts/deps.sh
 
 examples: $(EXAMPLE_BINS)
 
-$(BUILD)/examples/%-time: examples/%.c thag_profiler.h
+$(BUILD)/examples/time/%: examples/%.c thag_profiler.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -DTHAG_TIME_PROFILING -I. $< -o $@ $(THREADS)
 
-$(BUILD)/examples/%-off: examples/%.c thag_profiler.h
+$(BUILD)/examples/off/%: examples/%.c thag_profiler.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -I. $< -o $@ $(THREADS)
 

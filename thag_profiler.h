@@ -350,7 +350,7 @@ extern char *program_invocation_short_name;
 
 /* The library never profiles itself (-finstrument-functions builds). */
 #define THAG__FN static __attribute__((no_instrument_function))
-#define THAG__PUB __attribute__((no_instrument_function))
+#define THAG__PUB __attribute__((no_instrument_function, unused))
 #define THAG__LIKELY(x) __builtin_expect(!!(x), 1)
 #define THAG__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define THAG__LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
@@ -1170,7 +1170,7 @@ THAG__FN void thag__write_timeline(thag__writer *w, thag__obuf *o, thag__thread 
         }
         if (last) break;
     }
-    if (prev && self && prev->node) {
+    if (prev && self && prev->node && !THAG__LOAD(t->ev_truncated)) {
         if (prev->node->out != s.node) thag__tl_emit(w, o, &s);
         s.node = prev->node->out;
         s.acc += now - prev->ticks;
@@ -1236,7 +1236,12 @@ THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, 
     for (i = 0; i < opened; i++) rc |= thag__wclose(&w[i]);
     if (rc || !thag__g.timeline_max) return rc;
     if (thag__wopen(&w[3], "timeline")) return -1;
-    thag__meta(&w[3], "timeline", truncated ? " truncated=yes" : " truncated=no", "ns");
+    {
+        char extra[96];
+        thag__stbsp_snprintf(extra, (int)sizeof extra, " capacity=%llu truncated=%s",
+                             (unsigned long long)events, truncated ? "yes" : "no");
+        thag__meta(&w[3], "timeline", extra, "ns");
+    }
     for (i = 0; i < n; i++)
         thag__write_timeline(&w[3], o, v[i].t, v[i].upto, now, v[i].t == thag__self);
     return thag__wclose(&w[3]);
@@ -1436,3 +1441,52 @@ THAG__PUB const char *thag_result_string(thag_result r) {
 #endif /* THAG__ENABLED */
 #endif /* THAG__IMPLEMENTATION_INCLUDED */
 #endif /* THAG_PROFILER_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+LICENSE TEXT (identical to the LICENSE file)
+
+thag_profiler for C is dual-licensed: you may use it under the terms of
+either the MIT License or the Apache License, Version 2.0, at your option.
+SPDX-License-Identifier: MIT OR Apache-2.0
+
+------------------------------------------------------------------------------
+MIT License
+
+Copyright (c) 2026 the thag_profiler for C authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+
+------------------------------------------------------------------------------
+Apache License 2.0
+
+Copyright (c) 2026 the thag_profiler for C authors
+
+Licensed under the Apache License, Version 2.0 (the "License"); you may not
+use this software except in compliance with the License. You may obtain a copy
+of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+License for the specific language governing permissions and limitations under
+the License.
+*/

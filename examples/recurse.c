@@ -61,7 +61,7 @@ static void msort(int *a, int *tmp, size_t lo, size_t hi) {
 
 static int sort_numbers(size_t n) {
     THAG_PROFILE(sort_numbers);
-    int *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *a), ok = 1;
+    int *a = (int *)malloc(n * sizeof *a), *tmp = (int *)malloc(n * sizeof *a), ok = 1;
     unsigned x = 12345;
     size_t i;
     for (i = 0; i < n; i++) { x = x * 1103515245u + 12345u; a[i] = (int)(x >> 8); }

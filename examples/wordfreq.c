@@ -32,7 +32,7 @@ static void count_word(const char *w) {
     entry *e;
     for (e = table[b]; e; e = e->next)
         if (strcmp(e->word, w) == 0) { e->count++; return; }
-    e = malloc(sizeof *e);
+    e = (entry *)malloc(sizeof *e);
     e->word = strdup(w);
     e->count = 1;
     e->next = table[b];
@@ -65,10 +65,10 @@ static int by_count(const void *a, const void *b) {
 
 static char *read_all(FILE *f, size_t *len) {
     size_t cap = 1 << 16, n = 0, k;
-    char *buf = malloc(cap);
+    char *buf = (char *)malloc(cap);
     while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
         n += k;
-        if (cap - n < 4096) buf = realloc(buf, cap *= 2);
+        if (cap - n < 4096) buf = (char *)realloc(buf, cap *= 2);
     }
     buf[n] = 0;
     *len = n;
@@ -87,20 +87,20 @@ static char *load(int argc, char **argv, size_t *len) {
     char *all;
     if (argc < 2) {
         n = strlen(builtin);
-        all = malloc(n * 20000 + 1);
+        all = (char *)malloc(n * 20000 + 1);
         for (i = 0; i < 20000; i++) memcpy(all + i * n, builtin, n);
         all[n * 20000] = 0;
         *len = n * 20000;
         return all;
     }
-    all = calloc(1, 1);
+    all = (char *)calloc(1, 1);
     for (i = 1; i < (size_t)argc; i++) {
         FILE *f = fopen(argv[i], "r");
         char *t;
         if (!f) { perror(argv[i]); continue; }
         t = read_all(f, &n);
         fclose(f);
-        all = realloc(all, total + n + 2);
+        all = (char *)realloc(all, total + n + 2);
         memcpy(all + total, t, n);
         total += n;
         all[total++] = '\n';
@@ -113,7 +113,7 @@ static char *load(int argc, char **argv, size_t *len) {
 
 static void report(void) {
     THAG_PROFILE(report);
-    entry **v = malloc((nwords ? nwords : 1) * sizeof *v), *e;
+    entry **v = (entry **)malloc((nwords ? nwords : 1) * sizeof *v), *e;
     size_t n = 0, i;
     THAG_SECTION(collect);
     for (i = 0; i < NBUCKETS; i++)

@@ -30,6 +30,7 @@ int main(void) {
     pthread_t t[NTHREADS];
     long i;
     for (i = 0; i < NTHREADS; i++) pthread_create(&t[i], NULL, worker, (void *)i);
+    thag_flush(); /* a snapshot while the workers run: must be race-free */
     for (i = 0; i < NTHREADS; i++) pthread_join(t[i], NULL);
     leaf();
     return 0;

@@ -1,0 +1,68 @@
+# Build modes: off (zero cost), =0, examples in every mode, sanitizers.
+# Sourced by tests/run.sh.
+
+# Off: no files, no symbol of the library, defined or referenced.
+for v in "" "-DTHAG_TIME_PROFILING=0" "-DTHAG_FULL_PROFILING=0"; do
+    bin="$TMPROOT/off$v"
+    if build sections "$bin" gcc -O2 $v; then
+        rc=$(run_in "$TMPROOT/offrun$v" "$bin")
+        check "off ($v): status" test "$rc" = 0
+        check "off ($v): no files" test -z "$(ls "$TMPROOT/offrun$v" | grep folded)"
+        check "off ($v): no thag symbol" bash -c "! nm '$bin' | grep -i thag"
+    else bad "off build ($v)" "$(cat "$bin.err")"; fi
+done
+
+# Zero cost: each function's machine code is identical with the macros (off)
+# and with the macro lines deleted, at -O2 and -O0, gcc and clang.
+zero_cost() {
+    local cc=$1 opt=$2 d="$TMPROOT/zc" src
+    mkdir -p "$d"
+    for src in examples/recurse.c examples/wordfreq.c tests/e2e/sections.c; do
+        local b; b=$(basename "$src" .c)
+        sed '/THAG_\(PROFILE\|SECTION\|END\|ENABLE_PROFILING\)(/d' "$src" > "$d/$b-stripped.c"
+        cp "$src" "$d/$b-macros.c"
+        for k in macros stripped; do
+            $cc $opt -I. -Itests/e2e -c "$d/$b-$k.c" -o "$d/$b-$k.o" || return 1
+            objdump -d --no-show-raw-insn "$d/$b-$k.o" | sed 1,3d > "$d/$b-$k.dis"
+        done
+        cmp -s "$d/$b-macros.dis" "$d/$b-stripped.dis" || { diff "$d/$b-macros.dis" "$d/$b-stripped.dis" | head; return 1; }
+    done
+}
+for cc in gcc clang; do for opt in -O2 -O0; do
+    check "zero cost when off ($cc $opt)" zero_cost $cc $opt
+done; done
+
+# The examples compile cleanly in every mode, C and C++, gcc and clang.
+for cc in gcc clang "g++ -x c++" "clang++ -x c++"; do
+    for mode in "" -DTHAG_TIME_PROFILING -DTHAG_FULL_PROFILING "-DTHAG_TIME_PROFILING -DTHAG_PROFILER_STATIC"; do
+        for ex in examples/*.c; do
+            check "build $ex ($cc $mode)" $cc -O2 -Wall -Wextra -Wshadow -Werror $mode -I. "$ex" -o "$TMPROOT/ex" -pthread
+        done
+    done
+done
+for std in c99 c11 gnu99; do
+    check "header as -std=$std -pedantic" gcc -std=$std -pedantic -O2 -Wall -Wextra -Werror -DTHAG_TIME_PROFILING -I. examples/recurse.c -o "$TMPROOT/ex" -pthread
+done
+check "header as C++11" g++ -std=c++11 -x c++ -O2 -Wall -Wextra -Werror -DTHAG_TIME_PROFILING -I. examples/recurse.c -o "$TMPROOT/ex" -pthread
+check "header included twice with the implementation" bash -c "printf '#define THAG_PROFILER_IMPLEMENTATION\n#include \"thag_profiler.h\"\n#include \"thag_profiler.h\"\n#define THAG_PROFILER_IMPLEMENTATION\n#include \"thag_profiler.h\"\nint main(void) { THAG_ENABLE_PROFILING(no); return 0; }\n' | gcc -DTHAG_TIME_PROFILING -Wall -Wextra -Werror -I. -x c - -o $TMPROOT/twice -pthread"
+
+# Sanitizers: every e2e program under ASan+UBSan; threads under TSan.
+for p in $E2E; do
+    bin="$TMPROOT/asan-$p"
+    if build "$p" "$bin" gcc -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DTHAG_TIME_PROFILING; then
+        d="$TMPROOT/asan-out-$p"; rc=$(run_in "$d" "$bin")
+        check "ASan+UBSan $p: no report" bash -c "! grep -q 'runtime error\|AddressSanitizer' '$d/stderr'"
+        check "ASan+UBSan $p: stacks" expect_calls "$d" "tests/e2e/$p.expected"
+    else bad "ASan build $p" "$(cat "$bin.err")"; fi
+done
+for cc in gcc clang; do
+    bin="$TMPROOT/tsan-$cc"
+    if build threads "$bin" $cc -O1 -fsanitize=thread -DTHAG_TIME_PROFILING; then
+        d="$TMPROOT/tsan-out-$cc"; rc=$(run_in "$d" "$bin" TSAN_OPTIONS=halt_on_error=1)
+        check "TSan threads ($cc): no race" test "$rc" = 0 -a ! -s "$d/stderr"
+        check "TSan threads ($cc): stacks" expect_calls "$d" tests/e2e/threads.expected
+    else bad "TSan build ($cc)" "$(cat "$bin.err")"; fi
+done
+if gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -DTHAG_TIME_PROFILING tests/unit.c -o "$TMPROOT/unit-asan" -pthread -lcmocka 2>"$TMPROOT/err"; then
+    check "unit tests under ASan+UBSan" "$TMPROOT/unit-asan"
+else bad "unit ASan build" "$(cat "$TMPROOT/err")"; fi

@@ -344,6 +344,7 @@ extern char *program_invocation_short_name;
 #define STB_SPRINTF_IMPLEMENTATION
 #define STB_SPRINTF_STATIC
 #define STB_SPRINTF_NOFLOAT
+#define STB_SPRINTF_NOUNALIGNED /* sanitizer-clean */
 #define STB_SPRINTF_DECORATE(name) thag__stbsp_##name
 #include <stb/stb_sprintf.h>
 #pragma GCC diagnostic pop

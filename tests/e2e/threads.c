@@ -10,7 +10,7 @@
 
 __attribute__((noinline)) static void work(void) {
     THAG_PROFILE(work);
-    e2e_sink++;
+    __atomic_add_fetch(&e2e_sink, 1, __ATOMIC_RELAXED);
 }
 
 static void *worker(void *arg) {

@@ -1,0 +1,219 @@
+#!/bin/bash
+# Tests for thag-instrument / thag-remove (tools/instrument.c).
+# usage: tests/instrument/run.sh [BUILD_DIR]   (default: build; run from anywhere)
+#
+#  1. golden hostile cases: cases/X -> cases/X.expected, idempotence, round trip,
+#     and the instrumented case compiles (gcc -fsyntax-only, off and time mode)
+#  2. options: options/N.args (input, then arguments) -> options/N.expected
+#  3. malformed input: errors/N.bad -> exit 1, empty stdout, stderr == errors/N.err
+#  3b. every 5th-byte prefix of some hostile cases: exit 0 with a round trip,
+#     or exit 1 with nothing written; never a crash
+#  4. I/O safety: same-file refusal, --in-place with backups, usage errors
+#  5. round trip remove(instrument(x)) == x and idempotence over every .c/.h
+#     file of the repository
+#  6. a multi-file program (prog/) instrumented, built with -Werror (gcc and
+#     clang, off and time mode) and run: exact call counts per stack
+#  7. the examples: hand instrumentation stripped (remove --all), instrumented
+#     again, built with -Werror, run: every hand-profiled function is profiled
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+TI=$BUILD/thag-instrument
+TR=$BUILD/thag-remove
+T=$BUILD/instrument/test
+rm -rf "$T" && mkdir -p "$T"
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+    local what=$1
+    shift
+    if "$@"; then ok; else bad "$what"; fi
+}
+WFLAGS="-Wall -Wextra -Wshadow -Werror"
+HAVE_HEADER=0
+[ -f "$ROOT/thag_profiler.h" ] && HAVE_HEADER=1
+
+golden_cases() {
+    local f out
+    for f in "$HERE"/cases/*.c "$HERE"/cases/*.h; do
+        out=$T/$(basename "$f")
+        "$TI" < "$f" > "$out" 2> "$out.err"
+        check "instrument $f (exit status)" test $? -eq 0
+        check "instrument $f == $f.expected" cmp -s "$out" "$f.expected"
+        check "idempotent on $f.expected" cmp -s <("$TI" < "$f.expected") "$f.expected"
+        check "remove($f.expected) == $f" cmp -s <("$TR" < "$f.expected") "$f"
+        [ $HAVE_HEADER = 1 ] || continue
+        cp "$out" "$T/syntax.c"
+        for mode in "" -DTHAG_TIME_PROFILING; do
+            check "instrumented $f compiles ($mode)" \
+                gcc -std=gnu2x -fsyntax-only -w $mode -I"$ROOT" -I"$HERE/cases" "$T/syntax.c"
+        done
+    done
+}
+
+option_cases() {
+    local a in exp args
+    for a in "$HERE"/options/*.args; do
+        read -r in args < "$a"
+        exp=${a%.args}.expected
+        # shellcheck disable=SC2086
+        check "$(basename "$a"): output" cmp -s <(cd "$HERE" && "$TI" $args < "$in") "$exp"
+        case $args in
+            remove*) ;;
+            *) check "$(basename "$a"): round trip" cmp -s <("$TR" < "$exp") "$HERE/$in" ;;
+        esac
+    done
+}
+
+error_cases() {
+    local f
+    for f in "$HERE"/errors/*.bad; do
+        "$TI" < "$f" > "$T/err.out" 2> "$T/err.err"
+        check "$f: exit status 1" test $? -eq 1
+        check "$f: nothing on stdout" test ! -s "$T/err.out"
+        check "$f: message" cmp -s "$T/err.err" "${f%.bad}.err"
+    done
+    printf 'int f(void) {\n  /* no end\n' > "$T/lexerr.c"
+    "$TR" < "$T/lexerr.c" > "$T/err.out" 2> "$T/err.err"
+    check "remove: unterminated comment is an error" test $? -eq 1 -a ! -s "$T/err.out"
+    check "remove: error names the line" grep -q '<stdin>:2: error: unterminated comment' "$T/err.err"
+}
+
+prefixes() {
+    local f n k rc errs
+    for f in preproc.c comments_strings.c bodies.c filescope.c knr.c crlf.c; do
+        f=$HERE/cases/$f
+        n=$(wc -c < "$f")
+        errs=0
+        for ((k = 0; k <= n; k += 5)); do
+            head -c $k "$f" > "$T/cut.c"
+            "$TI" < "$T/cut.c" > "$T/cut.out" 2> /dev/null
+            rc=$?
+            if [ $rc -eq 0 ]; then
+                cmp -s <("$TR" < "$T/cut.out") "$T/cut.c" || { errs=1; bad "prefix $k of $f: round trip"; }
+            elif [ $rc -ne 1 ] || [ -s "$T/cut.out" ]; then
+                errs=1
+                bad "prefix $k of $f: exit status $rc, $(wc -c < "$T/cut.out") bytes written"
+            fi
+        done
+        [ $errs = 0 ] && ok
+    done
+}
+
+io_cases() {
+    local c=$HERE/cases/bodies.c
+    cp "$c" "$T/same.c"
+    "$TI" < "$T/same.c" >> "$T/same.c" 2> "$T/same.err"
+    check "same input and output file: exit 2" test $? -eq 2
+    check "same input and output file: untouched" cmp -s "$T/same.c" "$c"
+    "$TI" "$T/same.c" >> "$T/same.c" 2> /dev/null
+    check "same file given by name: exit 2" test $? -eq 2
+    cp "$c" "$T/inpl.c"
+    check "--in-place runs" "$TI" --in-place "$T/inpl.c"
+    check "--in-place result" cmp -s "$T/inpl.c" "$c.expected"
+    check "--in-place backup" cmp -s "$T/inpl.c.orig" "$c"
+    check "thag-remove --in-place=bak" "$TR" --in-place=bak "$T/inpl.c"
+    check "thag-remove --in-place result" cmp -s "$T/inpl.c" "$c"
+    check "thag-remove --in-place backup" cmp -s "$T/inpl.c.bak" "$c.expected"
+    cp "$c.expected" "$T/done.c"
+    check "--in-place on an instrumented file" "$TI" -i "$T/done.c"
+    check "unchanged file: no backup" test ! -e "$T/done.c.orig"
+    check "subcommand remove" cmp -s <("$TI" remove < "$c.expected") "$c"
+    check "subcommand instrument" cmp -s <("$TR" instrument < "$c") "$c.expected"
+    "$TI" --enable=sometimes < "$c" > /dev/null 2>&1
+    check "bad --enable value: exit 2" test $? -eq 2
+    "$TI" --frobnicate < "$c" > /dev/null 2>&1
+    check "unknown option: exit 2" test $? -eq 2
+    "$TI" "$T/does-not-exist.c" > /dev/null 2>&1
+    check "missing file: exit 1" test $? -eq 1
+    check "empty input" test -z "$("$TI" < /dev/null)"
+}
+
+repo_files() {
+    (cd "$ROOT" && {
+        git ls-files '*.c' '*.h' 2> /dev/null
+        find tools tests examples bench \( -name '*.c' -o -name '*.h' \) -type f 2> /dev/null
+        ls ./*.c ./*.h 2> /dev/null
+    } | sed 's|^\./||' | grep -v -e '^build/' -e 'node_modules/' | sort -u)
+}
+
+round_trip_repo() {
+    local f n=0
+    while read -r f; do
+        [ -f "$ROOT/$f" ] || continue
+        n=$((n + 1))
+        if ! "$TI" < "$ROOT/$f" > "$T/rt.c" 2> "$T/rt.err"; then
+            bad "instrument $f: $(cat "$T/rt.err")"
+            continue
+        fi
+        if ! cmp -s <("$TR" < "$T/rt.c") "$ROOT/$f"; then bad "round trip $f"; else ok; fi
+        if ! cmp -s <("$TI" < "$T/rt.c") "$T/rt.c"; then bad "idempotence $f"; else ok; fi
+        if ! "$TR" --all < "$ROOT/$f" > /dev/null 2>&1; then bad "remove --all $f"; else ok; fi
+    done < <(repo_files)
+    echo "round trip: $n repository files"
+    check "round trip saw the repository's files" test "$n" -ge 10
+}
+
+# build_prog OUT_DIR CC MODE FILES...: compile instrumented sources
+build_prog() {
+    local out=$1 cc=$2 mode=$3
+    shift 3
+    $cc -std=gnu11 -O1 $WFLAGS $mode -I"$ROOT" -I"$(dirname "$1")" "$@" -o "$out" -pthread -lm
+}
+
+# calls_of DIR: the stacks and counts of the calls file in DIR, sorted
+calls_of() { grep -hv '^#' "$1"/*-calls.folded 2> /dev/null | sort; }
+
+prog_case() {
+    local d=$T/prog f cc
+    mkdir -p "$d/src" "$d/out"
+    for f in "$HERE"/prog/*; do "$TI" < "$f" > "$d/src/$(basename "$f")"; done
+    printf '%s\n' 'main 1' 'main;compute 1' 'main;compute;accumulate 5' \
+        'main;compute;square 5' 'main;compute;twice 1' 'main;report 1' > "$d/want"
+    for cc in gcc clang; do
+        check "prog builds ($cc, off)" build_prog "$d/off-$cc" $cc "" "$d"/src/*.c
+        check "prog off output ($cc)" test "$("$d/off-$cc")" = "total=110"
+        check "prog builds ($cc, time)" build_prog "$d/time-$cc" $cc -DTHAG_TIME_PROFILING "$d"/src/*.c
+        rm -rf "$d/out" && mkdir -p "$d/out"
+        check "prog time output ($cc)" test "$(THAG_PROFILER="time,$d/out" "$d/time-$cc")" = "total=110"
+        check "prog calls per stack ($cc)" cmp -s <(calls_of "$d/out") "$d/want"
+        check "prog time stacks ($cc)" cmp -s \
+            <(grep -hv '^#' "$d"/out/*[0-9].folded | sed 's/ [0-9]*$//' | sort) \
+            <(sed 's/ [0-9]*$//' "$d/want")
+    done
+}
+
+example_case() { # example_case FILE
+    local ex=$1 name d fn
+    name=$(basename "$ex" .c)
+    d=$T/ex-$name
+    mkdir -p "$d/out"
+    "$TR" --all < "$ex" > "$d/stripped.c"
+    check "$name: stripped of THAG_ macros" test -z "$(grep -E 'THAG_(PROFILE|SECTION|END|ENABLE_PROFILING)\(' "$d/stripped.c")"
+    "$TI" --enable=yes < "$d/stripped.c" > "$d/$name.c"
+    check "$name: builds (off)" build_prog "$d/off" gcc "" "$d/$name.c"
+    check "$name: builds (time)" build_prog "$d/time" gcc -DTHAG_TIME_PROFILING "$d/$name.c"
+    (cd "$d" && THAG_PROFILER="time,$d/out" ./time > /dev/null 2>&1)
+    check "$name: runs and writes calls" test -n "$(calls_of "$d/out" | grep '^main')"
+    for fn in $(grep -oE 'THAG_PROFILE\([A-Za-z_0-9]+' "$ex" | sed 's/.*(//' | sort -u); do
+        check "$name: $fn is profiled" test -n "$(calls_of "$d/out" | grep -E "(^|;)$fn( |;)")"
+    done
+}
+
+golden_cases
+option_cases
+error_cases
+prefixes
+io_cases
+round_trip_repo
+if [ $HAVE_HEADER = 1 ]; then
+    prog_case
+    for ex in "$ROOT"/examples/*.c; do [ -f "$ex" ] && example_case "$ex"; done
+else
+    echo "SKIP: thag_profiler.h not found: compile-and-run tests not run"
+fi
+echo "test-instrument: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,1625 @@
+/* thag-instrument / thag-remove: add or remove thag_profiler macros in C
+ * sources without touching anything else.
+ *
+ * thag-instrument reads a C source (stdin or a file) and writes it to stdout
+ * with `THAG_PROFILE(<name>);` as the first statement of every function
+ * definition, `THAG_ENABLE_PROFILING(<opt>);` as the first statement of main,
+ * and `#include "thag_profiler.h"` (preceded by
+ * `#define THAG_PROFILER_IMPLEMENTATION` in the file that defines main) when
+ * the file lacks it. Every inserted piece ends with the marker comment
+ * "thag-instrument" (MARK below), so thag-remove deletes exactly what was
+ * inserted: thag-remove(thag-instrument(x)) == x byte for byte for every x
+ * that does not contain the marker itself. With --all,
+ * thag-remove also deletes hand-written THAG_PROFILE / THAG_SECTION /
+ * THAG_END / THAG_ENABLE_PROFILING statements and thag include/define lines.
+ *
+ * One binary: it acts as thag-remove when invoked under that name (or with
+ * the subcommand `remove`), as thag-instrument otherwise.
+ *
+ * How it works: a hand-written lexer (comments, strings, character
+ * literals, line splices, preprocessor lines, `#if 0` groups) produces
+ * tokens; a bracket-stack state machine finds function bodies at file scope
+ * (`extern "C" {` is transparent). Each branch of a preprocessor conditional
+ * starts from the state at its `#if`; after `#endif` parsing continues from
+ * the end state of the first branch that is not `#if 0`. Every `{` token is
+ * seen exactly once, so each body `{` is instrumented at most once.
+ *
+ * Build: cc -std=c99 -O2 -o build/thag-instrument tools/instrument.c
+ *        ln -sf thag-instrument build/thag-remove
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+#define MARK " /* thag-instrument */"
+#define NONE SIZE_MAX
+
+/* ------------------------------------------------------------------ util */
+
+static const char *g_prog = "thag-instrument";
+
+static void oom(void)
+{
+    fprintf(stderr, "%s: out of memory\n", g_prog);
+    exit(1);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom();
+    return q;
+}
+
+/* Grow array *pp of *cap elements of size sz so that it holds at least need. */
+static void grow(void *pp, size_t *cap, size_t need, size_t sz)
+{
+    void **p = (void **)pp;
+    if (need <= *cap) return;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) c *= 2;
+    if (c > SIZE_MAX / sz) oom();
+    *p = xrealloc(*p, c * sz);
+    *cap = c;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *r = xrealloc(NULL, n + 1);
+    memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+
+/* ---------------------------------------------------------------- source */
+
+enum { T_IDENT, T_NUM, T_STR, T_CHAR, T_PUNCT, T_COND };
+enum { C_IF, C_ELSE, C_ENDIF };        /* sub-kinds of T_COND */
+enum { D_OTHER, D_INCLUDE, D_THAG_INCLUDE, D_THAG_DEFINE };
+
+typedef struct {
+    size_t pos, end;   /* bytes [pos, end) of the source */
+    int kind;          /* T_* */
+    int sub;           /* T_PUNCT: the character; T_COND: C_* */
+    int skip;          /* T_COND: the branch starting here is skipped (#if 0) */
+} Tok;
+
+typedef struct {
+    size_t hash;       /* position of '#' */
+    size_t bol;        /* start of the line holding '#' */
+    size_t eol;        /* terminating newline (or end of input) */
+    size_t next;       /* first byte after that newline */
+    size_t inval;      /* #else/#elif/#endif that closes its group, or NONE */
+    int kind;          /* D_* */
+    int depth;         /* conditional nesting depth */
+    int skipped;       /* inside a skipped group */
+} Dir;
+
+typedef struct {
+    const char *name;  /* for messages */
+    char *s;
+    size_t n;
+    size_t *lines;     /* start offset of each line */
+    size_t nlines, caplines;
+    Tok *tok;
+    size_t ntok, captok;
+    Dir *dir;
+    size_t ndir, capdir;
+    size_t first_item; /* first token or directive, NONE if none */
+    int crlf;          /* the first line break is \r\n */
+    size_t bom;        /* 3 when the input starts with a UTF-8 byte order mark */
+} Src;
+
+/* 1-based line number of byte offset pos. */
+static size_t line_of(const Src *S, size_t pos)
+{
+    size_t lo = 0, hi = S->nlines;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (S->lines[mid] <= pos) lo = mid; else hi = mid;
+    }
+    return lo + 1;
+}
+
+static size_t line_start(const Src *S, size_t pos)
+{
+    return S->lines[line_of(S, pos) - 1];
+}
+
+/* Report an error about the input at byte pos and exit with status 1;
+ * nothing has been written to the output at that point. */
+static void die_at(const Src *S, size_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: %s:%zu: error: ", g_prog, S->name, line_of(S, pos));
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("; nothing written\n", stderr);
+    exit(1);
+}
+
+static void index_lines(Src *S)
+{
+    grow(&S->lines, &S->caplines, 1, sizeof *S->lines);
+    S->lines[S->nlines++] = 0;
+    for (size_t i = 0; i < S->n; i++) {
+        if (S->s[i] != '\n') continue;
+        if (S->nlines == 1) S->crlf = i > 0 && S->s[i - 1] == '\r';
+        grow(&S->lines, &S->caplines, S->nlines + 1, sizeof *S->lines);
+        S->lines[S->nlines++] = i + 1;
+    }
+}
+
+/* ----------------------------------------------------------------- lexer */
+
+/* First position at or after p that does not start a line splice. */
+static size_t unsplice(const Src *S, size_t p)
+{
+    while (p < S->n && S->s[p] == '\\') {
+        if (p + 1 < S->n && S->s[p + 1] == '\n') p += 2;
+        else if (p + 2 < S->n && S->s[p + 1] == '\r' && S->s[p + 2] == '\n') p += 3;
+        else break;
+    }
+    return p;
+}
+
+/* Logical character at *p (splices skipped, *p moved onto it), -1 at end. */
+static int ch(const Src *S, size_t *p)
+{
+    *p = unsplice(S, *p);
+    return *p < S->n ? (unsigned char)S->s[*p] : -1;
+}
+
+/* Logical character after the one at p. */
+static int ch2(const Src *S, size_t p)
+{
+    size_t q = p + 1;
+    return ch(S, &q);
+}
+
+static int is_idc(int c)
+{
+    return c == '_' || c == '$' || c >= 0x80 || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int is_hspace(int c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r';
+}
+
+/* p at "/ *": returns the position after the closing "* /". */
+static size_t skip_block_comment(const Src *S, size_t p)
+{
+    size_t start = p;
+    p = unsplice(S, p + 1) + 1;
+    for (;;) {
+        int c = ch(S, &p);
+        if (c < 0) die_at(S, start, "unterminated comment");
+        if (c == '*' && ch2(S, p) == '/') {
+            p++;
+            ch(S, &p);
+            return p + 1;
+        }
+        p++;
+    }
+}
+
+/* p at "//": returns the position of the newline that ends it (or end). */
+static size_t skip_line_comment(const Src *S, size_t p)
+{
+    for (;;) {
+        int c = ch(S, &p);
+        if (c < 0 || c == '\n') return p;
+        p++;
+    }
+}
+
+/* p at a quote: returns the position after the closing quote. An
+ * unterminated literal is an error unless tolerant (then it ends before
+ * the newline). */
+static size_t skip_literal(const Src *S, size_t p, int tolerant)
+{
+    size_t start = p;
+    int q = S->s[p++];
+    for (;;) {
+        int c = ch(S, &p);
+        if (c < 0 || c == '\n') {
+            if (tolerant) return p;
+            die_at(S, start, "unterminated %s literal",
+                   q == '"' ? "string" : "character");
+        }
+        p++;
+        if (c == q) return p;
+        if (c == '\\' && ch(S, &p) >= 0 && S->s[p] != '\n') p++;
+    }
+}
+
+/* p at the start of a preprocessing number: returns its end. */
+static size_t skip_number(const Src *S, size_t p)
+{
+    for (;;) {
+        int c = ch(S, &p);
+        if ((c == 'e' || c == 'E' || c == 'p' || c == 'P') &&
+            (ch2(S, p) == '+' || ch2(S, p) == '-')) {
+            p++;
+            ch(S, &p);
+            p++;
+        } else if (c == '\'' && is_idc(ch2(S, p))) {
+            p++;   /* C23 digit separator */
+        } else if (is_idc(c) || c == '.') {
+            p++;
+        } else {
+            return p;
+        }
+    }
+}
+
+static void add_tok(Src *S, int kind, int sub, size_t pos, size_t end)
+{
+    grow(&S->tok, &S->captok, S->ntok + 1, sizeof *S->tok);
+    Tok *t = &S->tok[S->ntok++];
+    t->kind = kind;
+    t->sub = sub;
+    t->pos = pos;
+    t->end = end;
+    t->skip = 0;
+}
+
+/* The bracket spelled by the digraph c c2 (<% %> <: :>), or 0. */
+static int digraph(int c, int c2)
+{
+    if (c == '<' && c2 == '%') return '{';
+    if (c == '%' && c2 == '>') return '}';
+    if (c == '<' && c2 == ':') return '[';
+    if (c == ':' && c2 == '>') return ']';
+    return 0;
+}
+
+/* Lex one token at p (not whitespace, comment or directive); returns its end. */
+static size_t lex_token(Src *S, size_t p)
+{
+    int c = (unsigned char)S->s[p];
+    size_t e;
+    if (c == '"' || c == '\'') {
+        e = skip_literal(S, p, 0);
+        add_tok(S, c == '"' ? T_STR : T_CHAR, 0, p, e);
+    } else if ((c >= '0' && c <= '9') || (c == '.' && ch2(S, p) >= '0' && ch2(S, p) <= '9')) {
+        e = skip_number(S, p);
+        add_tok(S, T_NUM, 0, p, e);
+    } else if (is_idc(c)) {
+        e = p;
+        while (is_idc(ch(S, &e))) e++;
+        add_tok(S, T_IDENT, 0, p, e);
+    } else {
+        int d = digraph(c, ch2(S, p));
+        e = p + 1;
+        if (d) {
+            ch(S, &e);
+            e++;
+        }
+        add_tok(S, T_PUNCT, d ? d : c, p, e);
+    }
+    return e;
+}
+
+/* Does the logical text of [a, b) (splices skipped) equal word? */
+static int span_eq(const Src *S, size_t a, size_t b, const char *word)
+{
+    size_t p = a;
+    for (; *word; word++, p++) {
+        if (ch(S, &p) != (unsigned char)*word || p >= b) return 0;
+    }
+    return unsplice(S, p) >= b;
+}
+
+/* Does the raw text of [a, b) contain needle? */
+static int span_has(const Src *S, size_t a, size_t b, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t p = a; p + k <= b; p++) {
+        if (memcmp(S->s + p, needle, k) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Skip horizontal space and comments inside a directive line. */
+static size_t skip_dir_space(const Src *S, size_t p)
+{
+    for (;;) {
+        int c = ch(S, &p);
+        if (c >= 0 && c != '\n' && is_hspace(c)) p++;
+        else if (c == '/' && ch2(S, p) == '*') p = skip_block_comment(S, p);
+        else if (c == '/' && ch2(S, p) == '/') return skip_line_comment(S, p);
+        else return p;
+    }
+}
+
+static size_t skip_ident(const Src *S, size_t p)
+{
+    while (is_idc(ch(S, &p))) p++;
+    return p;
+}
+
+/* p inside a directive: returns the position of the newline ending it. */
+static size_t directive_end(const Src *S, size_t p)
+{
+    for (;;) {
+        int c = ch(S, &p);
+        if (c < 0 || c == '\n') return p;
+        if (c == '/' && ch2(S, p) == '*') p = skip_block_comment(S, p);
+        else if (c == '/' && ch2(S, p) == '/') return skip_line_comment(S, p);
+        else if (c == '"' || c == '\'') p = skip_literal(S, p, 1);
+        else p++;
+    }
+}
+
+/* The condition of `#if` in [p, eol) if it is the literal 0 or 1, else -1. */
+static int cond_literal(const Src *S, size_t p, size_t eol)
+{
+    size_t q = skip_dir_space(S, p);
+    int c = ch(S, &q);
+    if (q >= eol || c < '0' || c > '9') return -1;
+    size_t e = skip_number(S, q);
+    int v = span_eq(S, q, e, "0") ? 0 : span_eq(S, q, e, "1") ? 1 : -1;
+    return skip_dir_space(S, e) >= eol ? v : -1;
+}
+
+typedef struct { size_t at, ndir; int outer, dead; } LCond;
+typedef struct { LCond *v; size_t n, cap; int skip; } Lex;
+enum { K_IF, K_ELIF, K_ELSE, K_ENDIF, K_OTHER };
+
+static void add_cond(Src *S, int sub, int skip, size_t at)
+{
+    add_tok(S, T_COND, sub, at, at + 1);
+    S->tok[S->ntok - 1].skip = skip;
+}
+
+/* Track #if/#elif/#else/#endif: nesting, skipped groups (literal 0/1
+ * conditions), T_COND tokens for the parser, include-anchor invalidation. */
+static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
+{
+    if (k == K_IF) {
+        grow(&L->v, &L->cap, L->n + 1, sizeof *L->v);
+        L->v[L->n++] = (LCond){hash, S->ndir, L->skip, lit == 1};
+        int sk = L->skip || lit == 0;
+        if (!L->skip) add_cond(S, C_IF, sk, hash);
+        L->skip = sk;
+        return;
+    }
+    if (!L->n) die_at(S, hash, "#%s without #if", k == K_ENDIF ? "endif" : "else/#elif");
+    LCond *c = &L->v[L->n - 1];
+    for (size_t i = c->ndir; i < S->ndir; i++) {
+        if (S->dir[i].inval == NONE) S->dir[i].inval = hash;
+    }
+    c->ndir = S->ndir;
+    if (k == K_ENDIF) {
+        L->n--;
+        if (!c->outer) add_cond(S, C_ENDIF, 0, hash);
+        L->skip = c->outer;
+        return;
+    }
+    int sk = c->outer || c->dead || (k == K_ELIF && lit == 0);
+    if (k == K_ELSE || lit == 1) c->dead = 1;
+    if (!c->outer) add_cond(S, C_ELSE, sk, hash);
+    L->skip = sk;
+}
+
+static int directive_kind(const Src *S, size_t a, size_t b)
+{
+    static const char *const names[] = {"if", "ifdef", "ifndef", "elif", "elifdef",
+                                        "elifndef", "else", "endif"};
+    static const int kinds[] = {K_IF, K_IF, K_IF, K_ELIF, K_ELIF, K_ELIF, K_ELSE, K_ENDIF};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (span_eq(S, a, b, names[i])) return kinds[i];
+    }
+    return K_OTHER;
+}
+
+static void add_dir(Src *S, const Lex *L, int kind, size_t hash, size_t eol)
+{
+    grow(&S->dir, &S->capdir, S->ndir + 1, sizeof *S->dir);
+    Dir *d = &S->dir[S->ndir++];
+    d->hash = hash;
+    d->bol = line_start(S, hash);
+    if (d->bol < S->bom) d->bol = S->bom;
+    d->eol = eol;
+    d->next = eol < S->n ? eol + 1 : eol;
+    d->inval = NONE;
+    d->kind = kind;
+    d->depth = (int)L->n;
+    d->skipped = L->skip;
+}
+
+/* p at a '#' that starts a directive: handle it, return its end of line. */
+static size_t directive(Src *S, Lex *L, size_t p)
+{
+    size_t ns = skip_dir_space(S, p + 1), ne = skip_ident(S, ns);
+    size_t eol = directive_end(S, ne);
+    int k = directive_kind(S, ns, ne);
+    if (k != K_OTHER) {
+        cond_directive(S, L, k, k == K_IF || k == K_ELIF ? cond_literal(S, ne, eol) : -1, p);
+    } else if (span_eq(S, ns, ne, "include")) {
+        add_dir(S, L, span_has(S, ne, eol, "thag_profiler.h") ? D_THAG_INCLUDE : D_INCLUDE, p, eol);
+    } else if (span_eq(S, ns, ne, "define")) {
+        size_t a = skip_dir_space(S, ne), b = skip_ident(S, a);
+        if (span_eq(S, a, b, "THAG_PROFILER_IMPLEMENTATION")) add_dir(S, L, D_THAG_DEFINE, p, eol);
+    }
+    return eol;
+}
+
+/* Tokenise the whole source into S->tok (with T_COND markers) and S->dir. */
+static void lex(Src *S)
+{
+    Lex L = {NULL, 0, 0, 0};
+    size_t p = S->bom = S->n >= 3 && memcmp(S->s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    int bol = 1;
+    S->first_item = NONE;
+    for (;;) {
+        int c = ch(S, &p);
+        if (c < 0) break;
+        if (c == '\n') {
+            bol = 1;
+            p++;
+        } else if (is_hspace(c)) {
+            p++;
+        } else if (c == '/' && ch2(S, p) == '*') {
+            p = skip_block_comment(S, p);
+        } else if (c == '/' && ch2(S, p) == '/') {
+            p = skip_line_comment(S, p);
+        } else {
+            if (S->first_item == NONE) S->first_item = p;
+            if (c == '#' && bol) {
+                p = directive(S, &L, p);
+                continue;
+            }
+            bol = 0;
+            if (!L.skip) p = lex_token(S, p);
+            else p = (c == '"' || c == '\'') ? skip_literal(S, p, 1) : p + 1;
+        }
+    }
+    if (L.n) die_at(S, L.v[L.n - 1].at, "#if without #endif");
+    free(L.v);
+}
+
+/* ---------------------------------------------------------------- parser */
+
+enum { F_PAREN, F_BRACKET, F_BODY, F_EXTERN, F_BLOCK, F_FBLOCK };
+
+typedef struct {
+    int kind;          /* F_*: F_BODY function body, F_EXTERN extern "C" {,
+                          F_FBLOCK file-scope initialiser/aggregate/other,
+                          F_BLOCK a brace inside one of those */
+    size_t tok;        /* the opening token */
+    size_t fn;         /* F_BODY: index in Parser.fn */
+} Frame;
+
+typedef struct {
+    Frame *fr;
+    size_t nfr, capfr;
+    size_t *decl;      /* token indices of the current file-scope declaration */
+    size_t nd, capd;
+    size_t seg;        /* decl index where the current ';'-segment starts */
+    size_t knr;        /* decl index of a K&R declarator segment, or NONE */
+    int inbody;        /* number of F_BODY/F_BLOCK/F_FBLOCK frames */
+} PState;
+
+typedef struct {
+    char *name;
+    size_t name_tok, hdr_first, open, close;   /* token indices; close NONE if unseen */
+    int static_inline, macro_like;
+} Func;
+
+typedef struct {
+    PState snap, chosen;   /* state at #if; end state of the preferred branch */
+    int have_chosen, cur_skip;
+} PCond;
+
+typedef struct {
+    Src *S;
+    PState st;
+    PCond *cv;
+    size_t ncv, capcv;
+    Func *fn;
+    size_t nfn, capfn;
+} Parser;
+
+static int is_p(const Tok *t, int c)
+{
+    return t->kind == T_PUNCT && t->sub == c;
+}
+
+static int tok_is(const Src *S, const Tok *t, const char *word)
+{
+    return t->kind == T_IDENT && span_eq(S, t->pos, t->end, word);
+}
+
+static int tok_in(const Src *S, const Tok *t, const char *const *words)
+{
+    for (; *words; words++) {
+        if (tok_is(S, t, *words)) return 1;
+    }
+    return 0;
+}
+
+static const char *const kw_attr[] = {"__attribute__", "__attribute", "__declspec",
+                                      "alignas", "_Alignas", "__asm__", "__asm", "asm", NULL};
+static const char *const kw_not_name[] = {
+    "__attribute__", "__attribute", "__declspec", "alignas", "_Alignas", "__asm__",
+    "__asm", "asm", "_Static_assert", "static_assert", "sizeof", "_Alignof", "alignof",
+    "__alignof__", "typeof", "__typeof__", "__typeof", "typeof_unqual", "_Generic",
+    "_Atomic", "__extension__", "void", "char", "short", "int", "long", "float",
+    "double", "signed", "unsigned", "_Bool", "bool", "_Complex", "const", "volatile",
+    "restrict", "__restrict", "__restrict__", "static", "extern", "inline", "__inline",
+    "__inline__", "register", "auto", "typedef", "struct", "union", "enum", "return",
+    "if", "else", "while", "for", "do", "switch", "case", "default", "goto", "break",
+    "continue", "_Noreturn", "noreturn", "_Thread_local", "thread_local", "__thread",
+    "constexpr", NULL};
+static const char *const kw_storage[] = {"static", "extern", "inline", "__inline",
+                                         "__inline__", NULL};
+
+static Tok *DT(const Parser *P, size_t k)
+{
+    return &P->S->tok[P->st.decl[k]];
+}
+
+static void ps_assign(PState *d, const PState *s)
+{
+    grow(&d->fr, &d->capfr, s->nfr, sizeof *d->fr);
+    grow(&d->decl, &d->capd, s->nd, sizeof *d->decl);
+    if (s->nfr) memcpy(d->fr, s->fr, s->nfr * sizeof *d->fr);
+    if (s->nd) memcpy(d->decl, s->decl, s->nd * sizeof *d->decl);
+    d->nfr = s->nfr;
+    d->nd = s->nd;
+    d->seg = s->seg;
+    d->knr = s->knr;
+    d->inbody = s->inbody;
+}
+
+static void ps_free(PState *s)
+{
+    free(s->fr);
+    free(s->decl);
+    memset(s, 0, sizeof *s);
+}
+
+/* Append token i to the declaration. A declaration that grows past 8192
+ * tokens (macro calls without ';') keeps only its last 4096, so that
+ * copying the state at each #if stays cheap. */
+static void decl_push(Parser *P, size_t i)
+{
+    PState *st = &P->st;
+    if (st->nd >= 8192 && st->knr == NONE) {
+        size_t cut = st->nd - 4096;
+        memmove(st->decl, st->decl + cut, 4096 * sizeof *st->decl);
+        st->nd = 4096;
+        st->seg = st->seg > cut ? st->seg - cut : 0;
+    }
+    grow(&st->decl, &st->capd, st->nd + 1, sizeof *st->decl);
+    st->decl[st->nd++] = i;
+}
+
+static void decl_reset(PState *st)
+{
+    st->nd = st->seg = 0;
+    st->knr = NONE;
+}
+
+static void push_frame(Parser *P, int kind, size_t tok, size_t fn)
+{
+    PState *st = &P->st;
+    grow(&st->fr, &st->capfr, st->nfr + 1, sizeof *st->fr);
+    st->fr[st->nfr++] = (Frame){kind, tok, fn};
+    if (kind == F_BODY || kind == F_BLOCK || kind == F_FBLOCK) st->inbody++;
+}
+
+static int top_is_paren(const Parser *P)
+{
+    const PState *st = &P->st;
+    return st->nfr && (st->fr[st->nfr - 1].kind == F_PAREN || st->fr[st->nfr - 1].kind == F_BRACKET);
+}
+
+static int is_open(const Tok *t)
+{
+    return is_p(t, '(') || is_p(t, '[') || is_p(t, '{');
+}
+
+static int is_close(const Tok *t)
+{
+    return is_p(t, ')') || is_p(t, ']') || is_p(t, '}');
+}
+
+/* Index in [a, k] of the opener matching the closer at decl index k, or NONE. */
+static size_t match_back(const Parser *P, size_t a, size_t k)
+{
+    int lvl = 0;
+    for (size_t j = k + 1; j-- > a;) {
+        if (is_close(DT(P, j))) lvl++;
+        else if (is_open(DT(P, j)) && --lvl == 0) return j;
+    }
+    return NONE;
+}
+
+/* Is there an '=' outside brackets in decl [a, b)? */
+static int has_eq(const Parser *P, size_t a, size_t b)
+{
+    int lvl = 0;
+    for (size_t k = a; k < b; k++) {
+        const Tok *t = DT(P, k);
+        lvl += is_open(t) - is_close(t);
+        if (lvl == 0 && is_p(t, '=')) return 1;
+    }
+    return 0;
+}
+
+/* Does decl [a, b) end like `struct|union|enum [attrs] [tag] [: type]`
+ * (so the '{' that follows opens an aggregate body)? */
+static int is_aggregate(const Parser *P, size_t a, size_t b)
+{
+    static const char *const tags[] = {"struct", "union", "enum", NULL};
+    size_t k = b;
+    while (k > a) {
+        const Tok *t = DT(P, k - 1);
+        if (tok_in(P->S, t, tags)) return 1;
+        if (t->kind == T_IDENT || is_p(t, ':')) {
+            k--;
+            continue;
+        }
+        if (!is_p(t, ')') && !is_p(t, ']')) return 0;
+        size_t o = match_back(P, a, k - 1);
+        if (o == NONE) return 0;
+        if (is_p(t, ']')) {
+            if (o + 1 >= k - 1 || !is_p(DT(P, o + 1), '[')) return 0;  /* [[...]] */
+            k = o;
+        } else {
+            if (o == a || !tok_in(P->S, DT(P, o - 1), kw_attr)) return 0;
+            k = o - 1;
+        }
+    }
+    return 0;
+}
+
+static int all_caps(const Src *S, const Tok *t)
+{
+    int letters = 0;
+    for (size_t p = t->pos; p < t->end; p++) {
+        int c = ch(S, &p);
+        if (p >= t->end) break;
+        if (c >= 'a' && c <= 'z') return 0;
+        letters += c >= 'A' && c <= 'Z';
+    }
+    return letters > 0;
+}
+
+/* The decl index of the declarator name in the header [a, b): an identifier
+ * (not a keyword) followed by a '(' group that does not start with '*'.
+ * The least nested one wins; among those the last that is not ALL_CAPS (so
+ * `EXPORT(int) f(void)` and `int f(void) ATTR(x)` both give f). NONE if none. */
+static size_t find_name(const Parser *P, size_t a, size_t b)
+{
+    const Src *S = P->S;
+    size_t best = NONE;
+    int lvl = 0, best_lvl = INT_MAX, best_caps = 1;
+    for (size_t k = a; k < b; k++) {
+        const Tok *t = DT(P, k);
+        if (t->kind == T_IDENT && k + 1 < b && is_p(DT(P, k + 1), '(') &&
+            !tok_in(S, t, kw_not_name) &&
+            !(k + 2 < b && (is_p(DT(P, k + 2), '*') || is_p(DT(P, k + 2), '^')))) {
+            int caps = all_caps(S, t);
+            if (lvl < best_lvl || (lvl == best_lvl && (!caps || best_caps))) {
+                best = k;
+                best_lvl = lvl;
+                best_caps = caps;
+            }
+        }
+        lvl += is_open(t) - is_close(t);
+    }
+    return best;
+}
+
+/* Does the segment [a, b) hold a K&R declarator `name(id, id...)` followed
+ * by a parameter declaration (`int f(a, b) int a;`)? */
+static int knr_declarator(const Parser *P, size_t a, size_t b)
+{
+    const Src *S = P->S;
+    for (size_t k = a; k + 3 < b; k++) {
+        if (DT(P, k)->kind != T_IDENT || !is_p(DT(P, k + 1), '(')) continue;
+        size_t m = k + 2;
+        for (;;) {
+            const Tok *t = DT(P, m);
+            if (t->kind != T_IDENT || tok_in(S, t, kw_not_name) || m + 1 >= b) break;
+            if (is_p(DT(P, m + 1), ')')) {
+                const Tok *n = m + 2 < b ? DT(P, m + 2) : NULL;
+                if (n && n->kind == T_IDENT && !tok_in(S, n, kw_attr)) return 1;
+                break;
+            }
+            if (!is_p(DT(P, m + 1), ',') || m + 2 >= b) break;
+            m += 2;
+        }
+    }
+    return 0;
+}
+
+/* A ';' outside brackets at file scope: end of a declaration, unless it
+ * ends a K&R parameter declaration (then the declaration goes on). */
+static void end_segment(Parser *P, size_t i)
+{
+    PState *st = &P->st;
+    size_t a = st->seg, b = st->nd;
+    int keep;
+    if (st->knr == NONE) {
+        keep = knr_declarator(P, a, b);
+        if (keep) st->knr = a;
+    } else {
+        keep = !has_eq(P, a, b);
+        for (size_t k = a; keep && k < b; k++) keep = !is_p(DT(P, k), '{');
+    }
+    if (!keep) {
+        decl_reset(st);
+        return;
+    }
+    decl_push(P, i);
+    st->seg = st->nd;
+}
+
+static char *ident_text(const Src *S, const Tok *t)
+{
+    char *r = xrealloc(NULL, t->end - t->pos + 1);
+    size_t n = 0;
+    for (size_t p = t->pos; p < t->end; p++) {
+        int c = ch(S, &p);
+        if (p >= t->end) break;
+        r[n++] = (char)c;
+    }
+    r[n] = 0;
+    return r;
+}
+
+/* Is decl [a, nk) only storage-class keywords and macro calls `NAME(...)`?
+ * Then an ALL_CAPS name at nk is a macro that expands to a header
+ * (`TEST(x) {`), not a function name. */
+static int only_macros_before(const Parser *P, size_t a, size_t nk)
+{
+    for (size_t k = a; k < nk; k++) {
+        const Tok *t = DT(P, k);
+        if (t->kind == T_IDENT && k + 1 < nk && is_p(DT(P, k + 1), '(')) {
+            int lvl = 0;
+            for (k++; k < nk; k++) {
+                lvl += is_open(DT(P, k)) - is_close(DT(P, k));
+                if (lvl == 0) break;
+            }
+        } else if (!tok_in(P->S, t, kw_storage)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Record a function with name at decl index nk, header [a, b), body '{' i. */
+static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
+{
+    const Src *S = P->S;
+    static const char *const inl[] = {"inline", "__inline", "__inline__", NULL};
+    grow(&P->fn, &P->capfn, P->nfn + 1, sizeof *P->fn);
+    Func *f = &P->fn[P->nfn];
+    memset(f, 0, sizeof *f);
+    f->name = ident_text(S, DT(P, nk));
+    f->name_tok = P->st.decl[nk];
+    f->hdr_first = P->st.decl[a];
+    f->open = i;
+    f->close = NONE;
+    int st = 0, in = 0, lvl = 0;
+    for (size_t k = a; k < b; k++) {
+        const Tok *t = DT(P, k);
+        if (lvl == 0) {
+            st |= tok_is(S, t, "static");
+            in |= tok_in(S, t, inl);
+        }
+        lvl += is_open(t) - is_close(t);
+    }
+    f->static_inline = st && in;
+    f->macro_like = all_caps(S, DT(P, nk)) && only_macros_before(P, a, nk);
+    return P->nfn++;
+}
+
+/* A '{' at file scope outside brackets: classify what it opens. */
+static void open_file_brace(Parser *P, size_t i)
+{
+    PState *st = &P->st;
+    size_t a = st->seg, b = st->nd, ha = a, hb = b, nk = NONE;
+    if (b - a >= 2 && DT(P, b - 1)->kind == T_STR && tok_is(P->S, DT(P, b - 2), "extern")) {
+        push_frame(P, F_EXTERN, i, NONE);
+        decl_reset(st);
+        return;
+    }
+    if (a == b && st->knr != NONE) {
+        ha = st->knr;
+        for (hb = ha; hb < b && !is_p(DT(P, hb), ';'); hb++) {}
+    }
+    if (ha < hb && !has_eq(P, a, b) && !is_aggregate(P, a, b)) nk = find_name(P, ha, hb);
+    if (nk == NONE) {
+        decl_push(P, i);
+        push_frame(P, F_FBLOCK, i, NONE);
+        return;
+    }
+    push_frame(P, F_BODY, i, add_func(P, nk, ha, hb, i));
+}
+
+static void open_bracket(Parser *P, size_t i)
+{
+    PState *st = &P->st;
+    int c = P->S->tok[i].sub;
+    if (c != '{') {
+        if (!st->inbody) decl_push(P, i);
+        push_frame(P, c == '(' ? F_PAREN : F_BRACKET, i, NONE);
+    } else if (st->inbody) {
+        push_frame(P, F_BLOCK, i, NONE);
+    } else if (top_is_paren(P)) {
+        decl_push(P, i);
+        push_frame(P, F_FBLOCK, i, NONE);
+    } else {
+        open_file_brace(P, i);
+    }
+}
+
+static void close_bracket(Parser *P, size_t i)
+{
+    PState *st = &P->st;
+    const Src *S = P->S;
+    int c = S->tok[i].sub;
+    if (!st->nfr) die_at(S, S->tok[i].pos, "unmatched '%c'", c);
+    Frame f = st->fr[st->nfr - 1];
+    int want = f.kind == F_PAREN ? ')' : f.kind == F_BRACKET ? ']' : '}';
+    if (c != want) {
+        die_at(S, S->tok[i].pos, "'%c' does not match '%c' opened at line %zu", c,
+               S->tok[f.tok].sub, line_of(S, S->tok[f.tok].pos));
+    }
+    st->nfr--;
+    if (f.kind == F_BODY || f.kind == F_BLOCK || f.kind == F_FBLOCK) st->inbody--;
+    if (f.kind == F_BODY) P->fn[f.fn].close = i;
+    if (f.kind == F_BODY || f.kind == F_EXTERN) decl_reset(st);
+    else if (!st->inbody && f.kind != F_BLOCK) decl_push(P, i);
+}
+
+/* #if / #else / #endif: each branch starts from the state at #if; after
+ * #endif the end state of the first branch that is not skipped wins. */
+static void cond_token(Parser *P, const Tok *t)
+{
+    if (t->sub == C_IF) {
+        grow(&P->cv, &P->capcv, P->ncv + 1, sizeof *P->cv);
+        PCond *c = &P->cv[P->ncv++];
+        memset(c, 0, sizeof *c);
+        ps_assign(&c->snap, &P->st);
+        c->cur_skip = t->skip;
+        return;
+    }
+    PCond *c = &P->cv[P->ncv - 1];
+    if (!c->have_chosen && !c->cur_skip) {
+        ps_assign(&c->chosen, &P->st);
+        c->have_chosen = 1;
+    }
+    if (t->sub == C_ELSE) {
+        ps_assign(&P->st, &c->snap);
+        c->cur_skip = t->skip;
+        return;
+    }
+    if (c->have_chosen) ps_assign(&P->st, &c->chosen);
+    ps_free(&c->snap);
+    ps_free(&c->chosen);
+    P->ncv--;
+}
+
+/* Run the state machine over all tokens; records functions in P->fn. */
+static void parse(Parser *P)
+{
+    const Src *S = P->S;
+    PState *st = &P->st;
+    decl_reset(st);
+    for (size_t i = 0; i < S->ntok; i++) {
+        const Tok *t = &S->tok[i];
+        if (t->kind == T_COND) cond_token(P, t);
+        else if (is_open(t)) open_bracket(P, i);
+        else if (is_close(t)) close_bracket(P, i);
+        else if (st->inbody) continue;
+        else if (is_p(t, ';') && !top_is_paren(P)) end_segment(P, i);
+        else decl_push(P, i);
+    }
+    if (st->nfr) {
+        const Tok *t = &S->tok[st->fr[st->nfr - 1].tok];
+        die_at(S, t->pos, "'%c' is never closed", t->sub);
+    }
+}
+
+/* ----------------------------------------------------------------- edits */
+
+typedef struct {
+    const char *enable;    /* THAG_ENABLE_PROFILING option for main; NULL: none */
+    const char *suffix;    /* --in-place backup suffix; NULL: write stdout */
+    char **only, **excl;   /* name patterns (fnmatch) */
+    size_t nonly, nexcl;
+    long min_lines;
+    int no_impl, skip_static_inline, all, remove;
+} Opts;
+
+typedef struct {
+    size_t pos, len, seq;  /* insert text at pos, or delete [pos, pos+len) */
+    char *text;
+} Edit;
+
+typedef struct {
+    Edit *v;
+    size_t n, cap;
+} Edits;
+
+typedef struct {
+    char *s;
+    size_t n, cap;
+} Buf;
+
+static void buf_add(Buf *b, const char *s, size_t n)
+{
+    grow(&b->s, &b->cap, b->n + n + 1, 1);
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+}
+
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    if (n < 0) oom();
+    char *r = xrealloc(NULL, (size_t)n + 1);
+    va_start(ap, f);
+    vsnprintf(r, (size_t)n + 1, f, ap);
+    va_end(ap);
+    return r;
+}
+
+static void add_edit(Edits *E, size_t pos, size_t len, char *text)
+{
+    grow(&E->v, &E->cap, E->n + 1, sizeof *E->v);
+    E->v[E->n] = (Edit){pos, len, E->n, text};
+    E->n++;
+}
+
+static int edit_cmp(const void *a, const void *b)
+{
+    const Edit *x = a, *y = b;
+    if (x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The source with all edits applied (overlapping deletions are merged). */
+static void apply_edits(const Src *S, Edits *E, Buf *out)
+{
+    size_t p = 0;
+    if (E->n) qsort(E->v, E->n, sizeof *E->v, edit_cmp);
+    for (size_t i = 0; i < E->n; i++) {
+        const Edit *e = &E->v[i];
+        size_t at = e->pos > p ? e->pos : p;
+        buf_add(out, S->s + p, at - p);
+        p = at;
+        if (e->text) buf_add(out, e->text, strlen(e->text));
+        else if (e->pos + e->len > p) p = e->pos + e->len;
+    }
+    buf_add(out, S->s + p, S->n - p);
+}
+
+/* ------------------------------------------------------------ instrument */
+
+static int match_any(char *const *pats, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (fnmatch(pats[i], name, 0) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Does the body already hold THAG_PROFILE or THAG_ENABLE_PROFILING? */
+static int already_profiled(const Src *S, const Func *f)
+{
+    static const char *const m[] = {"THAG_PROFILE", "THAG_ENABLE_PROFILING", NULL};
+    size_t end = f->close != NONE ? f->close : f->open + 2;
+    for (size_t i = f->open + 1; i < end && i < S->ntok; i++) {
+        if (tok_in(S, &S->tok[i], m)) return 1;
+    }
+    return 0;
+}
+
+/* Should f be instrumented? main takes THAG_ENABLE_PROFILING whatever the
+ * filters say (a profile needs it), unless --no-enable. */
+static int want_func(const Src *S, const Func *f, const Opts *O)
+{
+    if (f->macro_like || already_profiled(S, f)) return 0;
+    if (O->enable && strcmp(f->name, "main") == 0) return 1;
+    if (O->nonly && !match_any(O->only, O->nonly, f->name)) return 0;
+    if (match_any(O->excl, O->nexcl, f->name)) return 0;
+    if (O->skip_static_inline && f->static_inline) return 0;
+    if (O->min_lines > 0 && f->close != NONE) {
+        size_t n = line_of(S, S->tok[f->close].pos) - line_of(S, S->tok[f->name_tok].pos) + 1;
+        if (n < (size_t)O->min_lines) return 0;
+    }
+    return 1;
+}
+
+/* If the rest of the line from p (just after a '{') holds only blanks and
+ * comments that end on it, the position of its line break ('\r' of
+ * "\r\n", or '\n'); otherwise NONE. */
+static size_t brace_break(const Src *S, size_t p)
+{
+    const char *s = S->s;
+    while (p < S->n) {
+        if (s[p] == '\n' || (s[p] == '\r' && p + 1 < S->n && s[p + 1] == '\n')) return p;
+        if (is_hspace((unsigned char)s[p])) {
+            p++;
+        } else if (s[p] == '/' && p + 1 < S->n && s[p + 1] == '*') {
+            size_t q = p + 2;
+            for (; q + 1 < S->n && !(s[q] == '*' && s[q + 1] == '/'); q++) {
+                if (s[q] == '\n') return NONE;
+            }
+            p = q + 2;
+        } else if (s[p] == '/' && p + 1 < S->n && s[p + 1] == '/') {
+            size_t q = p;
+            while (q < S->n && s[q] != '\n') q++;
+            if (q == S->n) return NONE;
+            if (s[q - 1] == '\r') q--;
+            return s[q - 1] == '\\' ? NONE : q;
+        } else {
+            return NONE;
+        }
+    }
+    return NONE;
+}
+
+static size_t indent_end(const Src *S, size_t p)
+{
+    while (p < S->n && (S->s[p] == ' ' || S->s[p] == '\t')) p++;
+    return p;
+}
+
+/* Is the line at p a directive of kind k (K_*)? */
+static int line_directive(const Src *S, size_t p)
+{
+    if (S->s[p] != '#') return -1;
+    size_t ns = indent_end(S, p + 1);
+    return directive_kind(S, ns, skip_ident(S, ns));
+}
+
+/* The first body line after the line break brk of function f: sets
+ * [*a, *b) to its indentation and returns 1, or returns 0 when there is no
+ * usable line (empty body). Lines of a #else/#elif branch that follows
+ * are skipped (they hold an alternative header). */
+static int body_indent(const Src *S, const Func *f, size_t brk, size_t *a, size_t *b)
+{
+    size_t stop = f->close != NONE ? S->tok[f->close].pos : S->n;
+    int skipping = 0, nest = 0;
+    for (size_t L = line_of(S, brk); L < S->nlines; L++) {
+        size_t ls = S->lines[L], p = indent_end(S, ls);
+        if (p >= stop) return 0;
+        int k = line_directive(S, p);
+        if (skipping) {
+            nest += k == K_IF;
+            if (k == K_ENDIF && nest == 0) skipping = 0;
+            else if (k == K_ENDIF) nest--;
+            continue;
+        }
+        skipping = k == K_ELSE || k == K_ELIF;
+        if (k >= 0 || S->s[p] == '\n' || S->s[p] == '\r') continue;
+        if (S->s[p] == '}') return 0;
+        *a = ls;
+        *b = p;
+        return 1;
+    }
+    return 0;
+}
+
+/* The file's indentation unit: the first function body whose first line
+ * is indented more than its closing brace tells; else a tab if some line
+ * starts with one, else four spaces. */
+static char *indent_unit(const Parser *P)
+{
+    const Src *S = P->S;
+    for (size_t i = 0; i < P->nfn; i++) {
+        const Func *f = &P->fn[i];
+        size_t brk, a, b;
+        if (f->close == NONE) continue;
+        brk = brace_break(S, S->tok[f->open].end);
+        if (brk == NONE || !body_indent(S, f, brk, &a, &b)) continue;
+        size_t ca = line_start(S, S->tok[f->close].pos), cb = indent_end(S, ca);
+        if (b - a > cb - ca && memcmp(S->s + a, S->s + ca, cb - ca) == 0) {
+            return xstrndup(S->s + a + (cb - ca), (b - a) - (cb - ca));
+        }
+    }
+    for (size_t L = 0; L < S->nlines; L++) {
+        if (S->lines[L] < S->n && S->s[S->lines[L]] == '\t') return xstrndup("\t", 1);
+    }
+    return xstrndup("    ", 4);
+}
+
+/* Insert the profiling statement after the '{' of f. */
+static void body_edit(const Parser *P, const Func *f, const Opts *O, Edits *E, char **unit)
+{
+    const Src *S = P->S;
+    char *stmt = O->enable && strcmp(f->name, "main") == 0
+                     ? fmt("THAG_ENABLE_PROFILING(%s);", O->enable)
+                     : fmt("THAG_PROFILE(%s);", f->name);
+    size_t bend = S->tok[f->open].end, brk = brace_break(S, bend), a, b;
+    if (brk == NONE) {
+        add_edit(E, bend, 0, fmt(" %s%s", stmt, MARK));
+    } else if (body_indent(S, f, brk, &a, &b)) {
+        add_edit(E, brk, 0, fmt("%s%.*s%s%s", S->s[brk] == '\r' ? "\r\n" : "\n",
+                                (int)(b - a), S->s + a, stmt, MARK));
+    } else {
+        size_t ref = f->close != NONE ? f->close : f->name_tok;
+        a = line_start(S, S->tok[ref].pos);
+        b = indent_end(S, a);
+        if (!*unit) *unit = indent_unit(P);
+        add_edit(E, brk, 0, fmt("%s%.*s%s%s%s", S->s[brk] == '\r' ? "\r\n" : "\n",
+                                (int)(b - a), S->s + a, *unit, stmt, MARK));
+    }
+    free(stmt);
+}
+
+/* Start of the first line that holds code or a directive (or 0 when a
+ * comment ends on that line). */
+static size_t first_line(const Src *S)
+{
+    size_t ls = line_start(S, S->first_item);
+    if (ls < S->bom) ls = S->bom;
+    return indent_end(S, ls) == S->first_item ? ls : S->bom;
+}
+
+/* Where to insert the include in a file without main: after the last
+ * #include that precedes the first instrumented header (first) and whose
+ * conditional group stays open past the last insertion (last); else
+ * first_line(). Sets *present if such an include is thag_profiler.h. */
+static size_t include_anchor(const Src *S, size_t first, size_t last, int *present)
+{
+    size_t best = NONE;
+    *present = 0;
+    for (size_t i = 0; i < S->ndir; i++) {
+        const Dir *d = &S->dir[i];
+        if (d->skipped || (d->kind != D_INCLUDE && d->kind != D_THAG_INCLUDE)) continue;
+        if (d->next > first || (d->inval != NONE && d->inval < last)) continue;
+        *present |= d->kind == D_THAG_INCLUDE;
+        best = d->next;
+    }
+    return best != NONE ? best : first_line(S);
+}
+
+/* Where to insert define + include in the file that defines main: before
+ * the first unconditional #include (the implementation wants to come
+ * before system headers, after feature macros like _GNU_SOURCE); else
+ * first_line(). */
+static size_t impl_anchor(const Src *S, size_t first)
+{
+    for (size_t i = 0; i < S->ndir; i++) {
+        const Dir *d = &S->dir[i];
+        if (d->hash > first) break;
+        if (!d->skipped && d->depth == 0 && (d->kind == D_INCLUDE || d->kind == D_THAG_INCLUDE) &&
+            indent_end(S, d->bol) == d->hash) {
+            return d->bol;
+        }
+    }
+    return first_line(S);
+}
+
+static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
+{
+    const Src *S = P->S;
+    char *unit = NULL;
+    size_t first = NONE, last = 0;
+    int has_main = 0, present;
+    for (size_t i = 0; i < P->nfn; i++) {
+        const Func *f = &P->fn[i];
+        has_main |= strcmp(f->name, "main") == 0;
+        if (!want_func(S, f, O)) continue;
+        body_edit(P, f, O, E, &unit);
+        if (S->tok[f->hdr_first].pos < first) first = S->tok[f->hdr_first].pos;
+        if (S->tok[f->open].pos > last) last = S->tok[f->open].pos;
+    }
+    free(unit);
+    if (first == NONE) return;
+    size_t at = include_anchor(S, first, last, &present);
+    const char *nl = S->crlf ? "\r\n" : "\n";
+    if (present) return;
+    if (has_main && !O->no_impl) {
+        add_edit(E, impl_anchor(S, first), 0,
+                 fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s#include \"thag_profiler.h\"%s%s", MARK,
+                     nl, MARK, nl));
+    } else {
+        add_edit(E, at, 0, fmt("#include \"thag_profiler.h\"%s%s", MARK, nl));
+    }
+}
+
+/* ---------------------------------------------------------------- remove */
+
+/* Token index of the ';' ending the statement `NAME ( ... ) ;` that starts
+ * at token i, or NONE. */
+static size_t stmt_end(const Src *S, size_t i)
+{
+    int lvl = 0;
+    if (i + 1 >= S->ntok || !is_p(&S->tok[i + 1], '(')) return NONE;
+    for (size_t j = i + 1; j < S->ntok; j++) {
+        const Tok *t = &S->tok[j];
+        if (t->kind == T_COND) return NONE;
+        lvl += is_open(t) - is_close(t);
+        if (lvl == 0) return j + 1 < S->ntok && is_p(&S->tok[j + 1], ';') ? j + 1 : NONE;
+    }
+    return NONE;
+}
+
+static int at_line_break(const Src *S, size_t p)
+{
+    return p < S->n && (S->s[p] == '\n' || (S->s[p] == '\r' && p + 1 < S->n && S->s[p + 1] == '\n'));
+}
+
+/* Delete an inserted statement [a, m) (m: end of the marker) with the line
+ * break before it (own-line form) or the space before it (inline form). */
+static void remove_marked(const Src *S, size_t a, size_t m, Edits *E)
+{
+    size_t ls = line_start(S, a);
+    if (indent_end(S, ls) == a && ls > 0 && at_line_break(S, m)) {
+        size_t d = ls - 1;
+        if (d > 0 && S->s[d - 1] == '\r') d--;
+        add_edit(E, d, m - d, NULL);
+    } else if (a > 0 && S->s[a - 1] == ' ') {
+        add_edit(E, a - 1, m - a + 1, NULL);
+    } else {
+        add_edit(E, a, m - a, NULL);
+    }
+}
+
+/* --all: delete a hand-written statement [a, e) starting at token i: its
+ * whole line when it is alone on it, else the statement and the blanks on
+ * one side. Statements that are not in statement position are kept. */
+static void remove_hand(const Src *S, size_t i, size_t a, size_t e, Edits *E)
+{
+    size_t k = i;
+    while (k > 0 && S->tok[k - 1].kind == T_COND) k--;
+    if (k > 0 && !is_p(&S->tok[k - 1], '{') && !is_p(&S->tok[k - 1], '}') &&
+        !is_p(&S->tok[k - 1], ';') && !is_p(&S->tok[k - 1], ':')) {
+        fprintf(stderr, "%s: %s:%zu: warning: %.*s is not a statement of its own; kept\n", g_prog,
+                S->name, line_of(S, a), (int)(S->tok[i].end - S->tok[i].pos), S->s + S->tok[i].pos);
+        return;
+    }
+    size_t ls = line_start(S, a), q = e;
+    while (q < S->n && (S->s[q] == ' ' || S->s[q] == '\t')) q++;
+    int eol = q == S->n || at_line_break(S, q);
+    if (indent_end(S, ls) == a && eol) {
+        if (q < S->n) q += S->s[q] == '\r' ? 2 : 1;
+        add_edit(E, ls, q - ls, NULL);
+    } else if (eol) {
+        size_t b = a;
+        while (b > ls && (S->s[b - 1] == ' ' || S->s[b - 1] == '\t')) b--;
+        add_edit(E, b, e - b, NULL);
+    } else {
+        add_edit(E, a, q - a, NULL);
+    }
+}
+
+static int dir_line_is(const Src *S, const Dir *d, const char *text)
+{
+    size_t e = d->eol;
+    if (e > d->bol && S->s[e - 1] == '\r') e--;
+    size_t k = strlen(text), m = strlen(MARK);
+    return e - d->bol == k + m && memcmp(S->s + d->bol, text, k) == 0 &&
+           memcmp(S->s + d->bol + k, MARK, m) == 0;
+}
+
+static void remove_dir(const Src *S, const Dir *d, int all, Edits *E)
+{
+    if (d->skipped) return;
+    if (dir_line_is(S, d, "#define THAG_PROFILER_IMPLEMENTATION") ||
+        dir_line_is(S, d, "#include \"thag_profiler.h\"") ||
+        (all && (d->kind == D_THAG_INCLUDE || d->kind == D_THAG_DEFINE))) {
+        size_t a = indent_end(S, d->bol) == d->hash ? d->bol : d->hash;
+        add_edit(E, a, d->next - a, NULL);
+    }
+}
+
+static void plan_remove(const Src *S, const Opts *O, Edits *E)
+{
+    static const char *const marked[] = {"THAG_PROFILE", "THAG_ENABLE_PROFILING", NULL};
+    static const char *const hand[] = {"THAG_PROFILE", "THAG_ENABLE_PROFILING", "THAG_SECTION",
+                                       "THAG_END", NULL};
+    size_t m = strlen(MARK);
+    for (size_t i = 0; i < S->ntok; i++) {
+        const Tok *t = &S->tok[i];
+        if (!tok_in(S, t, hand)) continue;
+        size_t j = stmt_end(S, i);
+        if (j == NONE) continue;
+        size_t e = S->tok[j].end;
+        if (tok_in(S, t, marked) && e + m <= S->n && memcmp(S->s + e, MARK, m) == 0) {
+            remove_marked(S, t->pos, e + m, E);
+        } else if (O->all) {
+            remove_hand(S, i, t->pos, e, E);
+        }
+    }
+    for (size_t i = 0; i < S->ndir; i++) remove_dir(S, &S->dir[i], O->all, E);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: thag-instrument [options] [FILE]      (or: thag-instrument instrument ...)\n"
+            "       thag-remove [--all] [FILE]            (or: thag-instrument remove ...)\n"
+            "Reads FILE (default: stdin) and writes the result to stdout.\n"
+            "instrument options:\n"
+            "  -e, --enable=OPT       THAG_ENABLE_PROFILING(OPT) in main: time, memory, both,\n"
+            "                         no, yes or runtime (default runtime)\n"
+            "      --no-enable        treat main like any other function\n"
+            "      --no-impl          never add #define THAG_PROFILER_IMPLEMENTATION\n"
+            "      --only=GLOB        instrument only functions matching GLOB (repeatable)\n"
+            "  -x, --exclude=GLOB     skip functions matching GLOB (repeatable)\n"
+            "      --skip-static-inline  skip static inline functions\n"
+            "      --min-lines=N      skip functions shorter than N lines\n"
+            "remove options:\n"
+            "  -a, --all              also remove hand-written THAG_PROFILE, THAG_SECTION,\n"
+            "                         THAG_END, THAG_ENABLE_PROFILING statements and\n"
+            "                         thag_profiler.h include / implementation define lines\n"
+            "common options:\n"
+            "  -i, --in-place[=SUF]   rewrite each FILE, keeping the original as FILE.SUF\n"
+            "                         (default SUF: orig); unchanged files are not touched\n"
+            "  -h, --help, --version\n");
+}
+
+static char *read_fd(int fd, const char *name, size_t *n)
+{
+    char *s = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (;;) {
+        grow(&s, &cap, *n + 65536, 1);
+        ssize_t r = read(fd, s + *n, cap - *n);
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            fprintf(stderr, "%s: %s: %s\n", g_prog, name, strerror(errno));
+            exit(1);
+        }
+        *n += (size_t)r;
+    }
+    return s;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Lex, parse and edit the source text [s, n); returns the new text. */
+static Buf transform(const char *name, char *s, size_t n, const Opts *O)
+{
+    Src S;
+    Parser P;
+    Edits E = {NULL, 0, 0};
+    Buf out = {NULL, 0, 0};
+    memset(&S, 0, sizeof S);
+    memset(&P, 0, sizeof P);
+    S.name = name;
+    S.s = s;
+    S.n = n;
+    index_lines(&S);
+    lex(&S);
+    P.S = &S;
+    parse(&P);
+    if (O->remove) plan_remove(&S, O, &E);
+    else plan_instrument(&P, O, &E);
+    apply_edits(&S, &E, &out);
+    for (size_t i = 0; i < E.n; i++) free(E.v[i].text);
+    for (size_t i = 0; i < P.nfn; i++) free(P.fn[i].name);
+    free(E.v);
+    free(P.fn);
+    free(P.cv);
+    ps_free(&P.st);
+    free(S.lines);
+    free(S.tok);
+    free(S.dir);
+    return out;
+}
+
+static int same_file(int a, int b)
+{
+    struct stat x, y;
+    return fstat(a, &x) == 0 && fstat(b, &y) == 0 && S_ISREG(x.st_mode) &&
+           x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+static void write_file(const char *path, const char *s, size_t n, mode_t mode)
+{
+    char *tmp = fmt("%s.thagXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0 || write_all(fd, s, n) < 0 || fchmod(fd, mode & 07777) < 0 || close(fd) < 0 ||
+        rename(tmp, path) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", g_prog, path, strerror(errno));
+        if (fd >= 0) unlink(tmp);
+        exit(1);
+    }
+    free(tmp);
+}
+
+/* --in-place: rewrite path when the result differs, keeping a backup. */
+static void do_in_place(const char *path, const Opts *O)
+{
+    struct stat st;
+    size_t n;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", g_prog, path, strerror(errno));
+        exit(1);
+    }
+    char *s = read_fd(fd, path, &n);
+    close(fd);
+    Buf out = transform(path, s, n, O);
+    if (out.n != n || memcmp(out.s, s, n) != 0) {
+        char *bak = fmt("%s.%s", path, O->suffix);
+        write_file(bak, s, n, st.st_mode);
+        write_file(path, out.s, out.n, st.st_mode);
+        free(bak);
+    }
+    free(out.s);
+    free(s);
+}
+
+static void do_stream(const char *path, const Opts *O)
+{
+    int fd = path ? open(path, O_RDONLY) : 0;
+    size_t n;
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s: %s\n", g_prog, path, strerror(errno));
+        exit(1);
+    }
+    if (same_file(fd, 1)) {
+        fprintf(stderr, "%s: input and output are the same file; use --in-place (keeps a backup)\n",
+                g_prog);
+        exit(2);
+    }
+    char *s = read_fd(fd, path ? path : "<stdin>", &n);
+    if (path) close(fd);
+    Buf out = transform(path ? path : "<stdin>", s, n, O);
+    if (write_all(1, out.s ? out.s : "", out.n) < 0) {
+        fprintf(stderr, "%s: write error: %s\n", g_prog, strerror(errno));
+        exit(1);
+    }
+    free(out.s);
+    free(s);
+}
+
+static void usage_error(const char *fmt_, const char *arg)
+{
+    fprintf(stderr, "%s: ", g_prog);
+    fprintf(stderr, fmt_, arg);
+    fprintf(stderr, "\n(try --help)\n");
+    exit(2);
+}
+
+/* If argv[*i] is option lng (--lng=V, --lng V) or sht (-x V, -xV), return
+ * its value (advancing *i past a separate value); else NULL. */
+static const char *opt_val(int argc, char **argv, int *i, const char *lng, int sht)
+{
+    const char *a = argv[*i];
+    size_t k = strlen(lng);
+    if (strncmp(a, "--", 2) == 0 && strncmp(a + 2, lng, k) == 0) {
+        if (a[2 + k] == '=') return a + 3 + k;
+        if (a[2 + k] != 0) return NULL;
+    } else if (sht && a[0] == '-' && a[1] == sht) {
+        if (a[2]) return a + 2;
+    } else {
+        return NULL;
+    }
+    if (*i + 1 >= argc) usage_error("option %s needs a value", a);
+    return argv[++*i];
+}
+
+static void add_pat(char ***v, size_t *n, const char *p)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = (char *)p;
+}
+
+static int parse_flag(const char *a, Opts *O)
+{
+    if (!strcmp(a, "--no-enable")) O->enable = NULL;
+    else if (!strcmp(a, "--no-impl")) O->no_impl = 1;
+    else if (!strcmp(a, "--skip-static-inline")) O->skip_static_inline = 1;
+    else if (!strcmp(a, "--all") || !strcmp(a, "-a")) O->all = 1;
+    else if (!strcmp(a, "--in-place") || !strcmp(a, "-i")) O->suffix = "orig";
+    else if (!strncmp(a, "--in-place=", 11) && a[11]) O->suffix = a + 11;
+    else return 0;
+    return 1;
+}
+
+static void check_enable(const char *v)
+{
+    static const char *const ok[] = {"time", "memory", "both", "no", "yes", "runtime", NULL};
+    for (const char *const *p = ok; *p; p++) {
+        if (!strcmp(v, *p)) return;
+    }
+    usage_error("--enable: '%s' is not one of time, memory, both, no, yes, runtime", v);
+}
+
+/* Parse options into O; returns the index of the first file argument. */
+static int parse_args(int argc, char **argv, int i, Opts *O)
+{
+    for (; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--")) return i + 1;
+        if (a[0] != '-' || !a[1]) return i;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(0);
+        }
+        if (!strcmp(a, "--version")) {
+            printf("%s %s\n", g_prog, VERSION);
+            exit(0);
+        }
+        if (parse_flag(a, O)) continue;
+        if ((v = opt_val(argc, argv, &i, "enable", 'e'))) {
+            check_enable(v);
+            O->enable = v;
+        } else if ((v = opt_val(argc, argv, &i, "only", 0))) {
+            add_pat(&O->only, &O->nonly, v);
+        } else if ((v = opt_val(argc, argv, &i, "exclude", 'x'))) {
+            add_pat(&O->excl, &O->nexcl, v);
+        } else if ((v = opt_val(argc, argv, &i, "min-lines", 0))) {
+            char *end;
+            errno = 0;
+            O->min_lines = strtol(v, &end, 10);
+            if (errno || *end || end == v || O->min_lines < 0) usage_error("--min-lines: bad number '%s'", v);
+        } else {
+            usage_error("unknown option '%s'", a);
+        }
+    }
+    return i;
+}
+
+int main(int argc, char **argv)
+{
+    Opts O;
+    memset(&O, 0, sizeof O);
+    O.enable = "runtime";
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    int i = 1;
+    O.remove = strstr(base, "remove") != NULL;
+    if (argc > 1 && (!strcmp(argv[1], "remove") || !strcmp(argv[1], "instrument"))) {
+        O.remove = argv[1][0] == 'r';
+        i = 2;
+    }
+    g_prog = O.remove ? "thag-remove" : "thag-instrument";
+    i = parse_args(argc, argv, i, &O);
+    if (O.suffix) {
+        if (i >= argc) usage_error("%s needs at least one FILE", "--in-place");
+        for (; i < argc; i++) do_in_place(argv[i], &O);
+    } else {
+        if (argc - i > 1) usage_error("more than one FILE given (%s ...); use --in-place", argv[i]);
+        do_stream(i < argc ? argv[i] : NULL, &O);
+    }
+    free(O.only);
+    free(O.excl);
+    return 0;
+}

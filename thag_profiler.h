@@ -215,6 +215,18 @@ typedef struct thag_scope {
     uint32_t serial; /* 0: inactive */
 } thag_scope;
 
+/* Handles of fibers and tasks (see ASYNC): 0 is none; a handle that was
+   ended is stale and every call ignores it. Declared in every mode, so a
+   struct can hold one whether profiling is compiled in or not. */
+typedef uint64_t thag_fiber;
+typedef uint64_t thag_task;
+
+/* The guard of THAG_TASK_RESUME: a scope guard and the task it resumed. */
+typedef struct thag_task_scope {
+    thag_scope scope;
+    thag_task task;
+} thag_task_scope;
+
 #if THAG__ENABLED
 
 THAG_API thag_result thag_enable_profiling(int on, thag_profile_type type);
@@ -265,7 +277,50 @@ THAG_API void thag__leave_main(thag_scope *scope);
     THAG__SCOPE(thag__main_scope, thag__main_site, "main", THAG__KIND_time,   \
                 thag__leave_main)
 
+/* Async: fibers (coroutines) and tasks (work spread over callbacks). */
+THAG_API thag_fiber thag_fiber_new(const char *name);
+THAG_API void thag_fiber_switch(thag_fiber to);
+THAG_API void thag_fiber_end(thag_fiber fiber);
+THAG_API thag_task thag_task_begin(const char *name, int apart);
+THAG_API void thag_task_end(thag_task task);
+THAG_API thag_task_scope thag__task_resume(thag_task task, void *frame, void *ret, thag_task_scope *self);
+THAG_API void thag__task_leave(thag_task_scope *scope);
+THAG_API void thag__task_section(thag_task task, const thag_site *site);
+THAG_API void thag__task_section_end(thag_task task, const char *name);
+
+#define THAG_FIBER_NEW(var, name) ((var) = thag_fiber_new(name))
+#define THAG_FIBER_SWITCH(fiber) thag_fiber_switch(fiber)
+#define THAG_FIBER_END(fiber) thag_fiber_end(fiber)
+#define THAG_TASK_BEGIN(var, name) ((var) = thag_task_begin(name, 0))
+#define THAG_TASK_BEGIN_APART(var, name) ((var) = thag_task_begin(name, 1))
+#define THAG_TASK_END(task) thag_task_end(task)
+#define THAG_TASK_RESUME(task)                                                \
+    thag_task_scope thag__task_guard __attribute__((cleanup(thag__task_leave), unused)) = \
+        thag__task_resume(task, __builtin_frame_address(0), __builtin_return_address(0), &thag__task_guard)
+#define THAG_TASK_SECTION(task, name)                                         \
+    do {                                                                      \
+        static const thag_site thag__tsite = {#name, __FILE__, __LINE__, THAG__KIND_section}; \
+        thag__task_section(task, &thag__tsite);                               \
+    } while (0)
+#define THAG_TASK_SECTION_END(task, name) thag__task_section_end(task, #name)
+
 #else /* !THAG__ENABLED: the disabled twins, same arity */
+
+#define THAG_FIBER_NEW(var, name) ((void)0)
+#define THAG_FIBER_SWITCH(fiber) ((void)0)
+#define THAG_FIBER_END(fiber) ((void)0)
+#define THAG_TASK_BEGIN(var, name) ((void)0)
+#define THAG_TASK_BEGIN_APART(var, name) ((void)0)
+#define THAG_TASK_END(task) ((void)0)
+#define THAG_TASK_RESUME(task) ((void)0)
+#define THAG_TASK_SECTION(task, name) ((void)0)
+#define THAG_TASK_SECTION_END(task, name) ((void)0)
+
+static inline thag_fiber thag_fiber_new(const char *name) { (void)name; return 0; }
+static inline void thag_fiber_switch(thag_fiber to) { (void)to; }
+static inline void thag_fiber_end(thag_fiber fiber) { (void)fiber; }
+static inline thag_task thag_task_begin(const char *name, int apart) { (void)name; (void)apart; return 0; }
+static inline void thag_task_end(thag_task task) { (void)task; }
 
 #define THAG_PROFILE(...) ((void)0)
 #define THAG_SECTION(name) ((void)0)
@@ -331,7 +386,12 @@ static inline const char *thag_result_string(thag_result r) {
 #ifndef __cplusplus
 /* GNU extensions, declared here for builds without _GNU_SOURCE. */
 extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
+extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 extern char *program_invocation_short_name;
+#endif
+
+#if THAG__MEMORY
+#include <mimalloc.h> /* link with -lmimalloc */
 #endif
 
 #ifndef THAG_ASSERT
@@ -447,6 +507,10 @@ typedef struct thag__node {
     struct thag__onode *out;  /* its node in the merged output tree */
     uint64_t calls, incl, excl; /* ticks; written by the owner thread only */
     uint64_t pend_incl, pend_excl; /* open-scope time during a snapshot */
+    struct thag__thread *thread;   /* the owner */
+    uint64_t m_bytes, m_allocs;    /* memory asked for in this scope (owner writes) */
+    int64_t m_live;                /* bytes allocated here still live (owner writes) */
+    int64_t m_live_remote;         /* the same, changed by other threads (atomic) */
 } thag__node;
 
 typedef struct thag__frame {
@@ -483,6 +547,14 @@ typedef struct thag__thread {
     int is_main, index, exited;
     char label[64];
     struct thag__thread *next;
+    /* memory totals of this thread (its own writes; read at output) */
+    uint64_t m_allocs, m_frees, m_bytes, m_freed;
+    int64_t m_delta;          /* live bytes not yet published to the global count */
+    int64_t m_base;           /* the global live count when last published */
+    int64_t m_peak;           /* highest live count this thread has seen */
+    int64_t m_sample_left;    /* sampled mode: bytes until the next sample */
+    uint64_t m_rng;
+    uintptr_t m_stack_top;    /* bound of stack walks */
 } thag__thread;
 
 enum { THAG__DBG_NONE, THAG__DBG_QUIET, THAG__DBG_ANNOUNCE };
@@ -500,16 +572,24 @@ typedef struct thag__global {
     char dir[PATH_MAX];
     char program[128];
     char stamp[32];
-    int log_fd;
+    int log_fd, log_open;
     thag__thread *threads;
     int nthreads;
     pthread_key_t key;
     int notice_memory;
+    int mem_active;           /* atomic: allocations are accounted */
+    int mem_detail;           /* capture real call stacks */
+    uint64_t sample_bytes;    /* sampled mode: mean bytes between samples (0: off) */
+    uint64_t size_threshold;  /* detail mode: smaller allocations get no stack */
 } thag__global;
 
-static thag__global thag__g = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, THAG_TYPE_NONE, 0, 0,
-                               1000000u, {0}, {0}, {0}, -1, NULL, 0, 0, 0};
+/* Zero-initialised (an all-zero pthread mutex is PTHREAD_MUTEX_INITIALIZER
+   on Linux); fields are set by thag__configure. */
+static thag__global thag__g;
 static THAG__TLS thag__thread *thag__self;
+/* >0 while the profiler itself runs: what libc allocates for it (stdio,
+   time zones, thread keys) is served but not accounted. */
+static THAG__TLS int thag__mem_busy;
 
 /* >>log: one formatter (stb_sprintf, no malloc, no locale) for messages. */
 THAG__FN void thag__fd_write(int fd, const char *p, size_t n) {
@@ -537,7 +617,7 @@ __attribute__((format(printf, 1, 2))) THAG__FN void thag__error(const char *fmt,
     va_start(ap, fmt);
     thag__vsay(2, fmt, ap);
     va_end(ap);
-    if (thag__g.log_fd >= 0) {
+    if (thag__g.log_open) {
         va_start(ap, fmt);
         thag__vsay(thag__g.log_fd, fmt, ap);
         va_end(ap);
@@ -546,7 +626,7 @@ __attribute__((format(printf, 1, 2))) THAG__FN void thag__error(const char *fmt,
 
 __attribute__((format(printf, 1, 2))) THAG__FN void thag__debug(const char *fmt, ...) {
     va_list ap;
-    if (thag__g.log_fd < 0) return;
+    if (!thag__g.log_open) return;
     va_start(ap, fmt);
     thag__vsay(thag__g.log_fd, fmt, ap);
     va_end(ap);
@@ -687,6 +767,7 @@ THAG__FN thag__thread *thag__attach(void) {
     t->stack = (thag__frame *)thag__pmap(t->cap * sizeof(thag__frame));
     if (!t->stack) { munmap(t, sizeof *t); return NULL; }
     t->cur = &t->root;
+    t->root.thread = t;
     t->arena.chunk = 64 * 1024;
     t->is_main = (pid_t)syscall(SYS_gettid) == getpid();
     pthread_mutex_lock(&thag__g.lock);
@@ -742,6 +823,7 @@ THAG__FN thag__node *thag__find_child(thag__thread *t, thag__node *p, const thag
     if (!c) return NULL;
     c->site = s;
     c->parent = p;
+    c->thread = t;
     c->sibling = p->child;
     __atomic_store_n(&p->child, c, __ATOMIC_RELEASE);
     p->hot = c;
@@ -864,12 +946,922 @@ THAG__PUB void thag__end(thag_scope *g) {
     g->serial = 0;
 }
 
+/* >>fibers: coroutines that switch machine stacks. Each fiber keeps its own
+   scope stack (frames, sp, cap, cur), swapped into the thread's state at
+   every switch, so frames of two machine stacks never meet (the longjmp
+   recovery compares their frame addresses), and t->cur, where time and
+   memory are charged, is always the running fiber's. The tree stays the
+   thread's: a fiber's root frame is a child of the node the thread's own
+   stack was on when the fiber first ran (`main;run;coro`). Fibers and tasks
+   are records in one global table; a handle is (generation << 32 | index+1)
+   and a record's generation is odd while it lives, so a stale handle (ended
+   twice, used after the end) finds nothing. */
+#define THAG__KIND_detached 64 /* root of a task path copied from another thread */
+#define THAG__SECS 8           /* async sections open at once per task */
+#define THAG__ACHUNK 1024u
+#define THAG__AMAX 4096u
+enum { THAG__A_FIBER = 1, THAG__A_TASK = 2 };
+
+typedef struct thag__asec { const thag_site *site; uint64_t open, active; } thag__asec;
+
+typedef struct thag__arec {
+    uint32_t gen, next_free; /* kept when the record is reused ... */
+    uint32_t cap, idx;
+    thag__frame *stack;      /* ... and so is the fiber's frame buffer */
+    const thag_site *site;   /* everything from here is reset on reuse */
+    uint32_t kind, pad;
+    thag__thread *home;      /* fiber: whose tree holds its nodes; task: who began it */
+    uint32_t sp, started;
+    thag__node *cur;
+    uint64_t susp;           /* fiber: ticks when it was switched out */
+    thag__node *home_parent; /* task: parent of its latest resume on home */
+    thag__thread *resumed_on; /* task: the thread running it now (atomic) */
+    thag__node *node;        /* task: node of that resume */
+    uint64_t begin, active, resumed_at;
+    thag__thread *copy_t;    /* task: cache of its home path copied into copy_t's tree */
+    const thag__node *copy_of;
+    thag__node *copy_parent;
+    uint32_t nsecs;
+    thag__asec secs[THAG__SECS];
+} thag__arec;
+
+typedef struct thag__iname {
+    struct thag__iname *next;
+    thag_site site;
+    uint64_t instances;
+    const thag__thread *home; /* detached roots: the thread whose path they copy */
+} thag__iname;
+
+typedef struct thag__wall { const thag__node *node; uint64_t wall; } thag__wall;
+
+/* Shared async state, under thag__alock (never held while taking
+   thag__g.lock, which the output holds while taking this one). */
+typedef struct thag__astate {
+    thag__arec *chunks[THAG__AMAX];
+    uint32_t used, free_head;
+    uint64_t begun, ended, stale;
+    thag__arena arena;
+    thag__iname *names[256];
+    thag__wall *walls;
+    size_t nwall, capwall;
+} thag__astate;
+
+static pthread_mutex_t thag__alock = PTHREAD_MUTEX_INITIALIZER;
+static thag__astate thag__a;
+
+/* The thread's own scope stack, saved here while one of its fibers runs. */
+typedef struct thag__fstate {
+    thag__arec *running; /* NULL: the thread's own stack is running */
+    thag__frame *stack;
+    uint32_t sp, cap;
+    thag__node *cur;
+} thag__fstate;
+static THAG__TLS thag__fstate thag__fs;
+
+static inline __attribute__((always_inline, no_instrument_function)) thag__arec *
+thag__arec_of(uint64_t h, uint32_t kind) {
+    uint32_t idx = (uint32_t)h;
+    thag__arec *c;
+    if (!idx-- || idx >= THAG__ACHUNK * THAG__AMAX) return NULL;
+    c = __atomic_load_n(&thag__a.chunks[idx / THAG__ACHUNK], __ATOMIC_ACQUIRE);
+    if (!c) return NULL;
+    c += idx % THAG__ACHUNK;
+    if (__atomic_load_n(&c->gen, __ATOMIC_ACQUIRE) != (uint32_t)(h >> 32)) return NULL;
+    return c->kind == kind ? c : NULL;
+}
+
+/* A site record for a name given at run time: one per distinct name and
+   kind, kept forever, so equal names share a node. Under thag__alock. */
+THAG__FN thag__iname *thag__intern(const char *name, int kind, const thag__thread *home) {
+    uint32_t h = 2166136261u;
+    size_t n = strlen(name), i;
+    thag__iname *e;
+    for (i = 0; i < n; i++) h = (h ^ (unsigned char)name[i]) * 16777619u;
+    for (e = thag__a.names[h & 255]; e; e = e->next)
+        if (e->site.kind == kind && e->home == home && (kind == THAG__KIND_detached || strcmp(e->site.name, name) == 0))
+            return e;
+    thag__a.arena.chunk = 64 * 1024;
+    if (!(e = (thag__iname *)thag__arena_alloc(&thag__a.arena, sizeof *e + n + 1))) return NULL;
+    memcpy((char *)(e + 1), name, n + 1);
+    e->site.name = (const char *)(e + 1);
+    e->site.file = "";
+    e->site.kind = kind;
+    e->home = home;
+    if (kind == THAG__KIND_detached && home && !home->is_main) e->site.name = home->label;
+    e->next = thag__a.names[h & 255];
+    thag__a.names[h & 255] = e;
+    return e;
+}
+
+/* The site for a fiber or task name; apart: a new `name#N` per instance. */
+THAG__FN const thag_site *thag__name_site(const char *name, int apart) {
+    char buf[160];
+    thag__iname *e = thag__intern(name ? name : "task", THAG__KIND_time, NULL);
+    if (!e || !apart) return e ? &e->site : NULL;
+    thag__stbsp_snprintf(buf, (int)sizeof buf, "%s#%llu", e->site.name, (unsigned long long)++e->instances);
+    e = thag__intern(buf, THAG__KIND_time, NULL);
+    return e ? &e->site : NULL;
+}
+
+/* A new record and its handle (0 when the table is full). Under thag__alock. */
+THAG__FN thag__arec *thag__arec_new(uint32_t kind, uint64_t *h) {
+    uint32_t idx;
+    thag__arec *r, *c;
+    if (thag__a.free_head) {
+        idx = thag__a.free_head - 1;
+    } else {
+        idx = thag__a.used;
+        if (idx >= THAG__ACHUNK * THAG__AMAX) return NULL;
+        if (!thag__a.chunks[idx / THAG__ACHUNK]) {
+            if (!(c = (thag__arec *)thag__pmap(THAG__ACHUNK * sizeof(thag__arec)))) return NULL;
+            __atomic_store_n(&thag__a.chunks[idx / THAG__ACHUNK], c, __ATOMIC_RELEASE);
+        }
+        thag__a.used++;
+    }
+    r = &thag__a.chunks[idx / THAG__ACHUNK][idx % THAG__ACHUNK];
+    if (thag__a.free_head) thag__a.free_head = r->next_free;
+    memset((void *)&r->site, 0, sizeof *r - (size_t)((char *)&r->site - (char *)r));
+    r->kind = kind;
+    r->idx = idx;
+    __atomic_store_n(&r->gen, r->gen + 1, __ATOMIC_RELEASE);
+    *h = (uint64_t)r->gen << 32 | (idx + 1);
+    return r;
+}
+
+/* Under thag__alock: the generation turns even, every handle goes stale. */
+THAG__FN void thag__arec_free(thag__arec *r) {
+    __atomic_store_n(&r->gen, r->gen + 1, __ATOMIC_RELEASE);
+    r->next_free = thag__a.free_head;
+    thag__a.free_head = r->idx + 1;
+}
+
+THAG__PUB thag_fiber thag_fiber_new(const char *name) {
+    thag__arec *r;
+    uint64_t h = 0;
+    if (!THAG__LOAD(thag__g.active)) return 0;
+    pthread_mutex_lock(&thag__alock);
+    if ((r = thag__arec_new(THAG__A_FIBER, &h)) && !(r->site = thag__name_site(name ? name : "fiber", 0))) {
+        thag__arec_free(r);
+        h = 0;
+    }
+    pthread_mutex_unlock(&thag__alock);
+    return h;
+}
+
+/* Ends the live frames of a saved stack at `upto` (their fiber's suspension). */
+THAG__FN void thag__frames_close(thag__frame *s, uint32_t sp, uint64_t upto, int pending) {
+    uint32_t i;
+    for (i = 0; i < sp; i++) {
+        if (!s[i].live) continue;
+        if (pending) s[i].node->pend_incl += upto - s[i].start;
+        else THAG__ADD(s[i].node->incl, upto - s[i].start);
+    }
+}
+
+/* A fiber's first run: its root frame, under the thread's own current node.
+   The root frame has no guard (serial 0) and the highest frame address, so
+   the longjmp recovery never takes it for dead. */
+THAG__FN int thag__fiber_start(thag__thread *t, thag__fstate *s, thag__arec *f, uint64_t now) {
+    thag__node *n;
+    thag__frame *fr;
+    if (!f->stack) {
+        f->cap = 64;
+        if (!(f->stack = (thag__frame *)thag__pmap(f->cap * sizeof(thag__frame)))) return -1;
+    }
+    if (!(n = thag__find_child(t, s->cur, f->site))) return -1;
+    fr = &f->stack[0];
+    memset(fr, 0, sizeof *fr);
+    fr->node = n;
+    fr->start = now;
+    fr->fa = UINTPTR_MAX;
+    fr->live = 1;
+    f->sp = 1;
+    f->cur = n;
+    f->home = t;
+    f->started = 1;
+    THAG__ADD(n->calls, 1);
+    return 0;
+}
+
+/* A fiber resumed on another thread than before: its frames' nodes are
+   found again, by site, in this thread's tree (nodes have one writer). */
+THAG__FN int thag__fiber_rehome(thag__thread *t, thag__fstate *s, thag__arec *f) {
+    uint32_t i;
+    for (i = 0; i < f->sp; i++) {
+        thag__node *p = i ? f->stack[i - 1].node : s->cur;
+        if (!(f->stack[i].node = thag__find_child(t, p, f->stack[i].node->site))) return -1;
+    }
+    f->cur = f->sp ? f->stack[f->sp - 1].node : &t->root;
+    f->home = t;
+    return 0;
+}
+
+/* Makes f's stack (NULL: the thread's own) the running one. A fiber's
+   frames move forward by the time it was suspended: not charged to it. */
+THAG__FN int thag__fiber_load(thag__thread *t, thag__fstate *s, thag__arec *f, uint64_t now) {
+    uint32_t i;
+    if (!f) {
+        t->stack = s->stack, t->sp = s->sp, t->cap = s->cap, t->cur = s->cur;
+        s->running = NULL;
+        return 0;
+    }
+    if (!f->started) {
+        if (thag__fiber_start(t, s, f, now)) return -1;
+    } else {
+        if (f->home != t && thag__fiber_rehome(t, s, f)) return -1;
+        for (i = 0; i < f->sp; i++) f->stack[i].start += now - f->susp;
+    }
+    t->stack = f->stack, t->sp = f->sp, t->cap = f->cap, t->cur = f->cur;
+    s->running = f;
+    return 0;
+}
+
+THAG__FN void thag__fiber_save(thag__thread *t, thag__fstate *s, uint64_t now) {
+    thag__arec *f = s->running;
+    if (f) f->stack = t->stack, f->sp = t->sp, f->cap = t->cap, f->cur = t->cur, f->susp = now;
+    else s->stack = t->stack, s->sp = t->sp, s->cap = t->cap, s->cur = t->cur;
+}
+
+/* Call it right before the stack switch (swapcontext...): from now on the
+   fiber `to` runs on this thread; 0 or a stale handle: the thread's own. */
+THAG__PUB void thag_fiber_switch(thag_fiber to) {
+    thag__thread *t = thag__self;
+    thag__fstate *s = &thag__fs;
+    thag__arec *f = thag__arec_of(to, THAG__A_FIBER);
+    uint64_t now;
+    if (f == s->running) return;
+    if (THAG__UNLIKELY(!t) && (!THAG__LOAD(thag__g.active) || !(t = thag__attach()))) return;
+    now = thag__ticks();
+    if (t->sp) THAG__ADD(t->cur->excl, now - t->last);
+    t->last = now;
+    thag__fiber_save(t, s, now);
+    if (THAG__UNLIKELY(thag__fiber_load(t, s, f, now))) thag__fiber_load(t, s, NULL, now);
+    thag__ev_put(t, now, t->sp ? t->cur : NULL);
+}
+
+/* The fiber is finished: its open frames end (at its last suspension) and
+   its handle goes stale. Ending the running fiber switches to the thread's
+   own stack first. A fiber ended by another thread than its own is freed
+   without adding its open frames (they belong to the other thread's tree). */
+THAG__PUB void thag_fiber_end(thag_fiber h) {
+    thag__arec *f = thag__arec_of(h, THAG__A_FIBER);
+    if (!f) return;
+    if (f == thag__fs.running) thag_fiber_switch(0);
+    if (f->started && f->home == thag__self && f != thag__fs.running)
+        thag__frames_close(f->stack, f->sp, f->susp, 0);
+    pthread_mutex_lock(&thag__alock);
+    if (thag__arec_of(h, THAG__A_FIBER) == f) thag__arec_free(f);
+    pthread_mutex_unlock(&thag__alock);
+}
+
+/* At a snapshot by thread t (under thag__g.lock): the open frames of its
+   suspended fibers, and of its own stack while a fiber runs. */
+THAG__FN void thag__async_pend(thag__thread *t, uint64_t now) {
+    uint32_t i;
+    if (thag__fs.running) thag__frames_close(thag__fs.stack, thag__fs.sp, now, 1);
+    pthread_mutex_lock(&thag__alock);
+    for (i = 0; i < thag__a.used; i++) {
+        thag__arec *f = &thag__a.chunks[i / THAG__ACHUNK][i % THAG__ACHUNK];
+        if ((f->gen & 1) && f->kind == THAG__A_FIBER && f->started && f->home == t && f != thag__fs.running)
+            thag__frames_close(f->stack, f->sp, f->susp, 1);
+    }
+    pthread_mutex_unlock(&thag__alock);
+}
+
+/* >>tasks: one logical unit of work (a request) spread over callbacks.
+   THAG_TASK_RESUME pushes a frame for the task under whatever scope the
+   callback runs in (on the thread that began it), or under a copy of the
+   task's path (on another thread: a pool worker), so the callback's scopes
+   appear under the task. Async sections are records in the task: opened in
+   one callback, ended in another, with their wall time (open to end) and
+   active time (only while the task was resumed). */
+
+/* Under thag__alock: adds wall ticks to a node's entry of the wall file. */
+THAG__FN void thag__wall_add(const thag__node *n, uint64_t wall) {
+    size_t i, m;
+    if (2 * (thag__a.nwall + 1) > thag__a.capwall) {
+        size_t cap = thag__a.capwall ? thag__a.capwall * 2 : 1024;
+        thag__wall *w = (thag__wall *)thag__pmap(cap * sizeof *w), *old = thag__a.walls;
+        if (!w) return;
+        thag__a.walls = w;
+        thag__a.capwall = cap;
+        thag__a.nwall = 0;
+        for (i = 0; old && i < cap / 2; i++)
+            if (old[i].node) thag__wall_add(old[i].node, old[i].wall);
+        if (old) munmap(old, cap / 2 * sizeof *old);
+    }
+    m = thag__a.capwall - 1;
+    for (i = ((uintptr_t)n >> 4) & m; thag__a.walls[i].node && thag__a.walls[i].node != n; i = (i + 1) & m) {}
+    if (!thag__a.walls[i].node) thag__a.walls[i].node = n, thag__a.nwall++;
+    thag__a.walls[i].wall += wall;
+}
+
+THAG__PUB thag_task thag_task_begin(const char *name, int apart) {
+    thag__thread *t = thag__self;
+    thag__arec *r;
+    uint64_t h = 0;
+    if (!THAG__LOAD(thag__g.active) || (!t && !(t = thag__attach()))) return 0;
+    pthread_mutex_lock(&thag__alock);
+    if ((r = thag__arec_new(THAG__A_TASK, &h))) {
+        if (!(r->site = thag__name_site(name, apart))) { thag__arec_free(r); h = 0; }
+        else r->home = t, r->home_parent = t->cur, r->begin = thag__ticks(), thag__a.begun++;
+    }
+    pthread_mutex_unlock(&thag__alock);
+    return h;
+}
+
+/* The task's home path (the parent of its latest resume on the thread that
+   began it) rebuilt in t's tree under a detached root, which the output
+   merges at the home thread's root: a worker's callbacks appear under the
+   task, not under the worker. Cached per task for the last thread. */
+THAG__FN thag__node *thag__task_copy(thag__thread *t, thag__arec *r) {
+    const thag__node *home = __atomic_load_n(&r->home_parent, __ATOMIC_ACQUIRE), *m;
+    const thag_site *chain[128];
+    thag__node *p = NULL;
+    thag__iname *root;
+    int n = 0;
+    if (r->copy_t == t && r->copy_of == home) return r->copy_parent;
+    for (m = home; m && m->parent && n < 128; m = m->parent) chain[n++] = m->site;
+    pthread_mutex_lock(&thag__alock);
+    root = thag__intern("", THAG__KIND_detached, r->home);
+    pthread_mutex_unlock(&thag__alock);
+    if (root) p = thag__find_child(t, &t->root, &root->site);
+    while (p && n) p = thag__find_child(t, p, chain[--n]);
+    r->copy_t = t, r->copy_of = home, r->copy_parent = p;
+    return p;
+}
+
+/* Pushes the task's frame: like thag__enter, with the parent chosen here. */
+THAG__FN thag_scope thag__task_push(thag__thread *t, thag__arec *r, uintptr_t fa, uintptr_t ra,
+                                    const thag_scope *self, uint64_t now) {
+    thag_scope g = {0, 0};
+    thag__node *p, *n;
+    thag__frame *f;
+    while (t->sp && THAG__UNLIKELY(thag__dead(&t->stack[t->sp - 1], fa, ra, self)))
+        thag__pop_stale(t, t->sp - 1);
+    if (t->sp) THAG__ADD(t->cur->excl, now - t->last);
+    t->last = now;
+    if (THAG__UNLIKELY(t->sp == t->cap) && thag__grow_stack(t)) return g;
+    p = t == r->home ? t->cur : thag__task_copy(t, r);
+    if (!p) return g;
+    n = p->hot;
+    if ((!n || n->site != r->site) && !(n = thag__find_child(t, p, r->site))) return g;
+    f = &t->stack[t->sp];
+    f->node = n, f->start = now, f->fa = fa, f->ra = ra, f->guard = self, f->live = 1;
+    f->serial = ++t->serial ? t->serial : ++t->serial;
+    g.depth = t->sp++;
+    g.serial = f->serial;
+    t->cur = n;
+    THAG__ADD(n->calls, 1);
+    thag__ev_put(t, now, n);
+    if (t == r->home) __atomic_store_n(&r->home_parent, p, __ATOMIC_RELEASE);
+    return g;
+}
+
+/* THAG_TASK_RESUME. A task already resumed on this thread is not resumed
+   again (a nested resume adds no frame); one running on another thread at
+   the same time gets its frame but not its active-time bookkeeping. */
+THAG__PUB thag_task_scope thag__task_resume(thag_task h, void *frame, void *ret, thag_task_scope *self) {
+    thag_task_scope g = {{0, 0}, 0};
+    thag__thread *t = thag__self, *none = NULL;
+    thag__arec *r = thag__arec_of(h, THAG__A_TASK);
+    uint64_t now;
+    if (!r || !THAG__LOAD(thag__g.active) || (!t && !(t = thag__attach()))) return g;
+    if (__atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE) == t) return g;
+    now = thag__ticks();
+    g.scope = thag__task_push(t, r, (uintptr_t)frame, (uintptr_t)ret, &self->scope, now);
+    if (g.scope.serial && __atomic_compare_exchange_n(&r->resumed_on, &none, t, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        r->node = t->cur;
+        __atomic_store_n(&r->resumed_at, now, __ATOMIC_RELAXED);
+        g.task = h;
+    }
+    return g;
+}
+
+THAG__PUB void thag__task_leave(thag_task_scope *g) {
+    thag__thread *t = thag__self;
+    thag__arec *r;
+    if (!g->scope.serial) return;
+    thag__leave(&g->scope);
+    if (!g->task || !(r = thag__arec_of(g->task, THAG__A_TASK)) || r->resumed_on != t) return;
+    __atomic_add_fetch(&r->active, t->last - __atomic_load_n(&r->resumed_at, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+    __atomic_store_n(&r->resumed_on, (thag__thread *)NULL, __ATOMIC_RELEASE);
+}
+
+/* The task's active ticks up to now (its resumes, the current one too). */
+THAG__FN uint64_t thag__task_active(thag__arec *r, uint64_t now) {
+    uint64_t a = __atomic_load_n(&r->active, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE)) a += now - __atomic_load_n(&r->resumed_at, __ATOMIC_RELAXED);
+    return a;
+}
+
+/* The task's node in t's tree: its current resume's, else where it would go. */
+THAG__FN thag__node *thag__task_node(thag__thread *t, thag__arec *r) {
+    thag__node *p;
+    if (__atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE) == t) return r->node;
+    p = t == r->home ? r->home_parent : thag__task_copy(t, r);
+    return p ? thag__find_child(t, p, r->site) : NULL;
+}
+
+THAG__PUB void thag__task_section(thag_task h, const thag_site *site) {
+    thag__arec *r = thag__arec_of(h, THAG__A_TASK);
+    uint64_t now = thag__ticks();
+    if (!r) return;
+    pthread_mutex_lock(&thag__alock);
+    if (r->nsecs < THAG__SECS) {
+        thag__asec *s = &r->secs[r->nsecs++];
+        s->site = site, s->open = now, s->active = thag__task_active(r, now);
+    } else {
+        thag__debug("task %s: more than %d async sections open; %s is not recorded", r->site->name,
+                    THAG__SECS, site->name);
+    }
+    pthread_mutex_unlock(&thag__alock);
+}
+
+/* Ends open section i of r (under thag__alock): calls and active time to
+   its node under the task, its wall time to the wall file. */
+THAG__FN void thag__section_close(thag__thread *t, thag__node *tn, thag__arec *r, uint32_t i, uint64_t now) {
+    thag__asec s = r->secs[i];
+    thag__node *n;
+    memmove(&r->secs[i], &r->secs[i + 1], (r->nsecs - i - 1) * sizeof s);
+    r->nsecs--;
+    if (!tn || !(n = thag__find_child(t, tn, s.site))) return;
+    THAG__ADD(n->calls, 1);
+    THAG__ADD(n->incl, thag__task_active(r, now) - s.active);
+    thag__wall_add(n, now - s.open);
+}
+
+/* THAG_TASK_SECTION_END: ends the latest open section of that name; a
+   name that is not open (ended twice, never opened) is ignored. */
+THAG__PUB void thag__task_section_end(thag_task h, const char *name) {
+    thag__arec *r = thag__arec_of(h, THAG__A_TASK);
+    thag__thread *t = thag__self;
+    thag__node *tn;
+    uint64_t now = thag__ticks();
+    uint32_t i;
+    if (!r || (!t && (!THAG__LOAD(thag__g.active) || !(t = thag__attach())))) return;
+    tn = thag__task_node(t, r);
+    pthread_mutex_lock(&thag__alock);
+    for (i = r->nsecs; i-- > 0;)
+        if (strcmp(r->secs[i].site->name, name) == 0) { thag__section_close(t, tn, r, i, now); break; }
+    pthread_mutex_unlock(&thag__alock);
+}
+
+/* Ends the task: its open sections end, its wall time (begin to end) goes
+   to its node, and its handle goes stale (a second end does nothing). */
+THAG__PUB void thag_task_end(thag_task h) {
+    thag__arec *r = thag__arec_of(h, THAG__A_TASK);
+    thag__thread *t = thag__self;
+    thag__node *n = NULL;
+    uint64_t now = thag__ticks();
+    if (!t && THAG__LOAD(thag__g.active)) t = thag__attach();
+    if (r && t) n = thag__task_node(t, r);
+    pthread_mutex_lock(&thag__alock);
+    if (r && thag__arec_of(h, THAG__A_TASK) == r) {
+        while (r->nsecs) thag__section_close(t, n, r, r->nsecs - 1, now);
+        if (n) thag__wall_add(n, now - r->begin);
+        thag__a.ended++;
+        thag__arec_free(r);
+    } else if (h) {
+        thag__a.stale++;
+    }
+    pthread_mutex_unlock(&thag__alock);
+}
+
+struct thag__obuf;
+THAG__FN int thag__write_wall(struct thag__obuf *o);
+
+/* >>memory: the malloc family, served by mimalloc. Every block carries a
+   16-byte header just before the pointer the program gets: the size it
+   asked for, where the block really starts (aligned blocks), and who
+   allocated it (a call-tree node, or a stack record in detail mode), so a
+   free is charged exactly, on any thread, with no table and no lock. */
+#if THAG__MEMORY
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define THAG__THROW noexcept(true)
+#elif defined(__cplusplus)
+#define THAG__THROW throw()
+#else
+#define THAG__THROW
+#endif
+
+#define THAG__HDR ((size_t)16)
+#define THAG__MAGIC 0xA5u
+#define THAG__SIZE_MASK ((((uint64_t)1) << 47) - 1)
+#define THAG__F_STACK (((uint64_t)1) << 47)   /* owner is a stack record */
+#define THAG__F_COUNTED (((uint64_t)1) << 54) /* the block is in the totals */
+#define THAG__MAX_REQUEST (((size_t)1) << 46)
+#define THAG__SLACK 65536                     /* live bytes a thread keeps unpublished */
+#define THAG__MAX_FRAMES 64
+
+typedef struct thag__hdr { uint64_t word; void *owner; } thag__hdr;
+
+/* A deduplicated call stack (detail and sampled modes). */
+typedef struct thag__stack {
+    struct thag__stack *next;  /* hash chain */
+    uint64_t hash;
+    uint64_t bytes, allocs;    /* atomic; sampled mode: estimates x 1024 */
+    int64_t live;              /* atomic */
+    uint64_t dealloc_bytes, deallocs; /* as a deallocating stack (atomic) */
+    thag__thread *thread;      /* the first thread that made it (its label) */
+    int depth;
+    uintptr_t frames[1];
+} thag__stack;
+
+#define THAG__STACK_BUCKETS 65536
+static thag__stack *thag__stacks[THAG__STACK_BUCKETS];
+static pthread_mutex_t thag__stack_lock = PTHREAD_MUTEX_INITIALIZER;
+static thag__arena thag__stack_arena = {NULL, NULL, 1 << 20};
+static int64_t thag__g_live, thag__g_peak; /* atomic: published live bytes */
+
+THAG__FN uint64_t thag__hash_frames(const uintptr_t *f, int n) {
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)n;
+    int i;
+    for (i = 0; i < n; i++) h = (h ^ f[i]) * 1099511628211ull, h ^= h >> 29;
+    return h;
+}
+
+/* Finds or adds the record of a call stack; lock-free when it exists. */
+THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n) {
+    uint64_t h = thag__hash_frames(f, n);
+    thag__stack **b = &thag__stacks[h & (THAG__STACK_BUCKETS - 1)], *s;
+    for (s = __atomic_load_n(b, __ATOMIC_ACQUIRE); s; s = s->next)
+        if (s->hash == h && s->depth == n && !memcmp(s->frames, f, (size_t)n * sizeof *f)) return s;
+    pthread_mutex_lock(&thag__stack_lock);
+    for (s = *b; s; s = s->next)
+        if (s->hash == h && s->depth == n && !memcmp(s->frames, f, (size_t)n * sizeof *f)) break;
+    if (!s && (s = (thag__stack *)thag__arena_alloc(&thag__stack_arena,
+                                                     sizeof *s + (size_t)n * sizeof *f))) {
+        s->hash = h;
+        s->depth = n;
+        s->thread = t;
+        memcpy(s->frames, f, (size_t)n * sizeof *f);
+        s->next = *b;
+        __atomic_store_n(b, s, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&thag__stack_lock);
+    return s;
+}
+
+/* The return addresses of the frame-pointer chain above `fp` (the frame of
+   a hook), innermost first. Stops at the thread's stack bounds, so a frame
+   without a frame pointer ends the walk early instead of crashing. */
+THAG__FN int thag__fp_walk(uintptr_t fp, uintptr_t hi, uintptr_t *out, int max) {
+    int n = 0;
+    uintptr_t lo = fp;
+    while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
+        uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
+        if (ret < 4096) break;
+        out[n++] = ret;
+        if (next <= fp) break;
+        fp = next;
+    }
+    return n;
+}
+
+/* The top of the calling thread's stack, found once (glibc's lookup for
+   the main thread reads /proc and allocates: the caller is busy). */
+THAG__FN uintptr_t thag__stack_top(thag__thread *t) {
+    pthread_attr_t a;
+    void *lo;
+    size_t size;
+    if (t->m_stack_top) return t->m_stack_top;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        if (pthread_attr_getstack(&a, &lo, &size) == 0) t->m_stack_top = (uintptr_t)lo + size;
+        pthread_attr_destroy(&a);
+    }
+    return t->m_stack_top;
+}
+
+THAG__FN int thag__capture(thag__thread *t, uintptr_t fp, uintptr_t *out) {
+    return thag__fp_walk(fp, thag__stack_top(t), out, THAG__MAX_FRAMES);
+}
+
+/* Publishes a thread's live-byte delta to the global count and peak. */
+THAG__FN void thag__mem_publish(thag__thread *t) {
+    int64_t g = __atomic_add_fetch(&thag__g_live, t->m_delta, __ATOMIC_RELAXED);
+    int64_t p = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED);
+    t->m_delta = 0;
+    t->m_base = g;
+    if (t->m_peak > p) p = t->m_peak;
+    if (g > p) p = g;
+    {
+        int64_t cur = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED);
+        while (p > cur && !__atomic_compare_exchange_n(&thag__g_peak, &cur, p, 1, __ATOMIC_RELAXED,
+                                                       __ATOMIC_RELAXED)) {
+        }
+    }
+}
+
+/* Live bytes of this thread: exact peak for one allocating thread, and
+   within THAG__SLACK per thread with several. */
+static inline __attribute__((always_inline, no_instrument_function)) void
+thag__mem_live(thag__thread *t, int64_t d) {
+    t->m_delta += d;
+    if (t->m_base + t->m_delta > t->m_peak) THAG__STORE(t->m_peak, t->m_base + t->m_delta);
+    if (THAG__UNLIKELY(t->m_delta > THAG__SLACK || t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
+}
+
+/* ln(u) for u in (0, 1], without libm: exponent plus an atanh series. */
+THAG__FN double thag__ln(double u) {
+    int e = 0;
+    double z, z2;
+    while (u < 0.5) { u *= 2; e--; }
+    u *= 2; /* now in [1, 2) */
+    e--;
+    z = (u - 1) / (u + 1);
+    z2 = z * z;
+    return e * 0.69314718055994530942 +
+           2 * z * (1 + z2 * (1.0 / 3 + z2 * (1.0 / 5 + z2 * (1.0 / 7 + z2 * (1.0 / 9 + z2 / 11)))));
+}
+
+/* A uniform number in (0, 1] from the thread's xorshift generator. */
+THAG__FN double thag__uniform(thag__thread *t) {
+    uint64_t x = t->m_rng ? t->m_rng : (uint64_t)(uintptr_t)t ^ 0x9E3779B97F4A7C15ull;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    t->m_rng = x;
+    return ((double)(x >> 11) + 1.0) / 9007199254740992.0;
+}
+
+/* Bytes until the next sample: exponential with the configured mean, so
+   each byte is sampled with the same probability (a Poisson process). */
+THAG__FN int64_t thag__next_sample(thag__thread *t) {
+    return (int64_t)(-thag__ln(thag__uniform(t)) * (double)thag__g.sample_bytes) + 1;
+}
+
+/* The chance that a block of x mean-intervals is sampled: 1 - exp(-x),
+   without libm (series for small x, exp by squaring otherwise). */
+THAG__FN double thag__sample_p(double x) {
+    double y, r;
+    int i;
+    if (x < 1e-3) return x - x * x / 2 + x * x * x / 6;
+    if (x > 40) return 1.0;
+    y = x / 1024;
+    r = 1 - y + y * y / 2 - y * y * y / 6 + y * y * y * y / 24;
+    for (i = 0; i < 10; i++) r *= r;
+    return 1 - r;
+}
+
+/* Sampled mode: 0 when this allocation is not sampled; else its weight
+   1/p x 1024, p its chance to be sampled: the estimates are unbiased. */
+THAG__FN uint64_t thag__sample_weight(thag__thread *t, size_t n) {
+    t->m_sample_left -= (int64_t)n;
+    if (t->m_sample_left > 0) return 0;
+    t->m_sample_left = thag__next_sample(t);
+    return (uint64_t)(1024.0 / thag__sample_p((double)n / (double)thag__g.sample_bytes) + 0.5);
+}
+
+/* Charges a detail or sampled allocation to its real call stack. */
+THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t weight) {
+    uintptr_t f[THAG__MAX_FRAMES];
+    int depth;
+    thag__stack *s;
+    thag__mem_busy++;
+    depth = thag__capture(t, fp, f);
+    s = thag__stack_of(t, f, depth);
+    thag__mem_busy--;
+    if (!s) return NULL;
+    __atomic_add_fetch(&s->bytes, weight == 1024 ? (uint64_t)n : (uint64_t)n * weight / 1024, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->allocs, weight == 1024 ? 1 : weight, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->live, (int64_t)n, __ATOMIC_RELAXED);
+    return s;
+}
+
+/* Accounts a new block of n bytes: returns the header flags and fills the
+   owner (a node, a stack record, or NULL when only the totals count). */
+THAG__FN uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
+    thag__thread *t = thag__self;
+    if (!t) {
+        thag__mem_busy++;
+        t = thag__attach();
+        thag__mem_busy--;
+        if (!t) return 0;
+    }
+    THAG__ADD(t->m_allocs, 1);
+    THAG__ADD(t->m_bytes, n);
+    thag__mem_live(t, (int64_t)n);
+    if (thag__g.sample_bytes) {
+        uint64_t w = thag__sample_weight(t, n);
+        if (w && (h->owner = thag__mem_stack(t, fp, n, w)) != NULL) return THAG__F_COUNTED | THAG__F_STACK;
+        return THAG__F_COUNTED;
+    }
+    THAG__ADD(t->cur->m_bytes, n);
+    THAG__ADD(t->cur->m_allocs, 1);
+    if (thag__g.mem_detail && n >= thag__g.size_threshold &&
+        (h->owner = thag__mem_stack(t, fp, n, 1024)) != NULL)
+        return THAG__F_COUNTED | THAG__F_STACK;
+    h->owner = t->cur;
+    THAG__ADD(t->cur->m_live, (int64_t)n);
+    return THAG__F_COUNTED;
+}
+
+/* Accounts the end of a counted block of n bytes. */
+THAG__FN void thag__mem_free(const thag__hdr *h, size_t n, uintptr_t fp) {
+    thag__thread *t = thag__self;
+    if (!t) return;
+    THAG__ADD(t->m_frees, 1);
+    THAG__ADD(t->m_freed, n);
+    thag__mem_live(t, -(int64_t)n);
+    if (!h->owner) return;
+    if (h->word & THAG__F_STACK) {
+        thag__stack *s = (thag__stack *)h->owner;
+        __atomic_sub_fetch(&s->live, (int64_t)n, __ATOMIC_RELAXED);
+        if (thag__g.mem_detail && !thag__g.sample_bytes) {
+            uintptr_t f[THAG__MAX_FRAMES];
+            thag__stack *d;
+            thag__mem_busy++;
+            d = thag__stack_of(t, f, thag__capture(t, fp, f));
+            thag__mem_busy--;
+            if (d) {
+                __atomic_add_fetch(&d->dealloc_bytes, (uint64_t)n, __ATOMIC_RELAXED);
+                __atomic_add_fetch(&d->deallocs, 1, __ATOMIC_RELAXED);
+            }
+        }
+    } else {
+        thag__node *o = (thag__node *)h->owner;
+        if (o->thread == t) THAG__ADD(o->m_live, -(int64_t)n);
+        else __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    }
+}
+
+static inline __attribute__((always_inline, no_instrument_function)) int thag__mem_on(void) {
+    return THAG__LOAD(thag__g.mem_active) && !thag__mem_busy;
+}
+
+/* Writes the header of a block whose user part starts `off` bytes (a power
+   of two >= 16) into `base`, accounts it, and returns the user pointer. */
+static inline __attribute__((always_inline, no_instrument_function)) void *
+thag__mem_finish(void *base, size_t n, size_t off, uintptr_t fp) {
+    char *user = (char *)base + off;
+    thag__hdr *h = (thag__hdr *)(void *)(user - THAG__HDR);
+    uint64_t lg = (uint64_t)__builtin_ctzll((unsigned long long)off), flags = 0;
+    h->owner = NULL;
+    if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
+    h->word = (uint64_t)n | flags | lg << 48 | (uint64_t)THAG__MAGIC << 56;
+    return user;
+}
+
+/* The header of a block, or NULL when the pointer is not one of ours. */
+static inline __attribute__((always_inline, no_instrument_function)) thag__hdr *thag__hdr_of(void *p) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    return (h->word >> 56) == THAG__MAGIC ? h : NULL;
+}
+
+static inline __attribute__((always_inline, no_instrument_function)) void *thag__base_of(void *p, const thag__hdr *h) {
+    return (char *)p - ((size_t)1 << ((h->word >> 48) & 63));
+}
+
+/* Frees a block: accounts it, then gives it back to mimalloc. */
+THAG__FN void thag__release(void *p, uintptr_t fp) {
+    thag__hdr *h = thag__hdr_of(p);
+    if (!h) { mi_free(p); return; }
+    void *base = thag__base_of(p, h);
+    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    h->word = 0; /* a double free is then not ours: mimalloc reports it */
+    mi_free(base);
+}
+
+/* An allocation of n bytes aligned to `align` (a power of two). */
+THAG__FN void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
+    int e = errno;
+    void *b;
+    if (n > THAG__MAX_REQUEST) { errno = ENOMEM; return NULL; }
+    /* The header sits before the aligned address: mimalloc aligns base +
+       16 for us (its plain aligned call misaligns some power-of-two sizes
+       in 2.0.9, e.g. 1024 bytes at 256). */
+    if (align <= THAG__HDR) b = zero ? mi_zalloc(n + THAG__HDR) : mi_malloc(n + THAG__HDR);
+    else if (zero) b = mi_zalloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
+    else b = mi_malloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
+    if (!b) { errno = ENOMEM; return NULL; }
+    errno = e; /* mimalloc's first call sets ENOENT: a successful call leaves errno alone */
+    return thag__mem_finish(b, n, THAG__HDR, fp);
+}
+
+THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
+    thag__hdr *h;
+    size_t old;
+    if (!p) return thag__alloc(n, THAG__HDR, 0, fp);
+    if (n == 0) { thag__release(p, fp); return NULL; } /* glibc: frees, returns NULL */
+    if (!(h = thag__hdr_of(p))) return mi_realloc(p, n);
+    old = (size_t)(h->word & THAG__SIZE_MASK);
+    if (n > THAG__MAX_REQUEST) { errno = ENOMEM; return NULL; }
+    {
+        int e = errno;
+        thag__hdr saved = *h;
+        char *b = (char *)mi_realloc(thag__base_of(p, h), n + THAG__HDR);
+        if (!b) { errno = ENOMEM; return NULL; }
+        errno = e;
+        h = (thag__hdr *)(void *)b;
+        *h = saved;
+        if ((saved.word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(&saved, old, fp);
+        return thag__mem_finish(b, n, THAG__HDR, fp);
+    }
+}
+
+#define THAG__FP ((uintptr_t)__builtin_frame_address(0))
+#define THAG__HOOK extern __attribute__((no_instrument_function, visibility("default")))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+THAG__HOOK void *malloc(size_t n) THAG__THROW { return thag__alloc(n, THAG__HDR, 0, THAG__FP); }
+THAG__HOOK void free(void *p) THAG__THROW {
+    if (p) {
+        int e = errno;
+        thag__release(p, THAG__FP);
+        errno = e;
+    }
+}
+THAG__HOOK void *calloc(size_t k, size_t n) THAG__THROW {
+    size_t total;
+    if (__builtin_mul_overflow(k, n, &total)) { errno = ENOMEM; return NULL; }
+    return thag__alloc(total, THAG__HDR, 1, THAG__FP);
+}
+THAG__HOOK void *realloc(void *p, size_t n) THAG__THROW { return thag__realloc(p, n, THAG__FP); }
+THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW {
+    size_t total;
+    if (__builtin_mul_overflow(k, n, &total)) { errno = ENOMEM; return NULL; }
+    return thag__realloc(p, total, THAG__FP);
+}
+THAG__HOOK int posix_memalign(void **out, size_t align, size_t n) THAG__THROW {
+    void *p;
+    if (align < sizeof(void *) || (align & (align - 1))) return EINVAL;
+    if (!(p = thag__alloc(n, align, 0, THAG__FP))) return ENOMEM;
+    *out = p;
+    return 0;
+}
+THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW {
+    if (!align || (align & (align - 1))) { errno = EINVAL; return NULL; }
+    return thag__alloc(n, align, 0, THAG__FP);
+}
+THAG__HOOK void *memalign(size_t align, size_t n) THAG__THROW {
+    if (!align || (align & (align - 1))) { errno = EINVAL; return NULL; }
+    return thag__alloc(n, align, 0, THAG__FP);
+}
+THAG__HOOK void *valloc(size_t n) THAG__THROW { return thag__alloc(n, 4096, 0, THAG__FP); }
+THAG__HOOK void *pvalloc(size_t n) THAG__THROW {
+    if (n > THAG__MAX_REQUEST) { errno = ENOMEM; return NULL; }
+    return thag__alloc((n + 4095) & ~(size_t)4095, 4096, 0, THAG__FP);
+}
+THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW {
+    thag__hdr *h;
+    if (!p) return 0;
+    if (!(h = thag__hdr_of(p))) return mi_usable_size(p);
+    return mi_usable_size(thag__base_of(p, h)) - ((size_t)1 << ((h->word >> 48) & 63));
+}
+
+/* C++ operator new and delete, by their mangled names, so that they come
+   from the executable and cannot resolve to libmimalloc.so's own (which
+   would bypass the hooks, depending on link order). On failure new throws
+   std::bad_alloc through libstdc++ when it is linked, else aborts. */
+extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak));
+THAG__FN void *thag__new(size_t n, size_t align, int nothrow, uintptr_t fp) {
+    void *p = thag__alloc(n ? n : 1, align, 0, fp);
+    if (!p && !nothrow) {
+        if (_ZSt17__throw_bad_allocv) _ZSt17__throw_bad_allocv();
+        abort();
+    }
+    return p;
+}
+#define THAG__NEW(name, args, call) THAG__HOOK void *name args { return call; }
+#define THAG__DEL(name, args) THAG__HOOK void name args { if (p) thag__release(p, THAG__FP); }
+#define THAG__U __attribute__((unused))
+THAG__NEW(_Znwm, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
+THAG__NEW(_Znam, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
+THAG__NEW(_ZnwmRKSt9nothrow_t, (size_t n, const void *nt), ((void)nt, thag__new(n, THAG__HDR, 1, THAG__FP)))
+THAG__NEW(_ZnamRKSt9nothrow_t, (size_t n, const void *nt), ((void)nt, thag__new(n, THAG__HDR, 1, THAG__FP)))
+THAG__NEW(_ZnwmSt11align_val_t, (size_t n, size_t a), thag__new(n, a, 0, THAG__FP))
+THAG__NEW(_ZnamSt11align_val_t, (size_t n, size_t a), thag__new(n, a, 0, THAG__FP))
+THAG__NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const void *nt), ((void)nt, thag__new(n, a, 1, THAG__FP)))
+THAG__NEW(_ZnamSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const void *nt), ((void)nt, thag__new(n, a, 1, THAG__FP)))
+THAG__DEL(_ZdlPv, (void *p))
+THAG__DEL(_ZdaPv, (void *p))
+THAG__DEL(_ZdlPvm, (void *p, THAG__U size_t n))
+THAG__DEL(_ZdaPvm, (void *p, THAG__U size_t n))
+THAG__DEL(_ZdlPvRKSt9nothrow_t, (void *p, THAG__U const void *nt))
+THAG__DEL(_ZdaPvRKSt9nothrow_t, (void *p, THAG__U const void *nt))
+THAG__DEL(_ZdlPvSt11align_val_t, (void *p, THAG__U size_t a))
+THAG__DEL(_ZdaPvSt11align_val_t, (void *p, THAG__U size_t a))
+THAG__DEL(_ZdlPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
+THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* THAG__MEMORY */
+
 /* >>output: the threads' trees are merged by frame name into one output
    tree, then written in one depth-first walk to the aggregated files. */
 typedef struct thag__onode {
     const char *name;
     struct thag__onode *parent, *child, *sibling;
     uint64_t calls, incl, excl; /* ticks, calls */
+    uint64_t m_bytes, m_allocs; /* memory asked for, allocations */
+    int64_t m_live;             /* bytes still live */
+    uint64_t m_freed;           /* bytes freed (deallocating stacks) */
     size_t plen;                /* length of the path up to this frame */
 } thag__onode;
 
@@ -931,13 +1923,23 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
     thag__node *n;
     if (!t->is_main && !thag__g.merge_threads && !(base = thag__ochild(o, root, t->label))) return -1;
     t->root.out = base;
+    if (base != root) { /* allocations outside any scope of the thread */
+        base->m_bytes += THAG__LOAD(t->root.m_bytes);
+        base->m_allocs += THAG__LOAD(t->root.m_allocs);
+        base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
+    }
     for (n = thag__next_node(&t->root, &t->root); n; n = thag__next_node(n, &t->root)) {
-        thag__onode *on = thag__ochild(o, n->parent->out, n->site->name);
+        thag__onode *on = THAG__UNLIKELY(n->site->kind == THAG__KIND_detached) /* >>tasks */
+            ? (n->site->name[0] && !thag__g.merge_threads ? thag__ochild(o, root, n->site->name) : root)
+            : thag__ochild(o, n->parent->out, n->site->name);
         if (!on) return -1;
         n->out = on;
         on->calls += THAG__LOAD(n->calls);
         on->incl += THAG__LOAD(n->incl) + n->pend_incl;
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
+        on->m_bytes += THAG__LOAD(n->m_bytes);
+        on->m_allocs += THAG__LOAD(n->m_allocs);
+        on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
         n->pend_incl = n->pend_excl = 0;
     }
     return 0;
@@ -946,6 +1948,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
 /* Counts the calling thread's open scopes up to now (a snapshot). */
 THAG__FN void thag__pend_open(thag__thread *t, uint64_t now) {
     uint32_t i;
+    if (t) thag__async_pend(t, now); /* >>fibers: suspended fibers' open frames */
     if (!t || !t->sp) return;
     for (i = 0; i < t->sp; i++)
         if (t->stack[i].live) t->stack[i].node->pend_incl += now - t->stack[i].start;
@@ -956,6 +1959,7 @@ THAG__FN void thag__pend_open(thag__thread *t, uint64_t now) {
    when everything was written, so a full disk never leaves half a file. */
 typedef struct thag__writer {
     int fd, err;
+    int col;      /* which value of the output tree it writes */
     size_t n;
     char path[PATH_MAX + 32];
     char buf[1 << 16];
@@ -1079,20 +2083,37 @@ THAG__FN void thag__write_line(thag__writer *w, const thag__path *path, size_t l
     thag__wput(w, num, (size_t)k);
 }
 
-/* Writes the exclusive, inclusive and calls files in one walk. */
-THAG__FN int thag__write_tree(thag__obuf *o, thag__onode *root, thag__writer w[3]) {
+enum { THAG__COL_EXCL, THAG__COL_INCL, THAG__COL_CALLS, THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE,
+       THAG__COL_MFREED };
+
+/* The value a writer's column takes at a node; 0 leaves the line out
+   (inclusive time is written for every called node). */
+THAG__FN int thag__col(const thag__onode *n, int col, uint64_t *v) {
+    switch (col) {
+    case THAG__COL_EXCL: *v = thag__to_ns(n->excl); return *v != 0;
+    case THAG__COL_INCL: *v = thag__to_ns(n->incl); return n->calls != 0;
+    case THAG__COL_CALLS: *v = n->calls; return *v != 0;
+    case THAG__COL_MBYTES: *v = n->m_bytes; return *v != 0;
+    case THAG__COL_MALLOCS: *v = n->m_allocs; return *v != 0;
+    case THAG__COL_MFREED: *v = n->m_freed; return *v != 0;
+    default: *v = n->m_live > 0 ? (uint64_t)n->m_live : 0; return *v != 0;
+    }
+}
+
+/* Writes every aggregated file (one writer per column) in one walk. */
+THAG__FN int thag__write_tree(thag__obuf *o, thag__onode *root, thag__writer *w, int nw) {
     thag__path path = {NULL, 0};
-    thag__onode *n = root;
-    int len;
+    thag__onode *n;
+    int len, i;
+    uint64_t v;
     thag__sort_children(o, root);
     n = root->child;
     while (n) {
         thag__sort_children(o, n);
         if ((len = thag__path_add(&path.p, &path.cap, n->parent->plen, n->name)) < 0) return -1;
         n->plen = (size_t)len;
-        if (thag__to_ns(n->excl)) thag__write_line(&w[0], &path, n->plen, thag__to_ns(n->excl));
-        if (n->calls) thag__write_line(&w[1], &path, n->plen, thag__to_ns(n->incl));
-        if (n->calls) thag__write_line(&w[2], &path, n->plen, n->calls);
+        for (i = 0; i < nw; i++)
+            if (thag__col(n, w[i].col, &v)) thag__write_line(&w[i], &path, n->plen, v);
         if (n->child) { n = n->child; continue; }
         while (n && !n->sibling) n = n->parent == root ? NULL : n->parent;
         if (n) n = n->sibling;
@@ -1179,6 +2200,54 @@ THAG__FN void thag__write_timeline(thag__writer *w, thag__obuf *o, thag__thread 
     thag__tl_emit(w, o, &s);
 }
 
+/* >>taskwall: the wall file, elapsed time of tasks (begin to end) and of
+   async sections (open to end), per stack. Written only when there are any. */
+typedef struct thag__wline { const char *path; uint64_t wall; } thag__wline;
+
+THAG__FN int thag__cmp_wline(const void *a, const void *b) {
+    return strcmp(((const thag__wline *)a)->path, ((const thag__wline *)b)->path);
+}
+
+/* Fills v with the wall entries whose nodes were merged; returns how many. */
+THAG__FN size_t thag__wall_lines(thag__obuf *o, thag__wline *v) {
+    size_t i, n = 0, len;
+    for (i = 0; i < thag__a.capwall; i++) {
+        const thag__node *node = thag__a.walls[i].node;
+        if (!node || !node->out || !(v[n].path = thag__onode_path(o, node->out, &len))) continue;
+        v[n++].wall = thag__a.walls[i].wall;
+    }
+    qsort(v, n, sizeof *v, thag__cmp_wline);
+    return n;
+}
+
+THAG__FN int thag__write_wall(struct thag__obuf *o) {
+    thag__writer *w;
+    thag__wline *v;
+    size_t i, n;
+    char extra[128];
+    int rc = 0;
+    pthread_mutex_lock(&thag__alock);
+    if (thag__a.nwall && (v = (thag__wline *)thag__oalloc(o, thag__a.nwall * sizeof *v + 16)) &&
+        (w = (thag__writer *)thag__oalloc(o, sizeof *w))) {
+        n = thag__wall_lines(o, v);
+        if ((rc = thag__wopen(w, "wall")) == 0) {
+            thag__stbsp_snprintf(extra, (int)sizeof extra, " tasks_begun=%llu tasks_ended=%llu stale_ends=%llu",
+                                 (unsigned long long)thag__a.begun, (unsigned long long)thag__a.ended,
+                                 (unsigned long long)thag__a.stale);
+            thag__meta(w, "wall", extra, "ns");
+            for (i = 0; i < n; i++) {
+                uint64_t sum = v[i].wall;
+                while (i + 1 < n && strcmp(v[i].path, v[i + 1].path) == 0) sum += v[++i].wall;
+                thag__wput(w, v[i].path, strlen(v[i].path));
+                thag__wprintf(w, " %llu\n", (unsigned long long)thag__to_ns(sum));
+            }
+            rc = thag__wclose(w);
+        }
+    }
+    pthread_mutex_unlock(&thag__alock);
+    return rc;
+}
+
 /* >>write: everything, under the global lock. */
 THAG__FN int thag__mkdirs(const char *dir) {
     char p[PATH_MAX];
@@ -1217,35 +2286,184 @@ THAG__FN thag__snap *thag__collect(thag__obuf *o, thag__onode *root, int *count)
     return v;
 }
 
-THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, int n, uint64_t now) {
-    static const char *kinds[3] = {"", "inclusive", "calls"};
-    static const char *metas[3] = {"time", "time_inclusive", "calls"};
-    thag__writer *w = (thag__writer *)thag__oalloc(o, 4 * sizeof(thag__writer));
-    int i, rc = 0, opened = 0;
+#if THAG__MEMORY
+/* >>memory output: totals, and the call stacks of detail and sampled modes
+   turned into frames (symbolised once, here, never on the hot path). */
+THAG__FN void thag__mem_meta(char *buf, size_t size) {
+    uint64_t allocs = 0, frees = 0, bytes = 0, freed = 0;
+    int64_t peak = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED), cur;
+    thag__thread *t;
+    for (t = thag__g.threads; t; t = t->next) {
+        allocs += THAG__LOAD(t->m_allocs);
+        frees += THAG__LOAD(t->m_frees);
+        bytes += THAG__LOAD(t->m_bytes);
+        freed += THAG__LOAD(t->m_freed);
+        if (THAG__LOAD(t->m_peak) > peak) peak = THAG__LOAD(t->m_peak);
+    }
+    cur = (int64_t)(bytes - freed);
+    if (cur > peak) peak = cur;
+    thag__stbsp_snprintf(buf, (int)size, " mode=%s allocations=%llu deallocations=%llu bytes=%llu peak=%lld current=%lld",
+                         thag__g.sample_bytes ? "sampled" : thag__g.mem_detail ? "detail" : "summary",
+                         (unsigned long long)allocs, (unsigned long long)frees, (unsigned long long)bytes,
+                         (long long)peak, (long long)cur);
+}
+
+#ifndef THAG__HAVE_SYMBOLS
+#include <dlfcn.h>
+/* Fallback symboliser (dladdr: exported symbols only). */
+THAG__FN int thag__sym_name(uintptr_t addr, char *buf, size_t n) {
+    Dl_info d;
+    if (dladdr((void *)addr, &d) && d.dli_sname)
+        return thag__stbsp_snprintf(buf, (int)n, "%s", d.dli_sname);
+    if (d.dli_fname) {
+        const char *b = strrchr(d.dli_fname, '/');
+        return thag__stbsp_snprintf(buf, (int)n, "%s+0x%llx", b ? b + 1 : d.dli_fname,
+                                    (unsigned long long)(addr - (uintptr_t)d.dli_fbase));
+    }
+    return thag__stbsp_snprintf(buf, (int)n, "0x%llx", (unsigned long long)addr);
+}
+#endif
+
+/* The name of the function a return address is in, cached per address. */
+typedef struct thag__symcache { uintptr_t addr[4096]; const char *name[4096]; } thag__symcache;
+
+THAG__FN const char *thag__frame_name(thag__obuf *o, thag__symcache *c, uintptr_t ret) {
+    size_t i = (size_t)((ret * 0x9E3779B97F4A7C15ull) >> 52);
+    char buf[512], *p;
+    int n;
+    if (c->addr[i] == ret) return c->name[i];
+    n = thag__sym_name(ret - 1, buf, sizeof buf);
+    if (n < 0) n = 0;
+    if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
+    if (!(p = (char *)thag__oalloc(o, (size_t)n + 1))) return "?";
+    memcpy(p, buf, (size_t)n);
+    p[n] = 0;
+    c->addr[i] = ret;
+    c->name[i] = p;
+    return p;
+}
+
+/* Frames outside the program's own code: cut from the root of a stack. */
+THAG__FN int thag__is_runtime_frame(const char *name) {
+    static const char *rt[] = {"_start", "__libc_start_main", "__libc_start_call_main",
+                               "start_thread", "clone", "clone3", NULL};
+    int i;
+    for (i = 0; rt[i]; i++)
+        if (strcmp(name, rt[i]) == 0 || (strncmp(name, "libc.so", 7) == 0)) return 1;
+    return 0;
+}
+
+/* Adds one stack record to the output tree: root, thread label, then the
+   frames from the outermost (main, or the thread's start) inwards. */
+THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c, thag__stack *s) {
+    const char *names[THAG__MAX_FRAMES];
+    thag__onode *n = root;
+    int i, top = s->depth - 1;
+    for (i = 0; i < s->depth; i++) names[i] = thag__frame_name(o, c, s->frames[i]);
+    for (i = 0; i < s->depth; i++)
+        if (strcmp(names[i], "main") == 0) top = i;
+    while (top > 0 && thag__is_runtime_frame(names[top])) top--;
+    if (s->thread && !s->thread->is_main && !thag__g.merge_threads && !(n = thag__ochild(o, n, s->thread->label)))
+        return -1;
+    for (i = top; i >= 0; i--)
+        if (!(n = thag__ochild(o, n, names[i]))) return -1;
+    n->m_bytes += THAG__LOAD(s->bytes);
+    n->m_allocs += THAG__LOAD(s->allocs);
+    n->m_live += THAG__LOAD(s->live);
+    n->m_freed += THAG__LOAD(s->dealloc_bytes);
+    return 0;
+}
+
+/* Writes the detail (or sampled) files: bytes, allocation counts, live
+   bytes per allocating stack, and bytes per deallocating stack. */
+THAG__FN int thag__write_stacks(thag__obuf *o, thag__writer *w, const char *meta) {
+    static const char *kinds[4] = {"memory_detail", "memory_detail_calls", "memory_detail_live",
+                                   "memory_detail_dealloc"};
+    static const char *units[4] = {"bytes", "allocations", "bytes", "bytes"};
+    static const int cols[4] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MFREED};
+    thag__symcache *c = (thag__symcache *)thag__oalloc(o, sizeof *c);
+    thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
+    thag__writer *ws = (thag__writer *)thag__oalloc(o, 4 * sizeof *ws);
+    int i, rc = 0, nw = thag__g.sample_bytes ? 3 : 4;
+    (void)w;
+    if (!c || !root || !ws) return -1;
+    for (i = 0; i < THAG__STACK_BUCKETS; i++) {
+        thag__stack *s;
+        for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s; s = s->next)
+            if (thag__add_stack(o, root, c, s)) return -1;
+    }
+    for (i = 0; i < nw; i++) {
+        if (thag__wopen(&ws[i], kinds[i])) { nw = i; rc = -1; break; }
+        ws[i].col = cols[i];
+        thag__meta(&ws[i], kinds[i], meta, units[i]);
+    }
+    if (!rc) rc = thag__write_tree(o, root, ws, nw);
+    for (i = 0; i < nw; i++) rc |= thag__wclose(&ws[i]);
+    return rc;
+}
+#endif /* THAG__MEMORY */
+
+typedef struct thag__fileinfo { const char *kind, *meta, *unit; int col, type; } thag__fileinfo;
+
+static const thag__fileinfo thag__files[] = {
+    {"", "time", "ns", THAG__COL_EXCL, THAG_TYPE_TIME},
+    {"inclusive", "time_inclusive", "ns", THAG__COL_INCL, THAG_TYPE_TIME},
+    {"calls", "calls", "calls", THAG__COL_CALLS, THAG_TYPE_TIME},
+    {"memory", "memory", "bytes", THAG__COL_MBYTES, THAG_TYPE_MEMORY},
+    {"memory_calls", "memory_calls", "allocations", THAG__COL_MALLOCS, THAG_TYPE_MEMORY},
+    {"memory_live", "memory_live", "bytes", THAG__COL_MLIVE, THAG_TYPE_MEMORY},
+};
+
+/* Opens the aggregated files of the profile types asked for. */
+THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
+    int i, nw = 0;
+    for (i = 0; i < (int)(sizeof thag__files / sizeof *thag__files); i++) {
+        const thag__fileinfo *f = &thag__files[i];
+        if (!(thag__g.type & f->type) || (f->type == THAG_TYPE_MEMORY && !THAG__MEMORY)) continue;
+        if (thag__wopen(&w[nw], f->kind)) {
+            while (nw--) { close(w[nw].fd); }
+            return -1;
+        }
+        w[nw].col = f->col;
+        thag__meta(&w[nw++], f->meta, f->type == THAG_TYPE_MEMORY ? mem_meta : "", f->unit);
+    }
+    return nw;
+}
+
+THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__writer *w, thag__snap *v, int n, uint64_t now) {
     uint64_t events = 0;
-    int truncated = 0;
-    if (!w) return -1;
+    int truncated = 0, i;
+    char extra[96];
     for (i = 0; i < n; i++) {
         events += THAG__LOAD(v[i].t->ev_total);
         truncated |= THAG__LOAD(v[i].t->ev_truncated);
     }
-    for (i = 0; i < 3; i++, opened++) {
-        if (thag__wopen(&w[i], kinds[i])) { rc = -1; break; }
-        thag__meta(&w[i], metas[i], "", i == 2 ? "calls" : "ns");
-    }
-    if (!rc) rc = thag__write_tree(o, root, w);
-    for (i = 0; i < opened; i++) rc |= thag__wclose(&w[i]);
-    if (rc || !thag__g.timeline_max) return rc;
-    if (thag__wopen(&w[3], "timeline")) return -1;
-    {
-        char extra[96];
-        thag__stbsp_snprintf(extra, (int)sizeof extra, " capacity=%llu truncated=%s",
-                             (unsigned long long)events, truncated ? "yes" : "no");
-        thag__meta(&w[3], "timeline", extra, "ns");
-    }
-    for (i = 0; i < n; i++)
-        thag__write_timeline(&w[3], o, v[i].t, v[i].upto, now, v[i].t == thag__self);
-    return thag__wclose(&w[3]);
+    if (thag__wopen(w, "timeline")) return -1;
+    thag__stbsp_snprintf(extra, (int)sizeof extra, " capacity=%llu truncated=%s",
+                         (unsigned long long)events, truncated ? "yes" : "no");
+    thag__meta(w, "timeline", extra, "ns");
+    for (i = 0; i < n; i++) thag__write_timeline(w, o, v[i].t, v[i].upto, now, v[i].t == thag__self);
+    return thag__wclose(w);
+}
+
+THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, int n, uint64_t now) {
+    thag__writer *w = (thag__writer *)thag__oalloc(o, 8 * sizeof(thag__writer));
+    char mem_meta[256] = "";
+    int i, nw, rc;
+    if (!w) return -1;
+#if THAG__MEMORY
+    thag__mem_meta(mem_meta, sizeof mem_meta);
+#endif
+    if ((nw = thag__open_files(w, mem_meta)) < 0) return -1;
+    rc = thag__write_tree(o, root, w, nw);
+    for (i = 0; i < nw; i++) rc |= thag__wclose(&w[i]);
+#if THAG__MEMORY
+    if (!rc && (thag__g.type & THAG_TYPE_MEMORY) && (thag__g.mem_detail || thag__g.sample_bytes))
+        rc = thag__write_stacks(o, &w[7], mem_meta);
+#endif
+    if (!rc) rc = thag__write_wall(o); /* >>taskwall: tasks and async sections, if any */
+    if (rc || !thag__g.timeline_max || !(thag__g.type & THAG_TYPE_TIME)) return rc;
+    return thag__write_timeline_file(o, &w[6], v, n, now);
 }
 
 THAG__FN thag_result thag__write_all(void) {
@@ -1296,7 +2514,8 @@ THAG__FN void thag__open_log(int level) {
     thag__stbsp_snprintf(path, (int)sizeof path, "%s/thag_profiler-%s-%s.log", tmp && *tmp ? tmp : "/tmp",
                          thag__g.program, thag__g.stamp);
     thag__g.log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (thag__g.log_fd < 0) {
+    thag__g.log_open = thag__g.log_fd >= 0;
+    if (!thag__g.log_open) {
         thag__error("cannot open the debug log %s: %s", path, strerror(errno));
         return;
     }
@@ -1340,14 +2559,20 @@ THAG__FN void thag__atfork_child(void) {
     pthread_mutex_init(&thag__g.lock, NULL);
 }
 
+/* Scopes are tracked for either type: memory is charged to the current
+   scope. */
 THAG__FN void thag__set_type(thag_profile_type type) {
-    thag__g.type = type;
-    if ((type & THAG_TYPE_MEMORY) && !thag__g.notice_memory) {
+    int ok = !thag__g.forked_child;
+    if ((type & THAG_TYPE_MEMORY) && !THAG__MEMORY) {
+        if (!thag__g.notice_memory)
+            thag__error("memory profiling needs the THAG_FULL_PROFILING build switch (this build has "
+                        "THAG_TIME_PROFILING); %s", (type & THAG_TYPE_TIME) ? "profiling time only" : "nothing is profiled");
         thag__g.notice_memory = 1;
-        thag__error("memory profiling is not available in this version; %s",
-                    (type & THAG_TYPE_TIME) ? "profiling time only" : "nothing is profiled");
+        type = (thag_profile_type)(type & THAG_TYPE_TIME);
     }
-    THAG__STORE(thag__g.active, (type & THAG_TYPE_TIME) && !thag__g.forked_child ? 1 : 0);
+    thag__g.type = type;
+    THAG__STORE(thag__g.active, type != THAG_TYPE_NONE && ok ? 1 : 0);
+    THAG__STORE(thag__g.mem_active, (type & THAG_TYPE_MEMORY) && ok ? 1 : 0);
 }
 
 /* First-time setup, under the lock. option: a THAG__OPT_ value, or -1 for
@@ -1365,6 +2590,10 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.merge_threads = thag__env_bool("THAG_MERGE_THREADS", 0);
     thag__g.timeline_max = thag__env_count("THAG_TIMELINE_EVENTS", 1000000u);
     if (env == 1) thag__open_log(c.debug);
+    thag__g.mem_detail = env == 1 && c.detail;
+    thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
+    thag__g.size_threshold = thag__env_count("THAG_SIZE_TRACKING_THRESHOLD",
+                                             thag__env_count("SIZE_TRACKING_THRESHOLD", 0));
     pthread_key_create(&thag__g.key, thag__thread_exit);
     pthread_atfork(NULL, NULL, thag__atfork_child);
     atexit(thag__atexit);
@@ -1378,18 +2607,23 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
 /* Writes the final output exactly once (main returning, or exit()). */
 THAG__FN void thag__final(void) {
     if (__atomic_exchange_n(&thag__g.final_written, 1, __ATOMIC_ACQ_REL)) return;
+    thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     THAG__STORE(thag__g.active, 0);
+    THAG__STORE(thag__g.mem_active, 0);
     if (thag__g.configured && !thag__g.forked_child && thag__g.threads) thag__write_all();
     pthread_mutex_unlock(&thag__g.lock);
+    thag__mem_busy--;
 }
 
 THAG__FN void thag__atexit(void) { thag__final(); }
 
 THAG__PUB void thag__enable_main(int option) {
+    thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     thag__configure(option, THAG_TYPE_NONE);
     pthread_mutex_unlock(&thag__g.lock);
+    thag__mem_busy--;
 }
 
 THAG__PUB void thag__leave_main(thag_scope *g) {
@@ -1399,20 +2633,24 @@ THAG__PUB void thag__leave_main(thag_scope *g) {
 
 THAG__PUB thag_result thag_enable_profiling(int on, thag_profile_type type) {
     thag_result r = THAG_OK;
+    thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     if (!on) type = THAG_TYPE_NONE;
     if (!thag__g.configured) thag__configure(-1, type);
     else thag__set_type(type);
     if (on && thag__g.forked_child) r = THAG_ERR_CONFIG;
     pthread_mutex_unlock(&thag__g.lock);
+    thag__mem_busy--;
     return r;
 }
 
 THAG__PUB thag_result thag_flush(void) {
     thag_result r = THAG_OK;
+    thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     if (thag__g.configured && !thag__g.forked_child && thag__g.threads) r = thag__write_all();
     pthread_mutex_unlock(&thag__g.lock);
+    thag__mem_busy--;
     return r;
 }
 

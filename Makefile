@@ -55,6 +55,7 @@ bench: deps
 
 bench-core:
 	@bench/run.sh
+	@bench/alloc.sh
 
 install: install-header $(INSTALL_TARGETS)
 

@@ -1,4 +1,4 @@
-/* thag_profiler.h - v0.1.0 - time (and soon memory) profiling for C, one header.
+/* thag_profiler.h - v0.1.0 - time and memory profiling for C, one header.
    SPDX-License-Identifier: MIT OR Apache-2.0
 
    A C port of the ideas of the Rust crate thag_profiler: mark functions and
@@ -38,10 +38,14 @@
    unit, on the compiler command line)
 
    THAG_TIME_PROFILING   time profiling.
-   THAG_FULL_PROFILING   time and memory profiling. Memory profiling is not in
-                         this version yet: the memory kinds below are accepted
-                         and ignored (only time is profiled, and a one-line
-                         notice says so when memory is asked for).
+   THAG_FULL_PROFILING   time and memory profiling. The implementation file
+                         then defines malloc, free, calloc, realloc,
+                         reallocarray, posix_memalign, aligned_alloc,
+                         memalign, valloc, pvalloc, malloc_usable_size and
+                         C++ operator new/delete, all served by mimalloc:
+                         link with -lmimalloc -pthread (Debian
+                         libmimalloc-dev). Allocations made by libraries
+                         (strdup, qsort, C++ containers) are seen too.
    Neither defined       every macro expands to ((void)0), the functions become
                          inline no-ops, the implementation compiles to nothing,
                          and no symbol of this library is referenced: a
@@ -53,6 +57,33 @@
    Options for the implementation file only (define before the include):
    THAG_PROFILER_STATIC  make the public functions static (one-file programs).
    THAG_ASSERT(x)        assertion used by the library (default: assert).
+   THAG_AUTO_INSTRUMENT  automatic mode: the implementation defines the
+                         -finstrument-functions hooks __cyg_profile_func_enter
+                         and __cyg_profile_func_exit. Build every file with
+                         -finstrument-functions and the build switch, add one
+                         file holding the implementation:
+                             #define THAG_AUTO_INSTRUMENT
+                             #define THAG_PROFILER_IMPLEMENTATION
+                             #include "thag_profiler.h"
+                         and every function is a frame, with no source change.
+                         The first hooked call configures the profiler as
+                         THAG_ENABLE_PROFILING(THAG_AUTO_OPTION) would; main
+                         (the first hooked function) is the root. Functions
+                         are named at output time from the program's and the
+                         libraries' ELF symbol tables (static functions too;
+                         no -g or -rdynamic needed; a stripped object gives
+                         <file>+0x<offset> frames). Functions run before main
+                         (constructors) are root frames of their own. Exclude
+                         files with -finstrument-functions-exclude-file-list=
+                         (GCC) or by building them without
+                         -finstrument-functions. Do not also use THAG_PROFILE
+                         or THAG_ENABLE_PROFILING (doubled frames);
+                         THAG_SECTION works. See docs/auto.md.
+   THAG_AUTO_OPTION      the option of automatic mode, a THAG_ENABLE_PROFILING
+                         word: runtime (default: THAG_PROFILER decides, no
+                         profiling when it is unset, as thag-instrument's
+                         default), yes, time, no, ...
+                         -DTHAG_AUTO_OPTION=yes profiles every run.
 
    MACROS
 
@@ -61,8 +92,9 @@
                              attribute). `fn` is an identifier, the frame name.
    THAG_PROFILE(fn, kind)    The same with a profile kind: time, mem_summary,
                              mem_detail, both (the original's
-                             #[profiled(...)]); the memory kinds are accepted
-                             and ignored in this version.
+                             #[profiled(...)]). Every profiled scope is a
+                             frame of both the time and the memory profile;
+                             the kind is recorded but does not filter.
    THAG_SECTION(name)        Opens a section named `name` (an identifier) that
                              lasts until THAG_END(name) or the end of the
                              enclosing scope, whichever comes first. Sections
@@ -75,7 +107,7 @@
    THAG_ENABLE_PROFILING(opt)  First statement of main. opt is a bare word:
                              yes      the build's default (time; both with FULL)
                              time     time profiling
-                             memory   memory profiling (see above)
+                             memory   memory profiling (FULL build)
                              both     time and memory
                              no       compiled in but off (thag_enable_profiling
                                       can still turn it on)
@@ -100,6 +132,52 @@
        pthread_setname_np, else thread-N in order of first use).
    const char *thag_result_string(thag_result r)
 
+   ASYNC (fibers and tasks; docs/async.md has the whole story)
+
+   Threads need nothing. Coroutines that switch machine stacks (ucontext,
+   hand-rolled or library coroutines) tell the profiler at every switch:
+   each fiber then keeps its own scope stack, rooted where the thread's own
+   stack was when it first ran (`main;run;producer;produce`), time while it
+   is suspended is not charged to it, and memory goes to its scopes. Event
+   loops (libuv, libevent, epoll) use tasks: a task is one logical unit of
+   work (a request, a connection) whose callbacks appear under it
+   (`main;uv_run;conn;on_read;parse`). Handles are thag_fiber / thag_task
+   (uint64_t, 0 = none), declared in every mode; a stale handle (ended, or
+   ended twice) is ignored by every call.
+
+   THAG_FIBER_NEW(var, "name")   var = a new fiber; its root frame is
+                             "name" (equal names add up).
+   THAG_FIBER_SWITCH(fiber)  Right before the stack switch (swapcontext):
+                             from now on `fiber` runs on this thread; 0 = the
+                             thread's own stack. A fiber resumed on another
+                             thread keeps its stacks (they add up by name).
+   THAG_FIBER_END(fiber)     The fiber is finished (its open scopes end at
+                             its last suspension); ending the running fiber
+                             switches to the thread's own stack.
+   THAG_TASK_BEGIN(var, "name")   var = a new task; instances of a name add
+                             up. THAG_TASK_BEGIN_APART: frames `name#1`,
+                             `name#2`... one per instance.
+   THAG_TASK_RESUME(task)    First statement of a callback (before its
+                             THAG_PROFILE): until the callback returns, the
+                             task is a frame under the scope the callback
+                             runs in, on the thread that began the task;
+                             on any other thread (a pool worker) under a copy
+                             of the task's path, not the worker's stack.
+                             Resuming a task already resumed on this thread
+                             adds nothing.
+   THAG_TASK_SECTION(task, name) / THAG_TASK_SECTION_END(task, name)
+                             An async section of the task, opened in one
+                             callback and ended in any later one (or at the
+                             task's end): its stack is task;name, its calls
+                             count instances, its inclusive time is its
+                             active time (while the task was resumed), its
+                             wall time (open to end) is in the wall file.
+   THAG_TASK_END(task)       The task is finished: its wall time (begin to
+                             end) goes to the wall file. A task never ended
+                             has none (tasks_ended=N in the wall file tells).
+   The same as functions: thag_fiber_new(name), thag_fiber_switch(f),
+   thag_fiber_end(f), thag_task_begin(name, apart), thag_task_end(t).
+
    ENVIRONMENT
 
    THAG_PROFILER=<time|memory|both|none>[,<dir>[,<none|quiet|announce>[,<true|false>]]]
@@ -107,7 +185,8 @@
        by THAG_ENABLE_PROFILING(runtime)), output directory (default: the
        current directory; created if missing), debug log (quiet: written to
        $TMPDIR or /tmp as thag_profiler-<program>-<stamp>.log; announce: the
-       same, and its path printed on stderr), memory detail (later). Under
+       same, and its path printed on stderr), memory detail (true: the real
+       call stack of every allocation, see MEMORY). Under
        the other options the directory and debug fields still apply. A
        malformed value is reported once on stderr and the program runs
        unprofiled.
@@ -119,6 +198,17 @@
        metadata line says truncated=yes); the aggregated files are complete.
    THAG_CLOCK=<auto|tsc|monotonic>   the clock; auto (default) uses the
        invariant TSC on x86-64, else clock_gettime(CLOCK_MONOTONIC).
+   THAG_SAMPLE_BYTES=<n>     memory sampled mode: sample allocations at a mean
+       interval of n bytes (Poisson: each byte equally likely), with the
+       real call stack, and scale each sample by 1/p (p = 1 - exp(-size/n),
+       its chance to be sampled): unbiased estimates per stack. 0 (default)
+       turns it off. Totals stay exact.
+   THAG_SIZE_TRACKING_THRESHOLD=<bytes> (or SIZE_TRACKING_THRESHOLD)
+       detail mode: smaller allocations are counted but get no stack.
+   THAG_STACK=<fp|unwind>    how detail and sampled modes capture stacks:
+       fp (default) walks frame pointers (fast; build with
+       -fno-omit-frame-pointer, -rdynamic or debug info for names); unwind
+       uses the DWARF unwinder (works without frame pointers, slower).
 
    OUTPUT (in the output directory; <p> program name, <ts> start time)
 
@@ -128,16 +218,43 @@
    <p>-<ts>-timeline.folded   chronological: each line is one interval in
                               which that stack was on top, in order; merged
                               when adjacent lines are equal. For flamecharts.
+   <p>-<ts>-wall.folded       tasks and async sections only (ASYNC): elapsed
+                              (wall) ns per stack, begin/open to end. Its
+                              metadata counts tasks_begun, tasks_ended and
+                              stale_ends (ends of ended tasks).
+   With memory profiling (bytes asked for, not the allocator's rounding):
+   <p>-<ts>-memory.folded       bytes allocated per stack of profiled scopes.
+   <p>-<ts>-memory_calls.folded allocations per stack.
+   <p>-<ts>-memory_live.folded  bytes still live when written (leaks at exit).
+   and in detail (or sampled) mode, per real call stack:
+   <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
+   -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
+   per deallocating stack; not in sampled mode).
+   Their metadata has the totals: allocations, deallocations, bytes, peak,
+   current (live bytes). Peak is exact with one allocating thread, and
+   within 64 KiB per thread with several.
    Lines are `frame;frame;frame value`. The first line is metadata that
    flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
    Main thread stacks start with main; other threads with their name.
 
    LIMITATIONS
 
-   GCC or Clang (the cleanup attribute). Coroutines that switch stacks need
-   the fiber API (later version). After a longjmp out of profiled scopes the
+   GCC or Clang (the cleanup attribute). ASan, TSan and MSan replace malloc
+   themselves: use them without THAG_FULL_PROFILING (UBSan is fine).
+   Compilers may elide malloc/free pairs (legal): the profile shows what
+   the optimised program does. Coroutines that switch stacks need the
+   fiber calls (ASYNC); a fiber must not run on two threads at once, nor
+   a task's sections be opened or ended concurrently from two threads; the
+   part of a task resume that overlaps a resume of the same task on another
+   thread is not added to its active time. After a longjmp out of profiled scopes the
    stack recovers at the next profiled enter or exit in the function that
    called setjmp (or an outer one). A forked child is not profiled.
+   Automatic mode: frames a longjmp left are ended at the next hooked call
+   made at a shallower stack depth, or from another call site at the same
+   depth, at the latest when the function that called setjmp returns; a
+   hooked function called from a signal handler may disturb the stack of
+   the thread it interrupted; call stacks deeper than 65536 hooked frames
+   are cut there.
 
    LICENSE: MIT OR Apache-2.0, at the end of this file.
 */
@@ -392,6 +509,7 @@ extern char *program_invocation_short_name;
 
 #if THAG__MEMORY
 #include <mimalloc.h> /* link with -lmimalloc */
+#include <unwind.h>   /* THAG_STACK=unwind (libgcc, linked by default) */
 #endif
 
 #ifndef THAG_ASSERT
@@ -461,14 +579,15 @@ THAG__FN void thag__clock_start(void) {
 }
 
 /* Measures the tick rate against CLOCK_MONOTONIC since the start; when the
-   run is too short for a precise ratio, spins until 20 ms have passed. */
+   run is too short for a precise ratio (a few parts per million), spins
+   until 2 ms have passed. */
 THAG__FN void thag__clock_calibrate(void) {
     uint64_t ns, tk;
     if (!thag__use_tsc) { thag__clock.ns_per_tick = 1.0; return; }
     do {
         ns = thag__mono_ns();
         tk = thag__ticks();
-    } while (ns - thag__clock.ns0 < 20000000u);
+    } while (ns - thag__clock.ns0 < 2000000u);
     if (tk > thag__clock.tick0)
         thag__clock.ns_per_tick = (double)(ns - thag__clock.ns0) / (double)(tk - thag__clock.tick0);
 }
@@ -572,6 +691,7 @@ typedef struct thag__global {
     char dir[PATH_MAX];
     char program[128];
     char stamp[32];
+    time_t started;
     int log_fd, log_open;
     thag__thread *threads;
     int nthreads;
@@ -581,12 +701,15 @@ typedef struct thag__global {
     int mem_detail;           /* capture real call stacks */
     uint64_t sample_bytes;    /* sampled mode: mean bytes between samples (0: off) */
     uint64_t size_threshold;  /* detail mode: smaller allocations get no stack */
+    int stack_unwind;         /* THAG_STACK=unwind: DWARF unwinding, not frame pointers */
+    int mem_stacks;           /* detail or sampled: every allocation takes the slow path */
 } thag__global;
 
 /* Zero-initialised (an all-zero pthread mutex is PTHREAD_MUTEX_INITIALIZER
    on Linux); fields are set by thag__configure. */
 static thag__global thag__g;
 static THAG__TLS thag__thread *thag__self;
+THAG__FN const char *thag__stamp(void);
 /* >0 while the profiler itself runs: what libc allocates for it (stdio,
    time zones, thread keys) is served but not accounted. */
 static THAG__TLS int thag__mem_busy;
@@ -729,6 +852,16 @@ THAG__FN uint64_t thag__env_count(const char *name, uint64_t def) {
     return (uint64_t)x;
 }
 
+/* THAG_STACK=<fp|unwind>: how detail mode captures call stacks. */
+THAG__FN int thag__env_stack(void) {
+    const char *v = getenv("THAG_STACK");
+    size_t n = v ? strlen(v) : 0;
+    if (!n || thag__ieq(v, n, "fp")) return 0;
+    if (thag__ieq(v, n, "unwind")) return 1;
+    thag__error("THAG_STACK=\"%s\" is not one of fp|unwind; using fp", v);
+    return 0;
+}
+
 THAG__FN void thag__choose_clock(void) {
     const char *v = getenv("THAG_CLOCK");
     size_t n = v ? strlen(v) : 0;
@@ -793,7 +926,7 @@ THAG__FN void thag__ev_grow(thag__thread *t, uint64_t ticks, thag__node *n) {
     c = (thag__evchunk *)thag__pmap(sizeof(thag__evchunk) + cnt * sizeof(thag__event));
     if (!c) { THAG__STORE(t->ev_truncated, 1); return; }
     c->count = (uint32_t)cnt;
-    t->ev_total += cnt;
+    THAG__ADD(t->ev_total, cnt);
     c->ev[0].ticks = ticks;
     c->ev[0].node = n;
     t->ev_end = c->ev + cnt;
@@ -971,6 +1104,7 @@ typedef struct thag__arec {
     const thag_site *site;   /* everything from here is reset on reuse */
     uint32_t kind, pad;
     thag__thread *home;      /* fiber: whose tree holds its nodes; task: who began it */
+    thag__thread *origin;    /* fiber: the thread it first ran on */
     uint32_t sp, started;
     thag__node *cur;
     uint64_t susp;           /* fiber: ticks when it was switched out */
@@ -1137,21 +1271,43 @@ THAG__FN int thag__fiber_start(thag__thread *t, thag__fstate *s, thag__arec *f, 
     fr->live = 1;
     f->sp = 1;
     f->cur = n;
-    f->home = t;
+    f->home = f->origin = t;
     f->started = 1;
     THAG__ADD(n->calls, 1);
     return 0;
 }
 
-/* A fiber resumed on another thread than before: its frames' nodes are
-   found again, by site, in this thread's tree (nodes have one writer). */
-THAG__FN int thag__fiber_rehome(thag__thread *t, thag__fstate *s, thag__arec *f) {
-    uint32_t i;
-    for (i = 0; i < f->sp; i++) {
-        thag__node *p = i ? f->stack[i - 1].node : s->cur;
-        if (!(f->stack[i].node = thag__find_child(t, p, f->stack[i].node->site))) return -1;
+/* The path of node `leaf` (up to its thread's root, or the detached root
+   it hangs from) rebuilt in t's tree: under t's root when t is `origin`,
+   the thread the path comes from, else under a detached root that the
+   output merges at origin's root, so the same stacks add up. */
+THAG__FN thag__node *thag__path_copy(thag__thread *t, const thag__node *leaf, const thag__thread *origin) {
+    const thag_site *chain[128];
+    thag__node *p = &t->root;
+    thag__iname *root;
+    int n = 0;
+    for (; leaf && leaf->parent && leaf->site->kind != THAG__KIND_detached && n < 128; leaf = leaf->parent)
+        chain[n++] = leaf->site;
+    if (t != origin) {
+        pthread_mutex_lock(&thag__alock);
+        root = thag__intern("", THAG__KIND_detached, origin);
+        pthread_mutex_unlock(&thag__alock);
+        p = root ? thag__find_child(t, p, &root->site) : NULL;
     }
-    f->cur = f->sp ? f->stack[f->sp - 1].node : &t->root;
+    while (p && n) p = thag__find_child(t, p, chain[--n]);
+    return p;
+}
+
+/* A fiber resumed on another thread than before keeps its stacks: its
+   frames' nodes are found again in this thread's tree (nodes have one
+   writer) on a copy of its path from the thread it first ran on. */
+THAG__FN int thag__fiber_rehome(thag__thread *t, thag__arec *f) {
+    uint32_t i;
+    thag__node *p = thag__path_copy(t, f->stack[0].node->parent, f->origin);
+    for (i = 0; i < f->sp; i++) {
+        if (!p || !(p = f->stack[i].node = thag__find_child(t, p, f->stack[i].node->site))) return -1;
+    }
+    f->cur = p;
     f->home = t;
     return 0;
 }
@@ -1168,7 +1324,7 @@ THAG__FN int thag__fiber_load(thag__thread *t, thag__fstate *s, thag__arec *f, u
     if (!f->started) {
         if (thag__fiber_start(t, s, f, now)) return -1;
     } else {
-        if (f->home != t && thag__fiber_rehome(t, s, f)) return -1;
+        if (f->home != t && thag__fiber_rehome(t, f)) return -1;
         for (i = 0; i < f->sp; i++) f->stack[i].start += now - f->susp;
     }
     t->stack = f->stack, t->sp = f->sp, t->cap = f->cap, t->cur = f->cur;
@@ -1271,24 +1427,13 @@ THAG__PUB thag_task thag_task_begin(const char *name, int apart) {
 }
 
 /* The task's home path (the parent of its latest resume on the thread that
-   began it) rebuilt in t's tree under a detached root, which the output
-   merges at the home thread's root: a worker's callbacks appear under the
-   task, not under the worker. Cached per task for the last thread. */
+   began it) in t's tree (see thag__path_copy): a worker's callbacks appear
+   under the task, not under the worker. Cached per task for one thread. */
 THAG__FN thag__node *thag__task_copy(thag__thread *t, thag__arec *r) {
-    const thag__node *home = __atomic_load_n(&r->home_parent, __ATOMIC_ACQUIRE), *m;
-    const thag_site *chain[128];
-    thag__node *p = NULL;
-    thag__iname *root;
-    int n = 0;
-    if (r->copy_t == t && r->copy_of == home) return r->copy_parent;
-    for (m = home; m && m->parent && n < 128; m = m->parent) chain[n++] = m->site;
-    pthread_mutex_lock(&thag__alock);
-    root = thag__intern("", THAG__KIND_detached, r->home);
-    pthread_mutex_unlock(&thag__alock);
-    if (root) p = thag__find_child(t, &t->root, &root->site);
-    while (p && n) p = thag__find_child(t, p, chain[--n]);
-    r->copy_t = t, r->copy_of = home, r->copy_parent = p;
-    return p;
+    const thag__node *home = __atomic_load_n(&r->home_parent, __ATOMIC_ACQUIRE);
+    if (r->copy_t != t || r->copy_of != home)
+        r->copy_parent = thag__path_copy(t, home, r->home), r->copy_t = t, r->copy_of = home;
+    return r->copy_parent;
 }
 
 /* Pushes the task's frame: like thag__enter, with the parent chosen here. */
@@ -1343,8 +1488,10 @@ THAG__PUB void thag__task_leave(thag_task_scope *g) {
     thag__arec *r;
     if (!g->scope.serial) return;
     thag__leave(&g->scope);
-    if (!g->task || !(r = thag__arec_of(g->task, THAG__A_TASK)) || r->resumed_on != t) return;
-    __atomic_add_fetch(&r->active, t->last - __atomic_load_n(&r->resumed_at, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+    if (!g->task || !(r = thag__arec_of(g->task, THAG__A_TASK)) ||
+        __atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE) != t) return;
+    /* Single writer: only the thread that claimed resumed_on adds. */
+    THAG__ADD(r->active, t->last - __atomic_load_n(&r->resumed_at, __ATOMIC_RELAXED));
     __atomic_store_n(&r->resumed_on, (thag__thread *)NULL, __ATOMIC_RELEASE);
 }
 
@@ -1534,7 +1681,28 @@ THAG__FN uintptr_t thag__stack_top(thag__thread *t) {
     return t->m_stack_top;
 }
 
+/* THAG_STACK=unwind: the DWARF unwinder (libgcc), for code built without
+   frame pointers (system libraries, unmodified programs). Slower; frames
+   at or below the hook's own frame (CFA <= fp) are the profiler's. */
+typedef struct thag__unw { uintptr_t fp, *out; int n; } thag__unw;
+
+THAG__FN _Unwind_Reason_Code thag__unw_frame(struct _Unwind_Context *c, void *arg) {
+    thag__unw *u = (thag__unw *)arg;
+    uintptr_t ip = (uintptr_t)_Unwind_GetIP(c);
+    if ((uintptr_t)_Unwind_GetCFA(c) <= u->fp || !ip) return _URC_NO_REASON;
+    u->out[u->n++] = ip;
+    return u->n == THAG__MAX_FRAMES ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
 THAG__FN int thag__capture(thag__thread *t, uintptr_t fp, uintptr_t *out) {
+    if (thag__g.stack_unwind) {
+        thag__unw u;
+        u.fp = fp;
+        u.out = out;
+        u.n = 0;
+        _Unwind_Backtrace(thag__unw_frame, &u);
+        return u.n;
+    }
     return thag__fp_walk(fp, thag__stack_top(t), out, THAG__MAX_FRAMES);
 }
 
@@ -1578,7 +1746,7 @@ THAG__FN double thag__ln(double u) {
 
 /* A uniform number in (0, 1] from the thread's xorshift generator. */
 THAG__FN double thag__uniform(thag__thread *t) {
-    uint64_t x = t->m_rng ? t->m_rng : (uint64_t)(uintptr_t)t ^ 0x9E3779B97F4A7C15ull;
+    uint64_t x = t->m_rng;
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
@@ -1608,6 +1776,10 @@ THAG__FN double thag__sample_p(double x) {
 /* Sampled mode: 0 when this allocation is not sampled; else its weight
    1/p x 1024, p its chance to be sampled: the estimates are unbiased. */
 THAG__FN uint64_t thag__sample_weight(thag__thread *t, size_t n) {
+    if (THAG__UNLIKELY(!t->m_rng)) { /* seeded by thread order: runs repeat */
+        t->m_rng = 0x9E3779B97F4A7C15ull * (uint64_t)(t->index + 1);
+        t->m_sample_left = thag__next_sample(t);
+    }
     t->m_sample_left -= (int64_t)n;
     if (t->m_sample_left > 0) return 0;
     t->m_sample_left = thag__next_sample(t);
@@ -1624,15 +1796,17 @@ THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t
     s = thag__stack_of(t, f, depth);
     thag__mem_busy--;
     if (!s) return NULL;
-    __atomic_add_fetch(&s->bytes, weight == 1024 ? (uint64_t)n : (uint64_t)n * weight / 1024, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->allocs, weight == 1024 ? 1 : weight, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->bytes, thag__g.sample_bytes ? (uint64_t)n * weight / 1024 : (uint64_t)n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->allocs, thag__g.sample_bytes ? weight : 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->live, (int64_t)n, __ATOMIC_RELAXED);
     return s;
 }
 
+#define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
+
 /* Accounts a new block of n bytes: returns the header flags and fills the
    owner (a node, a stack record, or NULL when only the totals count). */
-THAG__FN uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
+THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, uintptr_t fp) {
     thag__thread *t = thag__self;
     if (!t) {
         thag__mem_busy++;
@@ -1659,7 +1833,7 @@ THAG__FN uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
 }
 
 /* Accounts the end of a counted block of n bytes. */
-THAG__FN void thag__mem_free(const thag__hdr *h, size_t n, uintptr_t fp) {
+THAG__FN void thag__mem_free_slow(const thag__hdr *h, size_t n, uintptr_t fp) {
     thag__thread *t = thag__self;
     if (!t) return;
     THAG__ADD(t->m_frees, 1);
@@ -1687,8 +1861,59 @@ THAG__FN void thag__mem_free(const thag__hdr *h, size_t n, uintptr_t fp) {
     }
 }
 
-static inline __attribute__((always_inline, no_instrument_function)) int thag__mem_on(void) {
+/* The summary-mode fast paths, inlined into the hooks: a few counters of
+   the thread and of its current scope, no lock, no call. */
+THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
+    thag__thread *t = thag__self;
+    thag__node *c;
+    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) {
+        /* sampled mode between samples: the totals only */
+        if (t && thag__g.sample_bytes && t->m_rng && (t->m_sample_left -= (int64_t)n) > 0) {
+            THAG__ADD(t->m_allocs, 1);
+            THAG__ADD(t->m_bytes, n);
+            thag__mem_live(t, (int64_t)n);
+            return THAG__F_COUNTED;
+        }
+        if (t && t->m_rng) t->m_sample_left += (int64_t)n; /* the slow path counts it down */
+        return thag__mem_alloc_slow(h, n, fp);
+    }
+    THAG__ADD(t->m_allocs, 1);
+    THAG__ADD(t->m_bytes, n);
+    thag__mem_live(t, (int64_t)n);
+    c = t->cur;
+    THAG__ADD(c->m_bytes, n);
+    THAG__ADD(c->m_allocs, 1);
+    THAG__ADD(c->m_live, (int64_t)n);
+    h->owner = c;
+    return THAG__F_COUNTED;
+}
+
+THAG__INLINE void thag__mem_free(const thag__hdr *h, size_t n, uintptr_t fp) {
+    thag__thread *t = thag__self;
+    thag__node *o = (thag__node *)h->owner;
+    if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK))) {
+        thag__mem_free_slow(h, n, fp);
+        return;
+    }
+    THAG__ADD(t->m_frees, 1);
+    THAG__ADD(t->m_freed, n);
+    thag__mem_live(t, -(int64_t)n);
+    if (!o) return;
+    if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
+    else __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+}
+
+THAG__INLINE int thag__mem_on(void) {
     return THAG__LOAD(thag__g.mem_active) && !thag__mem_busy;
+}
+
+/* errno's address, found once per thread (errno is a call to
+   __errno_location: too slow to make twice per allocation). */
+static THAG__TLS int *thag__errp;
+THAG__INLINE int *thag__errno(void) {
+    int *p = thag__errp;
+    if (THAG__UNLIKELY(!p)) p = thag__errp = &errno;
+    return p;
 }
 
 /* Writes the header of a block whose user part starts `off` bytes (a power
@@ -1715,7 +1940,7 @@ static inline __attribute__((always_inline, no_instrument_function)) void *thag_
 }
 
 /* Frees a block: accounts it, then gives it back to mimalloc. */
-THAG__FN void thag__release(void *p, uintptr_t fp) {
+THAG__INLINE void thag__release(void *p, uintptr_t fp) {
     thag__hdr *h = thag__hdr_of(p);
     if (!h) { mi_free(p); return; }
     void *base = thag__base_of(p, h);
@@ -1725,18 +1950,18 @@ THAG__FN void thag__release(void *p, uintptr_t fp) {
 }
 
 /* An allocation of n bytes aligned to `align` (a power of two). */
-THAG__FN void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
-    int e = errno;
+THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
+    int *ep = thag__errno(), e = *ep;
     void *b;
-    if (n > THAG__MAX_REQUEST) { errno = ENOMEM; return NULL; }
+    if (n > THAG__MAX_REQUEST) { *ep = ENOMEM; return NULL; }
     /* The header sits before the aligned address: mimalloc aligns base +
        16 for us (its plain aligned call misaligns some power-of-two sizes
        in 2.0.9, e.g. 1024 bytes at 256). */
     if (align <= THAG__HDR) b = zero ? mi_zalloc(n + THAG__HDR) : mi_malloc(n + THAG__HDR);
     else if (zero) b = mi_zalloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
     else b = mi_malloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
-    if (!b) { errno = ENOMEM; return NULL; }
-    errno = e; /* mimalloc's first call sets ENOENT: a successful call leaves errno alone */
+    if (!b) { *ep = ENOMEM; return NULL; }
+    *ep = e; /* mimalloc's first call sets ENOENT: a successful call leaves errno alone */
     return thag__mem_finish(b, n, THAG__HDR, fp);
 }
 
@@ -1770,9 +1995,9 @@ extern "C" {
 THAG__HOOK void *malloc(size_t n) THAG__THROW { return thag__alloc(n, THAG__HDR, 0, THAG__FP); }
 THAG__HOOK void free(void *p) THAG__THROW {
     if (p) {
-        int e = errno;
+        int *ep = thag__errno(), e = *ep;
         thag__release(p, THAG__FP);
-        errno = e;
+        *ep = e;
     }
 }
 THAG__HOOK void *calloc(size_t k, size_t n) THAG__THROW {
@@ -1852,6 +2077,493 @@ THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
 #endif
 
 #endif /* THAG__MEMORY */
+
+/* >>symbols: code addresses to function names, at output time, never on the
+   hot path. The object holding an address is found with dl_iterate_phdr
+   (its load bias and segments: PIE and shared libraries work); its file
+   (/proc/self/exe for the program) is mapped read-only once and the
+   function symbols of its .symtab (static functions included; .dynsym when
+   the file is stripped) are sorted by address; a lookup is then a binary
+   search. No malloc (mmap), no external library, no debug info needed.
+   The internal API, for every section that names addresses:
+       int thag__sym_name(uintptr_t addr, char *buf, size_t n)
+   Writes the name of the function containing addr (GCC clone suffixes such
+   as .constprop.0, .isra.0, .part.0, .cold removed), or "lib.so+0x<off>"
+   when its object has no symbol there, or "0x<addr>" when no object holds
+   it; NUL-terminated, truncated to n - 1 bytes. Returns the length
+   written. Thread-safe (its own lock). thag__sym_lookup is the same and
+   sets *found to whether a symbol was found. */
+#define THAG__HAVE_SYMBOLS 1
+#include <elf.h>
+#include <link.h>
+
+#ifdef __USE_GNU
+typedef struct dl_phdr_info thag__dlinfo;
+#else /* link.h declares dl_iterate_phdr only under _GNU_SOURCE */
+typedef struct thag__dlinfo {
+    ElfW(Addr) dlpi_addr;
+    const char *dlpi_name;
+    const ElfW(Phdr) *dlpi_phdr;
+    ElfW(Half) dlpi_phnum;
+} thag__dlinfo;
+extern int dl_iterate_phdr(int (*callback)(thag__dlinfo *, size_t, void *), void *data);
+#endif
+
+#define THAG__SYMFN THAG__FN __attribute__((unused))
+#define THAG__SYM_OBJECTS 256
+
+typedef struct thag__sym { uintptr_t addr, size; const char *name; int global; } thag__sym;
+
+typedef struct thag__symobj {
+    uintptr_t lo, hi, bias; /* the object's PT_LOAD span in memory */
+    thag__sym *sym;
+    size_t nsym;
+    char base[64];          /* its file name, for lib.so+0x<off> */
+} thag__symobj;
+
+static struct {
+    pthread_mutex_t lock;
+    thag__symobj obj[THAG__SYM_OBJECTS];
+    int nobj;
+} thag__syms = {PTHREAD_MUTEX_INITIALIZER, {{0, 0, 0, NULL, 0, {0}}}, 0};
+
+THAG__FN int thag__sym_before(const thag__sym *a, const thag__sym *b) {
+    if (a->addr != b->addr) return a->addr < b->addr;
+    return a->global > b->global; /* aliases: the global name first */
+}
+
+/* Heapsort by address (qsort may call malloc). */
+THAG__FN void thag__sym_sift(thag__sym *v, size_t i, size_t n) {
+    for (;;) {
+        size_t c = 2 * i + 1;
+        thag__sym t;
+        if (c >= n) return;
+        if (c + 1 < n && thag__sym_before(&v[c], &v[c + 1])) c++;
+        if (!thag__sym_before(&v[i], &v[c])) return;
+        t = v[i]; v[i] = v[c]; v[c] = t;
+        i = c;
+    }
+}
+
+THAG__FN void thag__sym_sort(thag__sym *v, size_t n) {
+    size_t i;
+    thag__sym t;
+    for (i = n / 2; i-- > 0;) thag__sym_sift(v, i, n);
+    for (i = n; i-- > 1;) {
+        t = v[0]; v[0] = v[i]; v[i] = t;
+        thag__sym_sift(v, 0, i);
+    }
+}
+
+/* The symbol table section of a mapped ELF file (.symtab, else .dynsym),
+   bounds-checked; NULL when there is none or the file is malformed. */
+THAG__FN const ElfW(Shdr) *thag__sym_table(const unsigned char *m, size_t size, const char **str, size_t *strsz) {
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)(const void *)m;
+    const ElfW(Shdr) *sh, *best = NULL, *s;
+    size_t i;
+    if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh->e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+        eh->e_shentsize != sizeof *sh || eh->e_shoff > size ||
+        (size - eh->e_shoff) / sizeof *sh < eh->e_shnum)
+        return NULL;
+    sh = (const ElfW(Shdr) *)(const void *)(m + eh->e_shoff);
+    for (i = 0; i < eh->e_shnum; i++)
+        if (sh[i].sh_type == SHT_SYMTAB || (sh[i].sh_type == SHT_DYNSYM && !best)) best = &sh[i];
+    if (!best || best->sh_entsize != sizeof(ElfW(Sym)) || best->sh_offset > size ||
+        best->sh_size > size - best->sh_offset || best->sh_link >= eh->e_shnum)
+        return NULL;
+    s = &sh[best->sh_link];
+    if (s->sh_offset > size || s->sh_size > size - s->sh_offset || !s->sh_size) return NULL;
+    *str = (const char *)m + s->sh_offset;
+    *strsz = s->sh_size;
+    return best;
+}
+
+/* Reads the function symbols of the ELF file at path into o (the mapping
+   stays: the names point into it). Leaves o->nsym at 0 on failure. */
+THAG__FN void thag__sym_load(thag__symobj *o, const char *path) {
+    struct stat st;
+    const unsigned char *m;
+    const ElfW(Shdr) *tab;
+    const ElfW(Sym) *sy;
+    const char *str;
+    size_t strsz, i, n, k = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    m = fstat(fd, &st) == 0 && st.st_size > 0
+            ? (const unsigned char *)mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
+            : (const unsigned char *)MAP_FAILED;
+    close(fd);
+    if (m == MAP_FAILED) return;
+    if (!(tab = thag__sym_table(m, (size_t)st.st_size, &str, &strsz))) return;
+    sy = (const ElfW(Sym) *)(const void *)(m + tab->sh_offset);
+    n = tab->sh_size / sizeof *sy;
+    if (!n || !(o->sym = (thag__sym *)thag__pmap(n * sizeof(thag__sym)))) return;
+    for (i = 0; i < n; i++) {
+        int type = ELF64_ST_TYPE(sy[i].st_info);
+        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sy[i].st_shndx == SHN_UNDEF ||
+            !sy[i].st_value || sy[i].st_name >= strsz || !str[sy[i].st_name] ||
+            !memchr(str + sy[i].st_name, 0, strsz - sy[i].st_name))
+            continue;
+        o->sym[k].addr = (uintptr_t)sy[i].st_value;
+        o->sym[k].size = (uintptr_t)sy[i].st_size;
+        o->sym[k].name = str + sy[i].st_name;
+        o->sym[k++].global = ELF64_ST_BIND(sy[i].st_info) != STB_LOCAL;
+    }
+    thag__sym_sort(o->sym, k);
+    o->nsym = k;
+}
+
+typedef struct thag__symfind { uintptr_t addr; int index; thag__symobj *found; } thag__symfind;
+
+/* dl_iterate_phdr callback: registers the object that holds q->addr. */
+THAG__FN int thag__sym_phdr(thag__dlinfo *info, size_t size, void *arg) {
+    thag__symfind *q = (thag__symfind *)arg;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    thag__symobj *o;
+    const char *path = info->dlpi_name, *b;
+    int i;
+    (void)size;
+    if (q->index++ == 0 && (!path || !path[0])) path = "/proc/self/exe"; /* the program */
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        if (p->p_type != PT_LOAD) continue;
+        if (info->dlpi_addr + p->p_vaddr < lo) lo = info->dlpi_addr + p->p_vaddr;
+        if (info->dlpi_addr + p->p_vaddr + p->p_memsz > hi) hi = info->dlpi_addr + p->p_vaddr + p->p_memsz;
+    }
+    if (q->addr < lo || q->addr >= hi || thag__syms.nobj == THAG__SYM_OBJECTS) return 0;
+    o = &thag__syms.obj[thag__syms.nobj++];
+    o->lo = lo;
+    o->hi = hi;
+    o->bias = info->dlpi_addr;
+    if (!path || !path[0]) path = "?";
+    b = strrchr(path, '/');
+    thag__stbsp_snprintf(o->base, (int)sizeof o->base, "%s", strcmp(path, "/proc/self/exe") == 0
+                         ? program_invocation_short_name : b ? b + 1 : path);
+    if (path[0] == '/') thag__sym_load(o, path);
+    q->found = o;
+    return 1;
+}
+
+/* The object holding addr, registered on first sight; NULL if none. */
+THAG__FN thag__symobj *thag__sym_object(uintptr_t addr) {
+    thag__symfind q;
+    int i;
+    for (i = 0; i < thag__syms.nobj; i++)
+        if (addr >= thag__syms.obj[i].lo && addr < thag__syms.obj[i].hi) return &thag__syms.obj[i];
+    q.addr = addr;
+    q.index = 0;
+    q.found = NULL;
+    dl_iterate_phdr(thag__sym_phdr, &q);
+    return q.found;
+}
+
+/* The symbol containing v (an address in the object's own numbering). */
+THAG__FN const thag__sym *thag__sym_search(const thag__symobj *o, uintptr_t v) {
+    size_t lo = 0, hi = o->nsym;
+    const thag__sym *s;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->sym[mid].addr <= v) lo = mid + 1;
+        else hi = mid;
+    }
+    if (!lo) return NULL;
+    s = &o->sym[lo - 1];
+    while (s > o->sym && s[-1].addr == s->addr) s--; /* the preferred alias */
+    return v < s->addr + (s->size ? s->size : 1) ? s : NULL;
+}
+
+THAG__SYMFN int thag__sym_lookup(uintptr_t addr, char *buf, size_t n, int *found) {
+    const thag__symobj *o;
+    const thag__sym *s = NULL;
+    size_t k = 0;
+    int r;
+    if (!n) return 0;
+    pthread_mutex_lock(&thag__syms.lock);
+    o = thag__sym_object(addr);
+    if (o) s = thag__sym_search(o, addr - o->bias);
+    if (s) {
+        while (s->name[k] && (s->name[k] != '.' || !k) && k + 1 < n) k++;
+        memcpy(buf, s->name, k);
+        buf[k] = 0;
+        r = (int)k;
+    } else if (o) {
+        r = thag__stbsp_snprintf(buf, (int)n, "%s+0x%llx", o->base, (unsigned long long)(addr - o->bias));
+    } else {
+        r = thag__stbsp_snprintf(buf, (int)n, "0x%llx", (unsigned long long)addr);
+    }
+    if (found) *found = s != NULL;
+    pthread_mutex_unlock(&thag__syms.lock);
+    return r < (int)n ? r : (int)n - 1;
+}
+
+THAG__SYMFN int thag__sym_name(uintptr_t addr, char *buf, size_t n) {
+    return thag__sym_lookup(addr, buf, n, NULL);
+}
+
+/* >>auto: THAG_AUTO_INSTRUMENT provides the -finstrument-functions hooks.
+   A function is a call site (thag_site) created the first time its address
+   is seen, in a global hash map that readers probe without a lock; its name
+   is found at output time (>>symbols). Each thread keeps a shadow stack of
+   the hooked frames: the guard variable of each frame (what THAG_PROFILE
+   keeps in a local) and the stack pointer at its enter hook, so frames left
+   by longjmp are recognised and ended: an entry below the stack pointer of
+   a new enter (or at the same one but from another call site) is gone,
+   and so are the entries above the one an exit pops.
+   Functions inlined into another share its stack pointer and still get
+   their own frames. */
+#if defined(THAG_AUTO_INSTRUMENT)
+#ifndef THAG_AUTO_OPTION
+#define THAG_AUTO_OPTION runtime
+#endif
+#define THAG__AUTO_OPT2(o) THAG__OPT_##o
+#define THAG__AUTO_OPT(o) THAG__AUTO_OPT2(o)
+#define THAG__AUTO_DEPTH 65536 /* hooked frames per thread; deeper calls are not recorded */
+
+typedef struct thag__asite {
+    thag_site site;             /* first: &asite->site is the site */
+    uintptr_t fn;
+    struct thag__asite *next;   /* every site, for naming at output */
+    int ignore;                 /* the library's own (stb_sprintf) functions */
+    int named;
+    char hex[2 + 2 * sizeof(void *) + 2];
+} thag__asite;
+
+typedef struct thag__aslot { uintptr_t key; thag__asite *site; } thag__aslot;
+typedef struct thag__amap { size_t mask, used; thag__aslot slot[1]; } thag__amap;
+
+typedef struct thag__aent { uintptr_t fn, sp, cs; thag_scope g; } thag__aent;
+
+typedef struct thag__ashadow {
+    uint32_t top, over;  /* entries in use; enters past THAG__AUTO_DEPTH */
+    int busy;            /* inside the profiler: hooks return at once */
+    thag__aent *e;
+} thag__ashadow;
+
+static struct {
+    pthread_mutex_t lock;
+    thag__amap *map;     /* published with release; replaced maps stay */
+    thag__asite *sites;
+    thag__arena arena;
+    pthread_once_t once;
+    pthread_key_t key;
+} thag__auto = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, {NULL, NULL, 64 * 1024}, PTHREAD_ONCE_INIT, 0};
+static thag__ashadow thag__auto_off = {0, 0, 1, NULL}; /* a thread without memory */
+static THAG__TLS thag__ashadow *thag__ash;
+
+static inline __attribute__((always_inline, no_instrument_function)) size_t thag__auto_hash(uintptr_t fn) {
+    return (size_t)(((uint64_t)fn * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* The functions of stb_sprintf (compiled into this file, maybe with
+   -finstrument-functions): never recorded, so flushing or logging never
+   records the profiler itself. */
+THAG__FN int thag__auto_is_own(uintptr_t fn) {
+    const uintptr_t own[] = {
+        (uintptr_t)thag__stbsp_vsprintfcb, (uintptr_t)thag__stbsp_vsnprintf,
+        (uintptr_t)thag__stbsp_snprintf, (uintptr_t)thag__stbsp_vsprintf,
+        (uintptr_t)thag__stbsp_sprintf, (uintptr_t)thag__stbsp_set_separators,
+        (uintptr_t)stbsp__lead_sign, (uintptr_t)stbsp__strlen_limited,
+        (uintptr_t)stbsp__clamp_callback, (uintptr_t)stbsp__count_clamp_callback};
+    size_t i;
+    for (i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (own[i] == fn) return 1;
+    return 0;
+}
+
+/* Inserts s into m (the caller holds the lock; m has room). */
+THAG__FN void thag__auto_put(thag__amap *m, thag__asite *s) {
+    size_t i = thag__auto_hash(s->fn) & m->mask;
+    while (m->slot[i].key) i = (i + 1) & m->mask;
+    m->slot[i].site = s;
+    __atomic_store_n(&m->slot[i].key, s->fn, __ATOMIC_RELEASE);
+    m->used++;
+}
+
+/* A map with room for one more site: the current one, or a copy twice as
+   large (the old one stays mapped for readers still probing it). */
+THAG__FN thag__amap *thag__auto_room(void) {
+    thag__amap *m = thag__auto.map, *nm;
+    size_t cap = m ? (m->mask + 1) * 2 : 4096, i;
+    if (m && (m->used + 1) * 2 <= m->mask + 1) return m;
+    if (!(nm = (thag__amap *)thag__pmap(sizeof *nm + cap * sizeof(thag__aslot)))) return NULL;
+    nm->mask = cap - 1;
+    for (i = 0; m && i <= m->mask; i++)
+        if (m->slot[i].key) thag__auto_put(nm, m->slot[i].site);
+    __atomic_store_n(&thag__auto.map, nm, __ATOMIC_RELEASE);
+    return nm;
+}
+
+THAG__FN void thag__auto_hex(char *p, uintptr_t v) {
+    int i, started = 0;
+    *p++ = '0';
+    *p++ = 'x';
+    for (i = (int)sizeof v * 8 - 4; i >= 0; i -= 4) {
+        unsigned d = (unsigned)(v >> i) & 15u;
+        if (d || started || !i) { *p++ = (char)(d < 10 ? '0' + d : 'a' + d - 10); started = 1; }
+    }
+    *p = 0;
+}
+
+/* Slow path: the site of fn, created on first sight (name: its address
+   until the output names it). NULL when out of memory. */
+THAG__FN thag__asite *thag__auto_add(uintptr_t fn) {
+    thag__amap *m;
+    thag__asite *s = NULL;
+    size_t i;
+    pthread_mutex_lock(&thag__auto.lock);
+    m = thag__auto.map;
+    for (i = m ? thag__auto_hash(fn) & m->mask : 0; m && m->slot[i].key; i = (i + 1) & m->mask)
+        if (m->slot[i].key == fn) { s = m->slot[i].site; break; }
+    if (!s && (m = thag__auto_room()) && (s = (thag__asite *)thag__arena_alloc(&thag__auto.arena, sizeof *s))) {
+        s->fn = fn;
+        thag__auto_hex(s->hex, fn);
+        s->site.name = s->hex;
+        s->site.file = "";
+        s->site.kind = THAG__KIND_time;
+        s->ignore = thag__auto_is_own(fn);
+        s->next = thag__auto.sites;
+        thag__auto.sites = s;
+        thag__auto_put(m, s);
+    }
+    pthread_mutex_unlock(&thag__auto.lock);
+    return s;
+}
+
+static inline __attribute__((always_inline, no_instrument_function)) thag__asite *
+thag__auto_site(thag__ashadow *sh, uintptr_t fn) {
+    thag__amap *m = __atomic_load_n(&thag__auto.map, __ATOMIC_ACQUIRE);
+    thag__asite *s;
+    if (THAG__LIKELY(m != NULL)) {
+        size_t i = thag__auto_hash(fn) & m->mask;
+        uintptr_t k;
+        while ((k = __atomic_load_n(&m->slot[i].key, __ATOMIC_ACQUIRE)) != 0) {
+            if (k == fn) return m->slot[i].site;
+            i = (i + 1) & m->mask;
+        }
+    }
+    sh->busy = 1;
+    s = thag__auto_add(fn);
+    sh->busy = 0;
+    return s;
+}
+
+THAG__FN void thag__auto_key_free(void *p) {
+    thag__ashadow *sh = (thag__ashadow *)p;
+    if (thag__ash == sh) thag__ash = NULL;
+    if (sh && sh != &thag__auto_off) munmap(sh, sizeof *sh + THAG__AUTO_DEPTH * sizeof(thag__aent));
+}
+
+THAG__FN void thag__auto_key_make(void) { pthread_key_create(&thag__auto.key, thag__auto_key_free); }
+
+/* First hook of a thread: its shadow stack. The first hook of the process
+   also configures the profiler as THAG_ENABLE_PROFILING(THAG_AUTO_OPTION). */
+THAG__FN thag__ashadow *thag__auto_thread(void) {
+    thag__ashadow *sh = (thag__ashadow *)thag__pmap(sizeof *sh + THAG__AUTO_DEPTH * sizeof(thag__aent));
+    if (!sh) { thag__ash = &thag__auto_off; return NULL; }
+    sh->e = (thag__aent *)(void *)(sh + 1);
+    sh->busy = 1;
+    thag__ash = sh;
+    if (!__atomic_load_n(&thag__g.configured, __ATOMIC_ACQUIRE))
+        thag__enable_main(THAG__AUTO_OPT(THAG_AUTO_OPTION));
+    pthread_once(&thag__auto.once, thag__auto_key_make);
+    pthread_setspecific(thag__auto.key, sh);
+    sh->busy = 0;
+    return sh;
+}
+
+/* Ends the top entry, whose function was left without its exit hook
+   (longjmp), with everything opened above it. */
+THAG__FN void thag__auto_drop(thag__ashadow *sh) {
+    thag__aent *e = &sh->e[--sh->top];
+    thag__thread *t = thag__self;
+    if (thag__frame_of(t, &e->g)) thag__pop_stale(t, e->g.depth);
+}
+
+/* An exit hook that does not match the top entry: the entries above the
+   nearest entry of fn are gone (longjmp) and dropped; NULL (nothing
+   changed) when fn has no entry. */
+THAG__FN thag__aent *thag__auto_unwind(thag__ashadow *sh, uintptr_t fn) {
+    uint32_t k = sh->top;
+    while (k && sh->e[k - 1].fn != fn) k--;
+    if (!k) return NULL;
+    while (sh->top > k) thag__auto_drop(sh);
+    return &sh->e[k - 1];
+}
+
+void __cyg_profile_func_enter(void *fn, void *call_site) __attribute__((no_instrument_function));
+void __cyg_profile_func_exit(void *fn, void *call_site) __attribute__((no_instrument_function));
+
+/* The enter hook. sp (the hook's frame address) is a little below the
+   frame of fn: deeper than every live caller. thag__enter's recovery gets
+   sp; the frame then keeps the sp of the nearest caller with its own stack
+   frame, which is above fn's frame, so sections opened inside fn (or in a
+   function inlined into it) do not take it for dead. */
+void __cyg_profile_func_enter(void *fn, void *call_site) {
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    thag__ashadow *sh = thag__ash;
+    thag__asite *s;
+    thag__aent *e;
+    uint32_t k;
+    if (THAG__UNLIKELY(!sh) && !(sh = thag__auto_thread())) return;
+    if (THAG__UNLIKELY(sh->busy)) return;
+    if (THAG__UNLIKELY(sh->over || sh->top == THAG__AUTO_DEPTH)) { sh->over++; return; }
+    /* Gone: deeper than us, or in the same frame but called from another
+       place (a function inlined into its caller shares its frame and its
+       call site). */
+    while (sh->top && THAG__UNLIKELY(sh->e[sh->top - 1].sp < sp ||
+                                     (sh->e[sh->top - 1].sp == sp && sh->e[sh->top - 1].cs != (uintptr_t)call_site)))
+        thag__auto_drop(sh);
+    e = &sh->e[sh->top++];
+    e->fn = (uintptr_t)fn;
+    e->sp = sp;
+    e->cs = (uintptr_t)call_site;
+    e->g.serial = 0;
+    if (!THAG__LOAD(thag__g.active)) return;
+    if (THAG__UNLIKELY(!(s = thag__auto_site(sh, (uintptr_t)fn)) || s->ignore)) return;
+    e->g = thag__enter(&s->site, (void *)sp, call_site, &e->g);
+    if (THAG__UNLIKELY(e->g.serial == 0)) return;
+    for (k = sh->top - 1; k && sh->e[k - 1].sp == sp; k--) continue;
+    thag__self->stack[e->g.depth].fa = k ? sh->e[k - 1].sp : UINTPTR_MAX;
+}
+
+/* The exit hook: pops fn's entry. Its stack pointer says nothing (the
+   hook may be called after the epilogue, even as a tail call). */
+void __cyg_profile_func_exit(void *fn, void *call_site) {
+    thag__ashadow *sh = thag__ash;
+    thag__aent *e;
+    (void)call_site;
+    if (THAG__UNLIKELY(!sh || sh->busy)) return;
+    if (THAG__UNLIKELY(sh->over)) { sh->over--; return; }
+    if (THAG__UNLIKELY(!sh->top)) return;
+    e = &sh->e[sh->top - 1];
+    if (THAG__UNLIKELY(e->fn != (uintptr_t)fn) && !(e = thag__auto_unwind(sh, (uintptr_t)fn)))
+        return;
+    sh->top--;
+    thag__leave(&e->g);
+}
+
+/* Names every site not named yet (at output, under the global lock). */
+THAG__FN void thag__auto_names(void) {
+    char buf[1024];
+    thag__asite *s;
+    pthread_mutex_lock(&thag__auto.lock);
+    for (s = thag__auto.sites; s; s = s->next) {
+        int n;
+        char *p;
+        if (s->named) continue;
+        n = thag__sym_name(s->fn, buf, sizeof buf);
+        if (n > 0 && (p = (char *)thag__arena_alloc(&thag__auto.arena, (size_t)n + 1))) {
+            memcpy(p, buf, (size_t)n + 1);
+            s->site.name = p;
+        }
+        s->named = 1;
+    }
+    pthread_mutex_unlock(&thag__auto.lock);
+}
+#else
+static inline __attribute__((always_inline, no_instrument_function)) void thag__auto_names(void) {}
+#endif /* THAG_AUTO_INSTRUMENT */
 
 /* >>output: the threads' trees are merged by frame name into one output
    tree, then written in one depth-first walk to the aggregated files. */
@@ -2003,7 +2715,7 @@ THAG__FN int thag__wopen(thag__writer *w, const char *kind) {
     w->n = 0;
     w->err = 0;
     thag__stbsp_snprintf(w->path, (int)sizeof w->path, "%s/%s-%s%s%s.folded", thag__g.dir,
-                         thag__g.program, thag__g.stamp, kind[0] ? "-" : "", kind);
+                         thag__g.program, thag__stamp(), kind[0] ? "-" : "", kind);
     thag__stbsp_snprintf(tmp, (int)sizeof tmp, "%s.tmp", w->path);
     w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
@@ -2031,7 +2743,7 @@ THAG__FN int thag__wclose(thag__writer *w) {
 
 THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     thag__wprintf(w, "# thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=%s program=%s started=%s pid=%d "
-                  "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__g.stamp, (int)getpid(),
+                  "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__stamp(), (int)getpid(),
                   thag__use_tsc ? "tsc" : "monotonic", thag__g.merge_threads ? "merged" : "separate",
                   extra, unit);
 }
@@ -2368,7 +3080,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
     for (i = top; i >= 0; i--)
         if (!(n = thag__ochild(o, n, names[i]))) return -1;
     n->m_bytes += THAG__LOAD(s->bytes);
-    n->m_allocs += THAG__LOAD(s->allocs);
+    n->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(s->allocs) + 512) / 1024 : THAG__LOAD(s->allocs);
     n->m_live += THAG__LOAD(s->live);
     n->m_freed += THAG__LOAD(s->dealloc_bytes);
     return 0;
@@ -2481,6 +3193,7 @@ THAG__FN thag_result thag__write_all(void) {
     }
     thag__clock_calibrate();
     thag__pend_open(thag__self, now);
+    thag__auto_names(); /* >>auto: name the sites of hooked functions */
     if (!(root = (thag__onode *)thag__oalloc(&o, sizeof *root)) || !(v = thag__collect(&o, root, &n))) {
         thag__error("out of memory while writing the profile");
         r = THAG_ERR_NOMEM;
@@ -2494,17 +3207,26 @@ THAG__FN thag_result thag__write_all(void) {
 /* >>api: configuration, enabling, flushing, exit. */
 THAG__FN void thag__set_identity(void) {
     const char *p = program_invocation_short_name;
-    time_t now = time(NULL);
-    struct tm tm;
     size_t i;
     thag__stbsp_snprintf(thag__g.program, (int)sizeof thag__g.program, "%s", p && *p ? p : "program");
     for (i = 0; thag__g.program[i]; i++) {
         unsigned char c = (unsigned char)thag__g.program[i];
         if (c <= ' ' || c == '/' || c == ';' || c == 127) thag__g.program[i] = '_';
     }
-    localtime_r(&now, &tm);
-    thag__stbsp_snprintf(thag__g.stamp, (int)sizeof thag__g.stamp, "%04d%02d%02d-%02d%02d%02d",
-                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    thag__g.started = time(NULL);
+}
+
+/* The start time as yyyymmdd-HHMMSS, local time, formatted at its first
+   use: loading the time zone allocates, and doing it at startup would
+   change what the program itself allocates later (it finds it loaded). */
+THAG__FN const char *thag__stamp(void) {
+    struct tm tm;
+    if (!thag__g.stamp[0]) {
+        localtime_r(&thag__g.started, &tm);
+        thag__stbsp_snprintf(thag__g.stamp, (int)sizeof thag__g.stamp, "%04d%02d%02d-%02d%02d%02d",
+                             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    }
+    return thag__g.stamp;
 }
 
 THAG__FN void thag__open_log(int level) {
@@ -2512,7 +3234,7 @@ THAG__FN void thag__open_log(int level) {
     const char *tmp = getenv("TMPDIR");
     if (level == THAG__DBG_NONE) return;
     thag__stbsp_snprintf(path, (int)sizeof path, "%s/thag_profiler-%s-%s.log", tmp && *tmp ? tmp : "/tmp",
-                         thag__g.program, thag__g.stamp);
+                         thag__g.program, thag__stamp());
     thag__g.log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     thag__g.log_open = thag__g.log_fd >= 0;
     if (!thag__g.log_open) {
@@ -2592,6 +3314,8 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     if (env == 1) thag__open_log(c.debug);
     thag__g.mem_detail = env == 1 && c.detail;
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
+    thag__g.stack_unwind = thag__env_stack();
+    thag__g.mem_stacks = thag__g.mem_detail || thag__g.sample_bytes;
     thag__g.size_threshold = thag__env_count("THAG_SIZE_TRACKING_THRESHOLD",
                                              thag__env_count("SIZE_TRACKING_THRESHOLD", 0));
     pthread_key_create(&thag__g.key, thag__thread_exit);

@@ -50,4 +50,5 @@ for cc in "gcc -O2" "gcc -O0" "clang -O2" "clang -O0" "g++ -x c++ -O2" "clang++ 
     done
 done
 . tests/run_checks.sh
+. tests/run_memory.sh
 summary core

@@ -81,7 +81,7 @@ check "runtime: ,, (empty type: build default)" runtime_case default ",," 4 ""
 check "runtime: malformed type" runtime_case bad1 "fast" 0 'THAG_PROFILER="fast" is malformed (unknown profile type). Accepted: THAG_PROFILER=<time|memory|both|none>'
 check "runtime: malformed debug" runtime_case bad2 "time,,loud" 0 'unknown debug level'
 check "runtime: too many fields" runtime_case bad3 "time,.,none,false,x" 0 'too many fields'
-check "runtime: memory,,,true is valid" runtime_case memdetail "memory,,,true" 0 'memory profiling is not available'
+check "runtime: memory,,,true is valid" runtime_case memdetail "memory,,,true" 0 'memory profiling needs the THAG_FULL_PROFILING build switch'
 
 # Output directory: created when missing; unwritable: a message, same status.
 d="$TMPROOT/made/deep/dir"; rc=$(run_in "$TMPROOT/made" "$B-exit" THAG_PROFILER="time,$d")

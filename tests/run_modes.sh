@@ -36,7 +36,9 @@ done; done
 for cc in gcc clang "g++ -x c++" "clang++ -x c++"; do
     for mode in "" -DTHAG_TIME_PROFILING -DTHAG_FULL_PROFILING "-DTHAG_TIME_PROFILING -DTHAG_PROFILER_STATIC"; do
         for ex in examples/*.c; do
-            check "build $ex ($cc $mode)" $cc -O2 -Wall -Wextra -Wshadow -Werror $mode -I. "$ex" -o "$TMPROOT/ex" -pthread
+            libs=-pthread; case $mode in *FULL*) libs="-pthread -lmimalloc";; esac
+            grep -q '<uv.h>' "$ex" && libs="$libs -luv
+            check "build $ex ($cc $mode)" $cc -O2 -Wall -Wextra -Wshadow -Werror $mode -I. "$ex" -o "$TMPROOT/ex" $libs
         done
     done
 done

@@ -15,10 +15,14 @@ static void build(std::vector<Node *> &v) {
     for (int i = 0; i < 100; i++) v.push_back(new Node());
 }
 
+static void *volatile escape; // keeps the compiler from eliding new/delete pairs
+
 static void shared(void) {
     THAG_PROFILE(shared);
     Wide *w = new Wide();       // aligned new: 64 bytes
     int *a = new int[10];       // 40 bytes
+    escape = w;
+    escape = a;
     delete[] a;
     delete w;
 }

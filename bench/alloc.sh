@@ -1,0 +1,41 @@
+#!/bin/bash
+# Memory-profiling benchmark: CPU time (user+sys, children included) of an
+# allocation-heavy workload, plain mimalloc against each mode and against
+# heaptrack, best of 3 runs each, interleaved. Ratios are to plain in the
+# same run. Not a test.
+set -eu
+cd "$(dirname "$0")/.."
+B=build/bench; mkdir -p $B
+ROUNDS=${BENCH_ALLOC_ROUNDS:-400}
+OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
+cc -O2 -g -I. bench/alloc.c -o $B/alloc-plain -pthread -lmimalloc
+cc -O2 -g -fno-omit-frame-pointer -DTHAG_FULL_PROFILING -I. bench/alloc.c -o $B/alloc-full -pthread -lmimalloc
+cpu() { # the CPU seconds of a command, children included
+    local s; s=$( { TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1)
+    awk -v s="$s" 'BEGIN { split(s, a, " "); printf "%.3f", a[1] + a[2] }'
+}
+run() {
+    case $1 in
+    plain) cpu $B/alloc-plain "$ROUNDS";;
+    summary) cpu env THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
+    detail) cpu env THAG_PROFILER=memory,$OUT,,true $B/alloc-full "$ROUNDS";;
+    sampled) cpu env THAG_SAMPLE_BYTES=524288 THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
+    heaptrack) cpu heaptrack -o "$OUT/ht" $B/alloc-plain "$ROUNDS";;
+    esac
+}
+MODES="plain summary detail sampled"
+command -v heaptrack >/dev/null && MODES="$MODES heaptrack"
+declare -A best
+for i in 1 2 3; do
+    for m in $MODES; do
+        t=$(run $m)
+        if [ -z "${best[$m]:-}" ] || awk -v a="$t" -v b="${best[$m]}" 'BEGIN{exit !(a<b)}'; then best[$m]=$t; fi
+    done
+done
+echo "allocation benchmark: $ROUNDS rounds, CPU seconds (best of 3) and ratio to plain mimalloc"
+for m in $MODES; do
+    printf '%-10s %8.3f s  %6.2fx\n' "$m" "${best[$m]}" "$(awk -v a="${best[$m]}" -v b="${best[plain]}" 'BEGIN{print a/b}')"
+done
+if [ -n "${best[heaptrack]:-}" ]; then
+    printf 'heaptrack / detail: %.1fx\n' "$(awk -v a="${best[heaptrack]}" -v b="${best[detail]}" 'BEGIN{print a/b}')"
+fi

@@ -1,0 +1,56 @@
+#!/bin/bash
+# bench-run: an allocation-heavy program (bench/run/churn.c) run plain, under
+# thag-run (summary, detail with DWARF unwinding and with frame pointers,
+# sampled) and under heaptrack: CPU-time ratios against the plain run, and
+# how well thag-run's per-site allocation counts agree with heaptrack's.
+# No thresholds: it prints numbers. Run from the repository root.
+set -u
+cd "$(dirname "$0")/../.."
+B=${BUILD:-build}
+RUN=$B/thag-run
+T=$(mktemp -d "${TMPDIR:-/tmp}/thag-bench-run.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+SCALE=${SCALE:-20000}
+cc -O2 -g -fno-builtin -fno-omit-frame-pointer bench/run/churn.c -o "$T/churn" || exit 1
+
+# cpu CMD...: user+sys seconds of CMD and its children
+cpu() { local s; s=$( { TIMEFORMAT='%3U %3S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1); awk -v s="$s" 'BEGIN { split(s, a, " "); printf "%.3f", a[1] + a[2] }'; }
+best() { local b=999999 i v; for i in 1 2 3; do v=$(cpu "$@"); b=$(awk -v a="$b" -v v="$v" 'BEGIN { print (v < a ? v : a) }'); done; echo "$b"; }
+n=0
+th() { n=$((n + 1)); rm -rf "$T/r$n"; "$RUN" -q -d "$T/r$n" "$@" -- "$T/churn" "$SCALE"; }
+
+base=$(best "$T/churn" "$SCALE")
+echo "bench-run: churn $SCALE ($(( SCALE * 50 + SCALE * 100 + SCALE * 5 * 9 )) allocations), CPU seconds (best of 3; unwind: one run) and ratio to the plain run"
+printf "  %-34s %8s %8s\n" "run" "cpu s" "ratio"
+printf "  %-34s %8s %8s\n" "plain" "$base" "1.00"
+for mode in "--mode summary" "--mode detail --stack unwind" "--mode detail --stack fp" "--mode sampled"; do
+    if [ "$mode" = "--mode detail --stack unwind" ]; then t=$(cpu th $mode); else t=$(best th $mode); fi
+    printf "  %-34s %8s %8s\n" "thag-run $mode" "$t" "$(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
+done
+t=$(best heaptrack -o "$T/ht" "$T/churn" "$SCALE")
+printf "  %-34s %8s %8s\n" "heaptrack (recording only)" "$t" "$(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
+
+# Per-site agreement: innermost function counts, thag-run detail vs heaptrack.
+"$RUN" -q -d "$T/sites" -o json --limit 0 -- "$T/churn" "$SCALE"
+rm -f "$T"/ht*.zst
+heaptrack -o "$T/ht" "$T/churn" "$SCALE" >/dev/null 2>&1
+heaptrack_print -f "$T/ht.zst" --flamegraph-cost-type allocations -F "$T/ht.folded" >/dev/null 2>&1
+python3 - "$T/sites/report.json" "$T/ht.folded" <<'PY'
+import json, sys, collections
+ours = {s['site']: s['count'] for s in json.load(open(sys.argv[1]))['allocations']}
+theirs = collections.Counter()
+for line in open(sys.argv[2]):
+    stack, _, v = line.rstrip('\n').rpartition(' ')
+    if '_dl_init' in stack: continue  # heaptrack's own libstdc++ loading
+    inner = stack.rstrip(';').split(';')[-1].split(' (')[0]
+    theirs[inner] += int(v)
+print("per-site allocation counts (innermost function): thag-run detail vs heaptrack")
+agree = 0
+for k in sorted(set(ours) | set(theirs), key=lambda k: -max(ours.get(k, 0), theirs.get(k, 0)))[:8]:
+    a, b = ours.get(k, 0), theirs.get(k, 0)
+    print("  %-28s %10d %10d  %s" % (k[:28], a, b, "equal" if a == b else "differs by %d" % (a - b)))
+total_a, total_b = sum(ours.values()), sum(theirs.values())
+common = sum(min(ours.get(k, 0), theirs.get(k, 0)) for k in set(ours) | set(theirs))
+print("  totals: thag-run %d, heaptrack %d; agreement %.4f%% (sum of per-site minimums / heaptrack's total)"
+      % (total_a, total_b, 100.0 * common / max(total_b, 1)))
+PY

@@ -1,0 +1,157 @@
+#!/bin/bash
+# Tests of thag-run (tools/run.c) and libthag_preload.so (tools/preload.c):
+# exact totals and sites of a known program, every option, exit statuses and
+# signals passed through, exec/_exit/children, malformed input, and the
+# allocation counts of real programs (sort, python3, gcc) against heaptrack's.
+# Run from the repository root: BUILD=build tests/run/test.sh (make test-run).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+B=${BUILD:-build}
+RUN=$B/thag-run
+ALLOCS=$TMPROOT/allocs
+export LC_ALL=C
+
+cc -O0 -g -fno-builtin -Wall -Wextra -Werror tests/run/allocs.c -o "$ALLOCS" || { echo "cannot build allocs.c"; exit 1; }
+cc -O0 -g -fno-builtin -fno-omit-frame-pointer tests/run/allocs.c -o "$ALLOCS-fp"
+
+# json FILE EXPR: evaluates a python expression on the parsed report `d`
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# runq DIR ARGS...: thag-run quietly into DIR; prints the exit status
+runq() { local d=$1; shift; "$RUN" -q -d "$d" "$@" >"$d.out" 2>"$d.err"; echo $?; }
+
+TOTALS='{"total_allocations": 108, "total_deallocations": 67, "total_bytes_allocated": 5304, "peak_memory": 3200, "current_memory": 2280}'
+sites() { json "$1" "' '.join('%s:%d:%d:%d' % (s['site'], s['count'], s['total_bytes'], s['live_bytes']) for s in d['allocations'])"; }
+
+# --- the known program: totals and sites, exactly ---------------------------
+for lib in "$B/libthag_preload.so" "$B/run/libthag_preload-clang.so"; do
+    d=$TMPROOT/known-${lib##*/}
+    rc=$(THAG_PRELOAD=$lib runq "$d" -o json -- "$ALLOCS")
+    check "known ($lib): exit status 0" test "$rc" = 0
+    check "known ($lib): program output passes through" test "$(cat "$d.out")" = done
+    check "known ($lib): summary exact" test "$(json "$d/report.json" "json.dumps(d['summary'])")" = "$TOTALS"
+    check "known ($lib): sites exact" test "$(sites "$d/report.json")" = \
+        "make_node:100:3200:1280 grow:4:240:0 aligned:3:864:0 zeroed:1:1000:1000"
+done
+d=$TMPROOT/known-fp; rc=$(runq "$d" -o json --stack fp -- "$ALLOCS-fp")
+check "--stack fp: same sites" test "$(sites "$d/report.json")" = "make_node:100:3200:1280 grow:4:240:0 aligned:3:864:0 zeroed:1:1000:1000"
+K=$TMPROOT/known-libthag_preload.so
+check "report.json written in the directory, stderr quiet" test -s "$K/report.json" -a ! -s "$K.err"
+check "one pid directory with the 7 detail-mode files" test "$(ls "$K"/[0-9]*/ | grep -c 'allocs-.*folded')" = 7
+
+# --- text report and options (on the same files, --from) --------------------
+t=$("$RUN" --from "$K" 2>&1)
+for line in "total allocations:      108" "total deallocations:    67" "total bytes allocated:  5304" \
+    "peak memory:            3200" "current memory:         2280 (live at exit)" \
+    "Top allocation sites by count (4 of 4 shown)"; do
+    check "text: $line" grep -qF "$line" <<<"$t"
+done
+check "text: site row" grep -qE '^ +100 +3200 +32 +1280  make_node$' <<<"$t"
+from() { "$RUN" --from "$K" -o json "$@" >"$TMPROOT/from.json" && sites "$TMPROOT/from.json"; }
+check "--sort-by bytes" test "$(from --sort-by bytes)" = "make_node:100:3200:1280 zeroed:1:1000:1000 aligned:3:864:0 grow:4:240:0"
+check "--sort-by live" test "$(from --sort-by live)" = "make_node:100:3200:1280 zeroed:1:1000:1000 grow:4:240:0 aligned:3:864:0"
+check "--limit 2" test "$(from --limit 2)" = "make_node:100:3200:1280 grow:4:240:0"
+check "--min-count 2" test "$(from --min-count=2)" = "make_node:100:3200:1280 grow:4:240:0 aligned:3:864:0"
+check "--threshold-bytes 1000" test "$(from --threshold-bytes 1000)" = "make_node:100:3200:1280 zeroed:1:1000:1000"
+check "--frames 2" test "$(from --frames 2 --limit 1)" = "main;make_node:100:3200:1280"
+check "--full-stack ends with main;make_node" bash -c "[[ '$(from --full-stack --limit 1)' == *main\;make_node:100:3200:1280 ]]"
+check "--skip make_node names the caller" test "$(from --skip make_node --limit 1)" = "main:100:3200:1280"
+check "--skip prefix*" test "$(from --skip 'make_*' --skip 'gr*' --limit 2)" = "main:104:3440:1280 aligned:3:864:0"
+check "json: backtrace innermost first" test "$(json "$TMPROOT/from.json" "d['allocations'][0]['backtrace'][:2]")" = "['main']"
+"$RUN" --from "$K" -o json --frames 2 --limit 1 >"$TMPROOT/bt.json"
+check "json: backtrace of 2 frames" test "$(json "$TMPROOT/bt.json" "d['allocations'][0]['backtrace']")" = "['make_node', 'main']"
+"$RUN" --from "$K" --report-file "$TMPROOT/rep.txt" 2>"$TMPROOT/rep.err"
+check "--report-file: file written, stderr silent" bash -c "grep -q 'total allocations:      108' $TMPROOT/rep.txt && test ! -s $TMPROOT/rep.err"
+check "--report-file -: stdout" bash -c "'$RUN' --from '$K' --report-file - 2>/dev/null | grep -q 'peak memory:            3200'"
+
+# --- modes -------------------------------------------------------------------
+d=$TMPROOT/summary; rc=$(runq "$d" -o json --mode summary -- "$ALLOCS")
+check "summary mode: exact totals" test "$(json "$d/report.json" "json.dumps(d['summary'])")" = "$TOTALS"
+check "summary mode: no sites" test "$(json "$d/report.json" "len(d['allocations'])")" = 0
+d=$TMPROOT/sampled; rc=$(runq "$d" -o json --sample-bytes 1 -- "$ALLOCS")
+check "sampled mode (1 byte): exact totals" test "$(json "$d/report.json" "json.dumps(d['summary'])")" = "$TOTALS"
+check "sampled mode (1 byte): every block sampled" test "$(json "$d/report.json" "[s['total_bytes'] for s in d['allocations'] if s['site'] == 'make_node']")" = "[3200]"
+
+# --- exit statuses, signals, _exit, closed stderr ------------------------------
+d=$TMPROOT/exit7; rc=$(runq "$d" -- "$ALLOCS" exit 7)
+check "exit status 7 passes through" test "$rc" = 7
+check "exit 7: report written" grep -q "exit status 7" "$d/report.txt"
+d=$TMPROOT/uexit; rc=$(runq "$d" -o json -- "$ALLOCS" _exit 3)
+check "_exit(3): status passes through" test "$rc" = 3
+check "_exit(3): profile written by the _exit hook" test "$(json "$d/report.json" "d['summary']['total_allocations']")" = 108
+d=$TMPROOT/sig; rc=$(runq "$d" -- "$ALLOCS" signal)
+check "SIGTERM: thag-run dies the same way (shell sees 143)" test "$rc" = 143
+check "SIGTERM: report says so" grep -q "killed by signal 15" "$d/report.txt"
+d=$TMPROOT/sig2; rc=$(runq "$d" -o json --signals -- "$ALLOCS" signal)
+check "--signals: status still 143" test "$rc" = 143
+check "--signals: the profile is written" test "$(json "$d/report.json" "d['summary']['total_allocations']")" = 108
+d=$TMPROOT/closed; "$RUN" -d "$d" -- "$ALLOCS" close-stderr >/dev/null 2>"$d.err"
+check "stderr closed by the program: report still on stderr" grep -q "total allocations:      108" "$d.err"
+d=$TMPROOT/nostart; rc=$(runq "$d" -- /nonexistent/prog)
+check "missing program: 127" test "$rc" = 127
+check "missing program: says why" grep -q "cannot run /nonexistent/prog: No such file" "$d.err"
+
+# --- exec and child processes -------------------------------------------------
+d=$TMPROOT/exec; rc=$(runq "$d" -o json -- sh -c "exec '$ALLOCS'")
+check "exec: sh and allocs in one pid directory" test "$(ls "$d"/[0-9]*/ | grep -c memory_calls)" = 2
+check "exec: allocs counted" test "$(json "$d/report.json" "[p['total_allocations'] for p in d['processes'] if p['program']=='allocs']")" = "[108]"
+d=$TMPROOT/execself; rc=$(runq "$d" -o json -- "$ALLOCS" exec true)
+check "exec from the program: its profile written before exec" test "$(json "$d/report.json" "sorted((p['program'], p['total_allocations']) for p in d['processes'])")" = "[('allocs', 108), ('true', 0)]"
+d=$TMPROOT/children; rc=$(runq "$d" -o json -- sh -c "'$ALLOCS'; '$ALLOCS'")
+check "children: two allocs processes" test "$(json "$d/report.json" "[p['total_allocations'] for p in d['processes'] if p['program']=='allocs']")" = "[108, 108]"
+check "children: sites summed" test "$(json "$d/report.json" "d['allocations'][0]['count']")" = 200
+check "text: process table" bash -c "'$RUN' --from '$d' 2>&1 | grep -q '^Processes'"
+d=$TMPROOT/passthru; sort -n /etc/services >"$d.plain" 2>/dev/null
+"$RUN" -q -d "$d" -- sort -n /etc/services >"$d.prof" 2>/dev/null
+check "sort: output identical under thag-run" cmp "$d.plain" "$d.prof"
+
+# --- bad input ----------------------------------------------------------------
+bad_opt() { "$RUN" "$@" >/dev/null 2>"$TMPROOT/bad.err"; local rc=$?; [ $rc = 125 ] && [ -s "$TMPROOT/bad.err" ]; }
+check "unknown option: 125" bad_opt --bogus -- true
+check "--limit x: 125" bad_opt --limit x -- true
+check "--sort-by size: 125" bad_opt --sort-by size -- true
+check "--mode: missing value" bad_opt --mode
+check "no program: 125" bad_opt
+check "--from missing dir: 125" bad_opt --from "$TMPROOT/none"
+d=$TMPROOT/hostile; mkdir -p "$d/1"
+printf '# thag_profiler 0.1.0: kind=memory_calls program=x pid=1 mode=detail allocations=3 deallocations=1 bytes=30 peak=20 current=10 unit=allocations\nmain 3\n' >"$d/1/x-1-memory_calls.folded"
+printf '# meta\nmain;f 2\nmain;g notanumber\nmain;h\n\xff\xfe;\x01 1\n' >"$d/1/x-1-memory_detail_calls.folded"
+printf 'garbage\n' >"$d/1/y-memory_calls.folded"
+hjson=$("$RUN" --from "$d" -o json 2>"$d.err"); rc=$?
+check "hostile files: no crash, exit 0" test "$rc" = 0
+check "hostile files: line numbers reported" grep -q "memory_detail_calls.folded:3" "$d.err"
+check "hostile files: missing metadata reported" grep -q "y-memory_calls.folded:1: no thag_profiler metadata" "$d.err"
+check "hostile files: valid JSON with escapes" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['summary']['total_allocations']==3; assert any(s['site']=='\x01' for s in d['allocations'])" "$hjson"
+
+# --- real programs against heaptrack ------------------------------------------
+# heaptrack's count minus the allocation its own libstdc++ makes at load time
+# (in a constructor, under _dl_init) when the program does not load libstdc++.
+heaptrack_count() { # DIR ARGS...: the adjusted count of heaptrack's run
+    local d=$1 exe; shift
+    exe=$(command -v "$1")
+    heaptrack -o "$d/ht" "$@" >/dev/null 2>&1
+    heaptrack_print -f "$d/ht.zst" --flamegraph-cost-type allocations -F "$d/ht.folded" >/dev/null 2>&1
+    if readelf -d "$exe" | grep -q 'libstdc++'; then awk '{s += $NF} END {print s + 0}' "$d/ht.folded"
+    else awk '{s += $NF} /_dl_init/ {s -= $NF} END {print s + 0}' "$d/ht.folded"; fi
+}
+versus() { # NAME PROGRAM-IN-REPORT ARGS...
+    local name=$1 prog=$2 d=$TMPROOT/ht-$1 ours theirs; shift 2
+    mkdir -p "$d"
+    (cd "$d" && "$OLDPWD/$RUN" -q -d "$d/thag" -o json -- "$@" >/dev/null 2>&1)
+    ours=$(json "$d/thag/report.json" "sum(p['total_allocations'] for p in d['processes'] if p['program']=='$prog')")
+    theirs=$(cd "$d" && heaptrack_count "$d" "$@")
+    echo "heaptrack comparison: $name: thag-run $ours, heaptrack $theirs (difference $((ours - theirs)))"
+    check "$name: allocation count within 1% of heaptrack's ($ours vs $theirs)" \
+        awk -v a="$ours" -v b="$theirs" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= b / 100) }'
+}
+if command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null; then
+    seq 1 20000 | awk '{print ($1 * 7919) % 20011}' >"$TMPROOT/numbers.txt"
+    versus sort sort sort -n "$TMPROOT/numbers.txt"
+    versus python3 python3 /usr/bin/python3 -c 'import json; print(len(json.dumps(list(range(10000)))))'
+    printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' >"$TMPROOT/hello.c"
+    versus gcc gcc gcc -c "$TMPROOT/hello.c" -o "$TMPROOT/hello.o"
+else
+    bad "heaptrack is not installed (apt-get install heaptrack)"
+fi
+
+summary "test-run"

@@ -1,0 +1,114 @@
+# Memory profiling tests (THAG_FULL_PROFILING): exact bytes, counts, live
+# bytes and totals; detail and sampled stacks; C++; the hook hazards.
+# Sourced by tests/run.sh. Built with -fno-builtin: compilers may elide
+# malloc/free pairs, legally, and then the exact counts would be the
+# optimiser's, not the program's.
+MEMLIBS="-pthread -lmimalloc -ldl"
+
+# mem_build NAME OUT COMPILER... : tests/e2e/NAME.c or .cpp with FULL
+mem_build() {
+    local name=$1 out=$2 src; shift 2
+    src=tests/e2e/$name.c; [ -e "$src" ] || src=tests/e2e/$name.cpp
+    "$@" -g $WARN -fno-builtin -DTHAG_FULL_PROFILING -I. -Itests/e2e "$src" -o "$out" $MEMLIBS 2>"$out.err"
+}
+
+# expect_kind DIR KIND EXPECTED [FILTER]: one file's stacks equal EXPECTED
+expect_kind() {
+    local f
+    f=$(one "$1/*-$2.folded") || { echo "no single $2 file in $1: $(ls "$1")"; return 1; }
+    diff <(data "$f" | grep -v "${4:-^$}") "$3"
+}
+
+# expect_totals DIR KIND TOTALS: the metadata has every key=value of TOTALS
+expect_totals() {
+    local f tok
+    f=$(one "$1/*-$2.folded") || return 1
+    for tok in $(cat "$3"); do
+        head -1 "$f" | tr ' ' '\n' | grep -qx -- "$tok" || { echo "missing $tok in: $(head -1 "$f")"; return 1; }
+    done
+}
+
+mem_case() { # NAME TAG DIR: every expected file of NAME
+    local name=$1 tag=$2 d=$3 e k filter=""
+    [ "$name" = mem_threads ] && filter="^main"
+    for e in tests/e2e/$name.*.expected; do
+        k=${e#tests/e2e/$name.}; k=${k%.expected}
+        check "$tag: $k stacks" expect_kind "$d" "$k" "$e" "$filter"
+    done
+    [ -e "tests/e2e/$name.totals" ] && check "$tag: totals" expect_totals "$d" "${k%%_*}" "tests/e2e/$name.totals"
+}
+
+for cc in "gcc -O2" "gcc -O0" "clang -O2" "g++ -x c++ -O2" "clang++ -x c++ -O2"; do
+    for p in mem_exact mem_threads; do
+        bin="$TMPROOT/mem-${cc// /_}-$p"; tag="$p ($cc)"
+        if ! mem_build "$p" "$bin" $cc; then bad "build $tag" "$(cat "$bin.err")"; continue; fi
+        d="$TMPROOT/memout-${cc// /_}-$p"; rc=$(run_in "$d" "$bin")
+        check "$tag: exit status" test "$rc" = 0
+        check "$tag: quiet" test ! -s "$d/stderr"
+        mem_case "$p" "$tag" "$d"
+    done
+done
+check "mem_exact: time files too (both)" test "$(ls "$TMPROOT/memout-gcc_-O2-mem_exact" | grep -c folded)" = 7
+
+for cxx in g++ clang++; do
+    bin="$TMPROOT/mem-$cxx-cpp"
+    if mem_build mem_cpp "$bin" $cxx -O2; then
+        d="$TMPROOT/memout-$cxx-cpp"; rc=$(run_in "$d" "$bin")
+        check "mem_cpp ($cxx): exit status" test "$rc" = 0
+        mem_case mem_cpp "mem_cpp ($cxx)" "$d"
+    else bad "build mem_cpp ($cxx)" "$(cat "$bin.err")"; fi
+done
+
+# Hook semantics and hazards, implementation in its own file.
+for cc in gcc clang; do
+    bin="$TMPROOT/hazards-$cc"
+    if $cc -O2 -fno-builtin -g $WARN -DTHAG_FULL_PROFILING -I. tests/e2e/mem_hazards.c tests/e2e/mem_impl.c \
+        -o "$bin" $MEMLIBS 2>"$bin.err"; then
+        d="$TMPROOT/hazards-out-$cc"; rc=$(run_in "$d" "$bin")
+        check "hazards ($cc): every check passes" test "$rc" = 0 -a ! -s "$d/stderr"
+        check "hazards ($cc): profile written" test -n "$(ls "$d" | grep memory_calls)"
+    else bad "build hazards ($cc)" "$(cat "$bin.err")"; fi
+done
+
+# Detail mode: real stacks by frame pointers, deallocation stacks, live.
+for cc in gcc clang; do
+    bin="$TMPROOT/detail-$cc"
+    if mem_build mem_detail "$bin" $cc -O0 -fno-omit-frame-pointer -rdynamic; then
+        d="$TMPROOT/detail-out-$cc"; mkdir -p "$d"
+        rc=$(cd "$d" && THAG_PROFILER="memory,$d,,true" "$bin" >/dev/null 2>"$d/stderr"; echo $?)
+        check "detail ($cc): exit status" test "$rc" = 0
+        mem_case mem_detail "detail ($cc)" "$d"
+    else bad "build detail ($cc)" "$(cat "$bin.err")"; fi
+done
+d="$TMPROOT/detail-thr"; mkdir -p "$d"
+(cd "$d" && THAG_SIZE_TRACKING_THRESHOLD=1000 THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc" >/dev/null 2>&1)
+check "THAG_SIZE_TRACKING_THRESHOLD: small blocks get no stack" \
+    bash -c "grep -v '^#' $d/*-memory_detail.folded | grep -qx 'main;big 1048576' && ! grep -q inner $d/*-memory_detail.folded"
+
+# Sampled mode: unbiased estimates within 10% (about 3000 samples).
+bin="$TMPROOT/sampled"
+if mem_build mem_sampled "$bin" gcc -O0 -fno-omit-frame-pointer -rdynamic; then
+    d="$TMPROOT/sampled-out"; rc=$(run_in "$d" "$bin" THAG_SAMPLE_BYTES=32768)
+    sampled_ok() {
+        local f; f=$(one "$d/*-memory_detail.folded") || return 1
+        awk -v a="$(value "$f" 'main;two_thirds;churn')" -v b="$(value "$f" 'main;one_third;churn')" \
+            'BEGIN { exit !(a > 0.9 * 67108864 && a < 1.1 * 67108864 && b > 0.9 * 33554432 && b < 1.1 * 33554432) }' ||
+            { data "$f"; return 1; }
+    }
+    check "sampled: estimates within 10% of the truth" sampled_ok
+    check "sampled: exact totals" grep -q 'mode=sampled allocations=98304 deallocations=98304 bytes=100663296' "$d"/*-memory_detail.folded
+else bad "build sampled" "$(cat "$bin.err")"; fi
+
+# A time-only build asked for memory says so, once, and still profiles time.
+d="$TMPROOT/mem-in-time"; rc=$(run_in "$d" "$TMPROOT/bin-gcc_-O2-runtime" THAG_PROFILER=both)
+check "memory in a time build: notice" grep -q 'memory profiling needs the THAG_FULL_PROFILING build switch' "$d/stderr"
+check "memory in a time build: time written" test "$(ls "$d" | grep -c folded)" = 4
+
+# UBSan with the hooks (ASan and TSan replace malloc themselves: they
+# cannot run with THAG_FULL_PROFILING).
+bin="$TMPROOT/mem-ubsan"
+if mem_build mem_exact "$bin" gcc -O1 -fsanitize=undefined -fno-sanitize-recover=all; then
+    d="$TMPROOT/mem-ubsan-out"; rc=$(run_in "$d" "$bin")
+    check "UBSan mem_exact: clean" test "$rc" = 0 -a ! -s "$d/stderr"
+    mem_case mem_exact "UBSan mem_exact" "$d"
+else bad "build UBSan mem_exact" "$(cat "$bin.err")"; fi

@@ -1,0 +1,306 @@
+/* folded.h - streaming reader for folded stack files (internal to tools/, header-only).
+ *
+ * Shared by tools/flamegraph.c and tools/analyze.c. Every function is static; include it in
+ * one C file per tool. Reads "frame;frame;frame count" lines (and "stack count1 count2"
+ * differential lines) from a FILE* without ever holding the whole input: one line at a time,
+ * in a buffer that grows to the longest line (up to FOLDED_MAX_LINE bytes).
+ *
+ *   folded_reader *r = folded_open(stdin, "<stdin>");
+ *   folded_line l;
+ *   int rc;
+ *   while ((rc = folded_next(r, &l)) == 1) use(l.stack, l.stack_len, l.value);
+ *   if (rc < 0) fprintf(stderr, "%s\n", folded_error(r));
+ *   folded_close(r);
+ *
+ * Rules: lines starting with '#' and blank lines are skipped silently (the first line may be
+ * a "# thag_profiler ...: key=value ... unit=ns" metadata line: see folded_meta_value()).
+ * CRLF and LF line ends; integer or decimal counts ("12", "12.5", "12."), separated from the
+ * stack by spaces or tabs. If the stack itself ends in whitespace and a number, the line is a
+ * differential line: value2 is that first number, value the last one (as flamegraph.pl).
+ * NUL bytes inside the stack are replaced by 0x1A (SUB), so the stack is a C string; other
+ * bytes (invalid UTF-8, control characters) are passed through unchanged.
+ * Malformed lines (no count, bad count, count above 2^64, empty stack, overlong line) are
+ * skipped and counted; the first FOLDED_REPORT_MAX are reported on stderr as
+ * "name:LINE: reason", and at the end of input a summary line gives the total.
+ */
+#ifndef THAG_FOLDED_H
+#define THAG_FOLDED_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef FOLDED_MAX_LINE
+#define FOLDED_MAX_LINE ((size_t)1 << 30) /* longer lines are skipped as malformed */
+#endif
+#ifndef FOLDED_REPORT_MAX
+#define FOLDED_REPORT_MAX 5 /* malformed lines reported individually */
+#endif
+#ifndef FOLDED_CHUNK
+#define FOLDED_CHUNK ((size_t)1 << 20) /* initial buffer; grows to the longest line */
+#endif
+
+/* Every function is static; unused ones must not warn in a tool that includes this header. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FOLDED_FN static __attribute__((unused))
+#else
+#define FOLDED_FN static
+#endif
+
+typedef struct folded_reader {
+    FILE *f;
+    char *name;
+    char *buf;          /* buf[pos..end) is unread data; one spare byte for a NUL */
+    size_t cap, pos, end;
+    int eof, skipping;  /* skipping: discarding the rest of an overlong line */
+    int report_max;
+    unsigned long lineno, malformed;
+    char *meta;         /* first-line "# thag_profiler ..." metadata, without "# " */
+    char err[256];
+} folded_reader;
+
+typedef struct {
+    char *stack;          /* the stack text, NUL-terminated, writable, valid until the next call */
+    size_t stack_len;
+    double value;         /* the last number on the line */
+    double value2;        /* the first of two numbers (differential input "stack a b"); has_two says */
+    int has_two;
+    unsigned long lineno; /* 1-based line number in its file */
+} folded_line;
+
+/* Creates a reader on f (not owned: folded_close does not fclose it). name is copied and used
+   in messages. Returns NULL only if memory is exhausted. */
+FOLDED_FN folded_reader *folded_open(FILE *f, const char *name)
+{
+    folded_reader *r = (folded_reader *)calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->f = f;
+    r->cap = FOLDED_CHUNK;
+    r->buf = (char *)malloc(r->cap + 1);
+    r->name = (char *)malloc(strlen(name) + 1);
+    if (!r->buf || !r->name) {
+        free(r->buf);
+        free(r->name);
+        free(r);
+        return NULL;
+    }
+    memcpy(r->name, name, strlen(name) + 1);
+    r->report_max = FOLDED_REPORT_MAX;
+    return r;
+}
+
+/* How many malformed lines to report one by one (0: none; the end summary is still printed
+   unless max < 0). */
+FOLDED_FN void folded_set_report(folded_reader *r, int max) { r->report_max = max; }
+
+FOLDED_FN unsigned long folded_malformed(const folded_reader *r) { return r->malformed; }
+
+FOLDED_FN const char *folded_error(const folded_reader *r) { return r->err[0] ? r->err : NULL; }
+
+/* The metadata line ("thag_profiler 0.1.0: kind=time ... unit=ns") if the input's first line
+   was one, else NULL. Known only after the first folded_next() call. */
+FOLDED_FN const char *folded_meta(const folded_reader *r) { return r->meta; }
+
+/* Copies the value of "key=" in the metadata line into out (at most size-1 bytes).
+   Returns 1 if found, 0 if not (out is then ""). */
+FOLDED_FN int folded_meta_value(const folded_reader *r, const char *key, char *out, size_t size)
+{
+    const char *p = r->meta;
+    size_t klen = strlen(key);
+    if (size) out[0] = 0;
+    if (!p || !size) return 0;
+    p = strchr(p, ':');
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ':') p++;
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t n = strcspn(p + klen + 1, " \t");
+            if (n > size - 1) n = size - 1;
+            memcpy(out, p + klen + 1, n);
+            out[n] = 0;
+            return 1;
+        }
+        p += strcspn(p, " \t"); /* to the next separator (or the end) */
+    }
+    return 0;
+}
+
+FOLDED_FN void folded_close(folded_reader *r)
+{
+    if (!r) return;
+    free(r->buf);
+    free(r->name);
+    free(r->meta);
+    free(r);
+}
+
+FOLDED_FN void folded__bad(folded_reader *r, const char *reason)
+{
+    r->malformed++;
+    if (r->report_max > 0 && r->malformed <= (unsigned long)r->report_max)
+        fprintf(stderr, "%s:%lu: %s (line skipped)\n", r->name, r->lineno, reason);
+}
+
+/* Refills the buffer keeping buf[pos..end). Grows it when it is full of one line.
+   Returns 0 ok, -1 error (message set). Sets eof when nothing more can be read. */
+FOLDED_FN int folded__fill(folded_reader *r)
+{
+    size_t n;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+        r->end -= r->pos;
+        r->pos = 0;
+    }
+    if (r->end == r->cap) {
+        if (r->cap >= FOLDED_MAX_LINE) { /* overlong line: drop what we have, skip to '\n' */
+            r->skipping = 1;
+            r->end = 0;
+        } else {
+            size_t ncap = r->cap * 2;
+            char *nb = (char *)realloc(r->buf, ncap + 1);
+            if (!nb) {
+                snprintf(r->err, sizeof r->err, "%s:%lu: out of memory for a line", r->name,
+                         r->lineno + 1);
+                return -1;
+            }
+            r->buf = nb;
+            r->cap = ncap;
+        }
+    }
+    n = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+    r->end += n;
+    if (n == 0) {
+        if (ferror(r->f)) {
+            snprintf(r->err, sizeof r->err, "%s: read error: %s", r->name, strerror(errno));
+            return -1;
+        }
+        r->eof = 1;
+    }
+    return 0;
+}
+
+/* Parses an unsigned decimal "123", "12.5" or "12." in [s, e). Returns 1 and *v on success,
+   0 if not a number, -1 if the integer part does not fit in 64 bits. */
+FOLDED_FN int folded__number(const char *s, const char *e, double *v)
+{
+    uint64_t ip = 0;
+    double frac = 0, scale = 1;
+    const char *p = s;
+    if (p == e || *p < '0' || *p > '9') return 0;
+    for (; p < e && *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (ip > (UINT64_MAX - d) / 10) return -1;
+        ip = ip * 10 + d;
+    }
+    if (p < e && *p == '.') {
+        for (p++; p < e && *p >= '0' && *p <= '9'; p++) {
+            scale /= 10;
+            frac += (*p - '0') * scale;
+        }
+    }
+    if (p != e) return 0;
+    *v = (double)ip + frac;
+    return 1;
+}
+
+/* Finds a trailing whitespace-separated number in line[0..*len). On success (1) stores it in
+   *v and shrinks *len to the text before it, trailing whitespace removed. 0: no number,
+   -1: number too large. */
+FOLDED_FN int folded__tail_number(const char *line, size_t *len, double *v)
+{
+    size_t e = *len, s;
+    int rc;
+    s = e;
+    while (s > 0 && ((line[s - 1] >= '0' && line[s - 1] <= '9') || line[s - 1] == '.')) s--;
+    if (s == e || s == 0 || (line[s - 1] != ' ' && line[s - 1] != '\t')) return 0;
+    rc = folded__number(line + s, line + e, v);
+    if (rc <= 0) return rc;
+    while (s > 0 && (line[s - 1] == ' ' || line[s - 1] == '\t')) s--;
+    *len = s;
+    return 1;
+}
+
+/* Parses one complete line (NUL-terminated at line[len]); 1 if it is a stack line. */
+FOLDED_FN int folded__parse(folded_reader *r, char *line, size_t len, folded_line *out)
+{
+    int rc;
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        len--;
+    if (len == 0) return 0;
+    if (line[0] == '#') {
+        if (r->lineno == 1 && !r->meta && strncmp(line, "# thag_profiler", 15) == 0) {
+            r->meta = (char *)malloc(len - 1);
+            if (r->meta) {
+                memcpy(r->meta, line + 2, len - 2);
+                r->meta[len - 2] = 0;
+            }
+        }
+        return 0;
+    }
+    if (memchr(line, 0, len)) {
+        for (size_t i = 0; i < len; i++)
+            if (line[i] == 0) line[i] = 0x1A;
+    }
+    rc = folded__tail_number(line, &len, &out->value);
+    if (rc <= 0) {
+        folded__bad(r, rc < 0 ? "count overflows 64 bits" : "no count at end of line");
+        return 0;
+    }
+    out->has_two = 0;
+    out->value2 = 0;
+    rc = folded__tail_number(line, &len, &out->value2);
+    if (rc < 0) {
+        folded__bad(r, "count overflows 64 bits");
+        return 0;
+    }
+    out->has_two = rc;
+    if (len == 0) {
+        folded__bad(r, "empty stack");
+        return 0;
+    }
+    line[len] = 0;
+    out->stack = line;
+    out->stack_len = len;
+    out->lineno = r->lineno;
+    return 1;
+}
+
+/* 1: a line in *out; 0: end of input; -1: I/O error (message in folded_error()).
+   Malformed lines are skipped, counted, and the first few reported on stderr. */
+FOLDED_FN int folded_next(folded_reader *r, folded_line *out)
+{
+    for (;;) {
+        char *line = r->buf + r->pos, *nl;
+        size_t avail = r->end - r->pos, len;
+        nl = avail ? (char *)memchr(line, '\n', avail) : NULL;
+        if (!nl && !r->eof) {
+            if (folded__fill(r) < 0) return -1;
+            continue;
+        }
+        if (!nl && avail == 0) { /* end of input */
+            if (r->skipping) {
+                r->skipping = 0;
+                r->lineno++;
+                folded__bad(r, "line too long");
+            }
+            if (r->malformed > 0 && r->report_max >= 0)
+                fprintf(stderr, "%s: %lu malformed line%s skipped\n", r->name, r->malformed,
+                        r->malformed == 1 ? "" : "s");
+            r->report_max = -1; /* summary once */
+            return 0;
+        }
+        len = nl ? (size_t)(nl - line) : avail;
+        r->pos += nl ? len + 1 : len;
+        r->lineno++;
+        if (r->skipping) {
+            r->skipping = 0;
+            folded__bad(r, "line too long");
+            continue;
+        }
+        line[len] = 0; /* the spare byte covers the unterminated last line */
+        if (folded__parse(r, line, len, out)) return 1;
+    }
+}
+
+#endif /* THAG_FOLDED_H */

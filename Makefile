@@ -17,7 +17,8 @@ BENCH_TARGETS :=
 INSTALL_TARGETS :=
 
 EXAMPLES := wordfreq recurse workers
-EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/time/%) $(EXAMPLES:%=$(BUILD)/examples/off/%)
+EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/time/%) $(EXAMPLES:%=$(BUILD)/examples/full/%) \
+                $(EXAMPLES:%=$(BUILD)/examples/off/%)
 
 .DEFAULT_GOAL := all
 .PHONY: all deps demo test test-core bench bench-core install install-header clean examples
@@ -34,6 +35,10 @@ examples: $(EXAMPLE_BINS)
 $(BUILD)/examples/time/%: examples/%.c thag_profiler.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -DTHAG_TIME_PROFILING -I. $< -o $@ $(THREADS)
+
+$(BUILD)/examples/full/%: examples/%.c thag_profiler.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fno-omit-frame-pointer $(WARN) -DTHAG_FULL_PROFILING -I. $< -o $@ $(THREADS) -lmimalloc
 
 $(BUILD)/examples/off/%: examples/%.c thag_profiler.h
 	@mkdir -p $(@D)

@@ -42,20 +42,29 @@ static void merge(int *a, int *tmp, size_t lo, size_t mid, size_t hi) {
     for (k = lo; k < hi; k++) a[k] = tmp[k];
 }
 
-static void msort(int *a, int *tmp, size_t lo, size_t hi) {
-    THAG_PROFILE(msort);
-    size_t mid;
-    if (hi - lo < 2) return;
-    mid = lo + (hi - lo) / 2;
-    if (hi - lo > 4096) {
-        msort(a, tmp, lo, mid);
-        msort(a, tmp, mid, hi);
-    } else { /* small ranges: unprofiled, so the tree stays readable */
-        size_t i, j;
+/* Small ranges are sorted unprofiled, so the tree stays readable. */
+static void msort_plain(int *a, int *tmp, size_t lo, size_t hi) {
+    size_t i, j, mid;
+    if (hi - lo < 16) {
         for (i = lo + 1; i < hi; i++)
             for (j = i; j > lo && a[j - 1] > a[j]; j--) { int t = a[j]; a[j] = a[j - 1]; a[j - 1] = t; }
         return;
     }
+    mid = lo + (hi - lo) / 2;
+    msort_plain(a, tmp, lo, mid);
+    msort_plain(a, tmp, mid, hi);
+    merge(a, tmp, lo, mid, hi);
+}
+
+static void msort(int *a, int *tmp, size_t lo, size_t hi) {
+    THAG_PROFILE(msort);
+    size_t mid = lo + (hi - lo) / 2;
+    if (hi - lo <= 4096) {
+        msort_plain(a, tmp, lo, hi);
+        return;
+    }
+    msort(a, tmp, lo, mid);
+    msort(a, tmp, mid, hi);
     merge(a, tmp, lo, mid, hi);
 }
 

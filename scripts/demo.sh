@@ -9,28 +9,35 @@ OUT=$ROOT/build/demo
 FG=$PWD/build/flamegraph
 rm -rf "$OUT"; mkdir -p "$OUT"
 
-run() { # NAME ARGS...: runs build/examples/time/NAME with profiling into $OUT
+run() { # NAME ARGS...: runs build/examples/full/NAME, time and memory, into $OUT
     local name=$1; shift
     echo "== $name $*"
-    (cd "$OUT" && THAG_PROFILER="time,$OUT" "$ROOT/build/examples/time/$name" "$@" | sed 's/^/   /')
+    (cd "$OUT" && THAG_PROFILER="both,$OUT" "$ROOT/build/examples/full/$name" "$@" | sed 's/^/   /')
 }
 run wordfreq "$ROOT/thag_profiler.h" "$ROOT"/examples/*.c "$ROOT"/tools/*.c
 run recurse 10
 run workers
 
-hottest() { # FILE: the five stacks with the most exclusive time
-    grep -v '^#' "$1" | awk '{ v = $NF; $NF = ""; printf "%14.3f ms  %s\n", v / 1e6, $0 }' | sort -rn | head -5
+hottest() { # FILE SCALE UNIT: the five stacks with the largest values
+    grep -v '^#' "$1" | awk -v k="$2" -v u="$3" '{ v = $NF; $NF = ""; printf "%14.3f %s  %s\n", v / k, u, $0 }' | sort -rn | head -5
+}
+totals() { # FILE: the memory totals of the metadata line
+    head -1 "$1" | tr ' ' '\n' | grep -E '^(allocations|deallocations|bytes|peak|current)=' | tr '\n' ' '
 }
 echo
 for f in "$OUT"/*[0-9].folded; do
     base=${f%.folded}
     echo "== $(basename "$base"): hottest stacks (exclusive time)"
-    hottest "$f"
+    hottest "$f" 1e6 ms
+    echo "   memory: $(totals "$base-memory.folded")"
+    hottest "$base-memory.folded" 1024 KiB
     if [ -x "$FG" ]; then
         "$FG" --title "$(basename "$base") (exclusive time)" "$f" > "$base.svg"
         "$FG" --flamechart --title "$(basename "$base") (timeline)" "$base-timeline.folded" > "$base-flamechart.svg"
+        "$FG" --colors mem --title "$(basename "$base") (bytes allocated)" "$base-memory.folded" > "$base-memory.svg"
         echo "   flamegraph: $base.svg"
         echo "   flamechart: $base-flamechart.svg"
+        echo "   memory flamegraph: $base-memory.svg"
     fi
 done
 echo

@@ -338,10 +338,11 @@ typedef struct thag_scope {
 typedef uint64_t thag_fiber;
 typedef uint64_t thag_task;
 
-/* The guard of THAG_TASK_RESUME: a scope guard and the task it resumed. */
+/* The guard of THAG_TASK_RESUME: a scope guard, and the task's record
+   while this resume owns it (for its active time). */
 typedef struct thag_task_scope {
     thag_scope scope;
-    thag_task task;
+    void *rec;
 } thag_task_scope;
 
 #if THAG__ENABLED
@@ -536,6 +537,7 @@ extern char *program_invocation_short_name;
 #define THAG__STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 #define THAG__ADD(p, v) THAG__STORE(p, (p) + (v)) /* single writer */
 #define THAG__TLS __thread __attribute__((tls_model("initial-exec")))
+#define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
 
 #ifdef __cplusplus
 extern "C" {
@@ -1090,7 +1092,7 @@ THAG__PUB void thag__end(thag_scope *g) {
    and a record's generation is odd while it lives, so a stale handle (ended
    twice, used after the end) finds nothing. */
 #define THAG__KIND_detached 64 /* root of a task path copied from another thread */
-#define THAG__SECS 8           /* async sections open at once per task */
+#define THAG__SECS 4           /* async sections open at once per task (record: 256 bytes) */
 #define THAG__ACHUNK 1024u
 #define THAG__AMAX 4096u
 enum { THAG__A_FIBER = 1, THAG__A_TASK = 2 };
@@ -1197,10 +1199,15 @@ THAG__FN const thag_site *thag__name_site(const char *name, int apart) {
     return e ? &e->site : NULL;
 }
 
+/* A forked child may inherit the lock held by a thread it does not have. */
+THAG__FN void thag__async_atfork_child(void) { pthread_mutex_init(&thag__alock, NULL); }
+
 /* A new record and its handle (0 when the table is full). Under thag__alock. */
 THAG__FN thag__arec *thag__arec_new(uint32_t kind, uint64_t *h) {
+    static int atfork;
     uint32_t idx;
     thag__arec *r, *c;
+    if (!atfork) atfork = !pthread_atfork(NULL, NULL, thag__async_atfork_child);
     if (thag__a.free_head) {
         idx = thag__a.free_head - 1;
     } else {
@@ -1459,37 +1466,42 @@ THAG__FN thag_scope thag__task_push(thag__thread *t, thag__arec *r, uintptr_t fa
     t->cur = n;
     THAG__ADD(n->calls, 1);
     thag__ev_put(t, now, n);
-    if (t == r->home) __atomic_store_n(&r->home_parent, p, __ATOMIC_RELEASE);
+    if (t == r->home && r->home_parent != p) __atomic_store_n(&r->home_parent, p, __ATOMIC_RELEASE);
     return g;
 }
 
 /* THAG_TASK_RESUME. A task already resumed on this thread is not resumed
    again (a nested resume adds no frame); one running on another thread at
-   the same time gets its frame but not its active-time bookkeeping. */
+   the same time gets its frame but not its active-time bookkeeping. The
+   claim needs no locked instruction: a task handed to another thread
+   (a queue, uv_queue_work) is handed over with synchronization, and two
+   threads resuming one task at the same instant is not supported. */
 THAG__PUB thag_task_scope thag__task_resume(thag_task h, void *frame, void *ret, thag_task_scope *self) {
     thag_task_scope g = {{0, 0}, 0};
-    thag__thread *t = thag__self, *none = NULL;
+    thag__thread *t = thag__self, *on;
     thag__arec *r = thag__arec_of(h, THAG__A_TASK);
     uint64_t now;
     if (!r || !THAG__LOAD(thag__g.active) || (!t && !(t = thag__attach()))) return g;
-    if (__atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE) == t) return g;
+    if ((on = __atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE)) == t) return g;
     now = thag__ticks();
     g.scope = thag__task_push(t, r, (uintptr_t)frame, (uintptr_t)ret, &self->scope, now);
-    if (g.scope.serial && __atomic_compare_exchange_n(&r->resumed_on, &none, t, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+    if (g.scope.serial && !on) {
         r->node = t->cur;
         __atomic_store_n(&r->resumed_at, now, __ATOMIC_RELAXED);
-        g.task = h;
+        __atomic_store_n(&r->resumed_on, t, __ATOMIC_RELEASE);
+        g.rec = r;
     }
     return g;
 }
 
+/* The owner claim is checked, not the handle: a task ended during this
+   resume has resumed_on cleared by thag_task_end. */
 THAG__PUB void thag__task_leave(thag_task_scope *g) {
     thag__thread *t = thag__self;
-    thag__arec *r;
+    thag__arec *r = (thag__arec *)g->rec;
     if (!g->scope.serial) return;
     thag__leave(&g->scope);
-    if (!g->task || !(r = thag__arec_of(g->task, THAG__A_TASK)) ||
-        __atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE) != t) return;
+    if (!r || __atomic_load_n(&r->resumed_on, __ATOMIC_ACQUIRE) != t) return;
     /* Single writer: only the thread that claimed resumed_on adds. */
     THAG__ADD(r->active, t->last - __atomic_load_n(&r->resumed_at, __ATOMIC_RELAXED));
     __atomic_store_n(&r->resumed_on, (thag__thread *)NULL, __ATOMIC_RELEASE);
@@ -1567,6 +1579,7 @@ THAG__PUB void thag_task_end(thag_task h) {
     if (r && thag__arec_of(h, THAG__A_TASK) == r) {
         while (r->nsecs) thag__section_close(t, n, r, r->nsecs - 1, now);
         if (n) thag__wall_add(n, now - r->begin);
+        __atomic_store_n(&r->resumed_on, (thag__thread *)NULL, __ATOMIC_RELEASE); /* see thag__task_leave */
         thag__a.ended++;
         thag__arec_free(r);
     } else if (h) {
@@ -1604,13 +1617,16 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 
 typedef struct thag__hdr { uint64_t word; void *owner; } thag__hdr;
 
-/* A deduplicated call stack (detail and sampled modes). */
+/* A deduplicated call stack (detail and sampled modes). The counters,
+   written by every thread on every allocation, have a cache line of their
+   own: the lookup fields stay clean in every core's cache. */
 typedef struct thag__stack {
-    struct thag__stack *next;  /* hash chain */
-    uint64_t hash;
-    uint64_t bytes, allocs;    /* atomic; sampled mode: estimates x 1024 */
+    uint64_t bytes, allocs;    /* atomic; sampled mode: allocs x 1024 */
     int64_t live;              /* atomic */
     uint64_t dealloc_bytes, deallocs; /* as a deallocating stack (atomic) */
+    char pad[64 - 5 * sizeof(uint64_t)];
+    struct thag__stack *next;  /* hash chain; the rest is read-only */
+    uint64_t hash;
     thag__thread *thread;      /* the first thread that made it (its label) */
     int depth;
     uintptr_t frames[1];
@@ -1625,21 +1641,30 @@ static int64_t thag__g_live, thag__g_peak; /* atomic: published live bytes */
 THAG__FN uint64_t thag__hash_frames(const uintptr_t *f, int n) {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)n;
     int i;
-    for (i = 0; i < n; i++) h = (h ^ f[i]) * 1099511628211ull, h ^= h >> 29;
-    return h;
+    for (i = 0; i < n; i++) h = (h ^ f[i]) * 1099511628211ull;
+    return h ^ (h >> 29); /* the bucket index takes the low bits */
 }
 
 /* Finds or adds the record of a call stack; lock-free when it exists. */
+THAG__INLINE int thag__same_frames(const thag__stack *s, uint64_t h, const uintptr_t *f, int n) {
+    int i;
+    if (s->hash != h || s->depth != n) return 0;
+    for (i = 0; i < n; i++)
+        if (s->frames[i] != f[i]) return 0;
+    return 1;
+}
+
 THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n) {
     uint64_t h = thag__hash_frames(f, n);
     thag__stack **b = &thag__stacks[h & (THAG__STACK_BUCKETS - 1)], *s;
     for (s = __atomic_load_n(b, __ATOMIC_ACQUIRE); s; s = s->next)
-        if (s->hash == h && s->depth == n && !memcmp(s->frames, f, (size_t)n * sizeof *f)) return s;
+        if (thag__same_frames(s, h, f, n)) return s;
     pthread_mutex_lock(&thag__stack_lock);
     for (s = *b; s; s = s->next)
         if (s->hash == h && s->depth == n && !memcmp(s->frames, f, (size_t)n * sizeof *f)) break;
     if (!s && (s = (thag__stack *)thag__arena_alloc(&thag__stack_arena,
-                                                     sizeof *s + (size_t)n * sizeof *f))) {
+                                                     sizeof *s + (size_t)n * sizeof *f + 64))) {
+        s = (thag__stack *)(((uintptr_t)s + 63) & ~(uintptr_t)63);
         s->hash = h;
         s->depth = n;
         s->thread = t;
@@ -1801,8 +1826,6 @@ THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t
     __atomic_add_fetch(&s->live, (int64_t)n, __ATOMIC_RELAXED);
     return s;
 }
-
-#define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
 
 /* Accounts a new block of n bytes: returns the header flags and fills the
    owner (a node, a stack record, or NULL when only the totals count). */

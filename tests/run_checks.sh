@@ -123,4 +123,3 @@ check "THAG_CLOCK=monotonic: consistent" consistent "$d"
 d="$TMPROOT/badclock"; rc=$(run_in "$d" "$B-sections" THAG_CLOCK=sundial)
 check "THAG_CLOCK malformed: message" grep -q 'THAG_CLOCK="sundial" is not one of auto|tsc|monotonic' "$d/stderr"
 
-. tests/run_modes.sh

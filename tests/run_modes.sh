@@ -17,9 +17,9 @@ done
 zero_cost() {
     local cc=$1 opt=$2 d="$TMPROOT/zc" src
     mkdir -p "$d"
-    for src in examples/recurse.c examples/wordfreq.c tests/e2e/sections.c; do
+    for src in examples/recurse.c examples/wordfreq.c examples/coro.c tests/e2e/sections.c; do
         local b; b=$(basename "$src" .c)
-        sed '/THAG_\(PROFILE\|SECTION\|END\|ENABLE_PROFILING\)(/d' "$src" > "$d/$b-stripped.c"
+        sed '/THAG_\(PROFILE\|SECTION\|END\|ENABLE_PROFILING\|FIBER_[A-Z]*\|TASK_[A-Z_]*\)(/d' "$src" > "$d/$b-stripped.c"
         cp "$src" "$d/$b-macros.c"
         for k in macros stripped; do
             $cc $opt -I. -Itests/e2e -c "$d/$b-$k.c" -o "$d/$b-$k.o" || return 1
@@ -37,7 +37,7 @@ for cc in gcc clang "g++ -x c++" "clang++ -x c++"; do
     for mode in "" -DTHAG_TIME_PROFILING -DTHAG_FULL_PROFILING "-DTHAG_TIME_PROFILING -DTHAG_PROFILER_STATIC"; do
         for ex in examples/*.c; do
             libs=-pthread; case $mode in *FULL*) libs="-pthread -lmimalloc";; esac
-            grep -q '<uv.h>' "$ex" && libs="$libs -luv
+            grep -q '<uv.h>' "$ex" && libs="$libs -luv"
             check "build $ex ($cc $mode)" $cc -O2 -Wall -Wextra -Wshadow -Werror $mode -I. "$ex" -o "$TMPROOT/ex" $libs
         done
     done

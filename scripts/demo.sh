@@ -17,6 +17,10 @@ run() { # NAME ARGS...: runs build/examples/full/NAME, time and memory, into $OU
 run wordfreq "$ROOT/thag_profiler.h" "$ROOT"/examples/*.c "$ROOT"/tools/*.c
 run recurse 10
 run workers
+for async in coro uvserver; do # async examples (time): coroutines, a libuv server
+    echo "== $async"
+    (cd "$OUT" && THAG_PROFILER="time,$OUT" "$ROOT/build/async/$async" | sed 's/^/   /')
+done
 
 hottest() { # FILE SCALE UNIT: the five stacks with the largest values
     grep -v '^#' "$1" | awk -v k="$2" -v u="$3" '{ v = $NF; $NF = ""; printf "%14.3f %s  %s\n", v / k, u, $0 }' | sort -rn | head -5
@@ -29,15 +33,19 @@ for f in "$OUT"/*[0-9].folded; do
     base=${f%.folded}
     echo "== $(basename "$base"): hottest stacks (exclusive time)"
     hottest "$f" 1e6 ms
-    echo "   memory: $(totals "$base-memory.folded")"
-    hottest "$base-memory.folded" 1024 KiB
+    if [ -e "$base-memory.folded" ]; then
+        echo "   memory: $(totals "$base-memory.folded")"
+        hottest "$base-memory.folded" 1024 KiB
+    fi
     if [ -x "$FG" ]; then
         "$FG" --title "$(basename "$base") (exclusive time)" "$f" > "$base.svg"
         "$FG" --flamechart --title "$(basename "$base") (timeline)" "$base-timeline.folded" > "$base-flamechart.svg"
-        "$FG" --colors mem --title "$(basename "$base") (bytes allocated)" "$base-memory.folded" > "$base-memory.svg"
         echo "   flamegraph: $base.svg"
         echo "   flamechart: $base-flamechart.svg"
-        echo "   memory flamegraph: $base-memory.svg"
+        if [ -e "$base-memory.folded" ]; then
+            "$FG" --colors mem --title "$(basename "$base") (bytes allocated)" "$base-memory.folded" > "$base-memory.svg"
+            echo "   memory flamegraph: $base-memory.svg"
+        fi
     fi
 done
 echo

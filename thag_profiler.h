@@ -205,6 +205,12 @@
        turns it off. Totals stay exact.
    THAG_SIZE_TRACKING_THRESHOLD=<bytes> (or SIZE_TRACKING_THRESHOLD)
        detail mode: smaller allocations are counted but get no stack.
+   THAG_ALLOC_LIMIT=<bytes>  memory: a single allocation larger than this
+       fails (NULL, errno ENOMEM) and a line on stderr says from where. 0
+       (default): no limit.
+   THAG_GROWTH_REPORT=<percent>  memory: a background thread writes a
+       snapshot of the profile, and says so on stderr, each time live memory
+       has grown by this percentage since the last one (from 1 MiB on).
    THAG_STACK=<fp|unwind>    how detail and sampled modes capture stacks:
        fp (default) walks frame pointers (fast; build with
        -fno-omit-frame-pointer, -rdynamic or debug info for names); unwind
@@ -705,6 +711,8 @@ typedef struct thag__global {
     uint64_t size_threshold;  /* detail mode: smaller allocations get no stack */
     int stack_unwind;         /* THAG_STACK=unwind: DWARF unwinding, not frame pointers */
     int mem_stacks;           /* detail or sampled: every allocation takes the slow path */
+    uint64_t alloc_limit;     /* THAG_ALLOC_LIMIT: larger single allocations fail (0: off) */
+    uint64_t growth_pct;      /* THAG_GROWTH_REPORT: snapshot when live bytes grow this much */
 } thag__global;
 
 /* Zero-initialised (an all-zero pthread mutex is PTHREAD_MUTEX_INITIALIZER
@@ -1973,10 +1981,17 @@ THAG__INLINE void thag__release(void *p, uintptr_t fp) {
 }
 
 /* An allocation of n bytes aligned to `align` (a power of two). */
+THAG__FN void thag__refuse(size_t n, uintptr_t fp); /* >>watch */
+
 THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
     int *ep = thag__errno(), e = *ep;
     void *b;
     if (n > THAG__MAX_REQUEST) { *ep = ENOMEM; return NULL; }
+    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
+        thag__refuse(n, fp);
+        *ep = ENOMEM;
+        return NULL;
+    }
     /* The header sits before the aligned address: mimalloc aligns base +
        16 for us (its plain aligned call misaligns some power-of-two sizes
        in 2.0.9, e.g. 1024 bytes at 256). */
@@ -1996,6 +2011,11 @@ THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
     if (!(h = thag__hdr_of(p))) return mi_realloc(p, n);
     old = (size_t)(h->word & THAG__SIZE_MASK);
     if (n > THAG__MAX_REQUEST) { errno = ENOMEM; return NULL; }
+    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
+        thag__refuse(n, fp);
+        errno = ENOMEM;
+        return NULL;
+    }
     {
         int e = errno;
         thag__hdr saved = *h;
@@ -3227,6 +3247,61 @@ THAG__FN thag_result thag__write_all(void) {
     return r;
 }
 
+/* >>watch: the allocation guard and the growth report (memory builds). */
+#if THAG__MEMORY
+/* THAG_ALLOC_LIMIT: refuses one allocation, and says where it came from. */
+THAG__FN void thag__refuse(size_t n, uintptr_t fp) {
+    uintptr_t f[THAG__MAX_FRAMES];
+    char line[1024], name[256];
+    int depth, i, len;
+    thag__thread *t = thag__self;
+    thag__mem_busy++;
+    depth = t ? thag__capture(t, fp, f) : 0;
+    len = thag__stbsp_snprintf(line, (int)sizeof line, "refused an allocation of %llu bytes "
+                               "(THAG_ALLOC_LIMIT=%llu), from ", (unsigned long long)n,
+                               (unsigned long long)thag__g.alloc_limit);
+    for (i = 0; i < depth && i < 12 && len < (int)sizeof line - 300; i++) {
+        thag__sym_name(f[i] - 1, name, sizeof name);
+        len += thag__stbsp_snprintf(line + len, (int)sizeof line - len, "%s%s", i ? " < " : "", name);
+        if (strcmp(name, "main") == 0) break;
+    }
+    thag__error("%s", line);
+    thag__mem_busy--;
+}
+
+/* THAG_GROWTH_REPORT=<percent>: a background thread writes a snapshot of
+   the profile (and says so) each time live memory has grown by that much
+   since the last one (from 1 MiB on). */
+THAG__FN void *thag__watch(void *arg) {
+    int64_t last = 1 << 20;
+    (void)arg;
+    thag__mem_busy++; /* this thread's own allocations are the profiler's */
+    while (!__atomic_load_n(&thag__g.final_written, __ATOMIC_ACQUIRE)) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        int64_t live = __atomic_load_n(&thag__g_live, __ATOMIC_RELAXED);
+        if (live > last + last * (int64_t)thag__g.growth_pct / 100) {
+            thag__error("live memory grew to %lld bytes (+%lld%%): snapshot written", (long long)live,
+                        (long long)((live - last) * 100 / last));
+            last = live;
+            pthread_mutex_lock(&thag__g.lock);
+            if (!__atomic_load_n(&thag__g.final_written, __ATOMIC_ACQUIRE)) thag__write_all();
+            pthread_mutex_unlock(&thag__g.lock);
+        }
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+THAG__FN void thag__start_watch(void) {
+    pthread_t th;
+    if (!thag__g.growth_pct || !(thag__g.type & THAG_TYPE_MEMORY)) return;
+    if (pthread_create(&th, NULL, thag__watch, NULL) == 0) pthread_detach(th);
+    else thag__error("THAG_GROWTH_REPORT: cannot start the watch thread");
+}
+#else
+THAG__FN void thag__start_watch(void) {}
+#endif
+
 /* >>api: configuration, enabling, flushing, exit. */
 THAG__FN void thag__set_identity(void) {
     const char *p = program_invocation_short_name;
@@ -3339,6 +3414,8 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
     thag__g.stack_unwind = thag__env_stack();
     thag__g.mem_stacks = thag__g.mem_detail || thag__g.sample_bytes;
+    thag__g.alloc_limit = thag__env_count("THAG_ALLOC_LIMIT", 0);
+    thag__g.growth_pct = thag__env_count("THAG_GROWTH_REPORT", 0);
     thag__g.size_threshold = thag__env_count("THAG_SIZE_TRACKING_THRESHOLD",
                                              thag__env_count("SIZE_TRACKING_THRESHOLD", 0));
     pthread_key_create(&thag__g.key, thag__thread_exit);
@@ -3349,6 +3426,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__debug("version " THAG_PROFILER_VERSION_STRING ", program %s, type %d, dir %s, clock %s",
                 thag__g.program, (int)type, thag__g.dir, thag__use_tsc ? "tsc" : "monotonic");
     thag__set_type(type);
+    thag__start_watch();
 }
 
 /* Writes the final output exactly once (main returning, or exit()). */

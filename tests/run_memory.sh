@@ -112,3 +112,15 @@ if mem_build mem_exact "$bin" gcc -O1 -fsanitize=undefined -fno-sanitize-recover
     check "UBSan mem_exact: clean" test "$rc" = 0 -a ! -s "$d/stderr"
     mem_case mem_exact "UBSan mem_exact" "$d"
 else bad "build UBSan mem_exact" "$(cat "$bin.err")"; fi
+
+# The allocation guard and the growth report.
+bin="$TMPROOT/watch"
+if mem_build mem_watch "$bin" gcc -O0 -fno-omit-frame-pointer; then
+    d="$TMPROOT/watch-out"; rc=$(run_in "$d" "$bin" THAG_PROFILER=memory THAG_ALLOC_LIMIT=50000000 THAG_GROWTH_REPORT=50)
+    check "THAG_ALLOC_LIMIT: NULL and ENOMEM, program goes on" test "$rc" = 0
+    check "THAG_ALLOC_LIMIT: says where" grep -q 'refused an allocation of 100000000 bytes (THAG_ALLOC_LIMIT=50000000), from greedy < main' "$d/stderr"
+    check "THAG_GROWTH_REPORT: snapshots while growing" test "$(grep -c 'snapshot written' "$d/stderr")" -ge 2
+    check "THAG_GROWTH_REPORT: final profile complete" grep -qx 'main;grow 41943040' <(data "$d"/*-memory.folded)
+    d="$TMPROOT/watch-off"; rc=$(run_in "$d" "$bin" THAG_PROFILER=memory)
+    check "no limit: the big allocation succeeds (status 1 from the test)" test "$rc" = 1
+else bad "build mem_watch" "$(cat "$bin.err")"; fi

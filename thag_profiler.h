@@ -205,6 +205,9 @@
        turns it off. Totals stay exact.
    THAG_SIZE_TRACKING_THRESHOLD=<bytes> (or SIZE_TRACKING_THRESHOLD)
        detail mode: smaller allocations are counted but get no stack.
+   THAG_LINES=<true|false>   detail and sampled modes: add (file:line) to
+       every frame, from the debug information (-g), by one addr2line run
+       (binutils) per object file at output. Default false.
    THAG_ALLOC_LIMIT=<bytes>  memory: a single allocation larger than this
        fails (NULL, errno ENOMEM) and a line on stderr says from where. 0
        (default): no limit.
@@ -515,6 +518,7 @@ extern char *program_invocation_short_name;
 #endif
 
 #if THAG__MEMORY
+#include <sys/wait.h>
 #include <mimalloc.h> /* link with -lmimalloc */
 #include <unwind.h>   /* THAG_STACK=unwind (libgcc, linked by default) */
 #endif
@@ -712,6 +716,7 @@ typedef struct thag__global {
     int stack_unwind;         /* THAG_STACK=unwind: DWARF unwinding, not frame pointers */
     int mem_stacks;           /* detail or sampled: every allocation takes the slow path */
     uint64_t alloc_limit;     /* THAG_ALLOC_LIMIT: larger single allocations fail (0: off) */
+    int lines;                /* THAG_LINES: file:line in detail stacks */
     uint64_t growth_pct;      /* THAG_GROWTH_REPORT: snapshot when live bytes grow this much */
 } thag__global;
 
@@ -2162,13 +2167,14 @@ typedef struct thag__symobj {
     thag__sym *sym;
     size_t nsym;
     char base[64];          /* its file name, for lib.so+0x<off> */
+    char path[256];         /* its path, for addr2line (THAG_LINES) */
 } thag__symobj;
 
 static struct {
     pthread_mutex_t lock;
     thag__symobj obj[THAG__SYM_OBJECTS];
     int nobj;
-} thag__syms = {PTHREAD_MUTEX_INITIALIZER, {{0, 0, 0, NULL, 0, {0}}}, 0};
+} thag__syms = {PTHREAD_MUTEX_INITIALIZER, {{0, 0, 0, NULL, 0, {0}, {0}}}, 0};
 
 THAG__FN int thag__sym_before(const thag__sym *a, const thag__sym *b) {
     if (a->addr != b->addr) return a->addr < b->addr;
@@ -2283,6 +2289,7 @@ THAG__FN int thag__sym_phdr(thag__dlinfo *info, size_t size, void *arg) {
     b = strrchr(path, '/');
     thag__stbsp_snprintf(o->base, (int)sizeof o->base, "%s", strcmp(path, "/proc/self/exe") == 0
                          ? program_invocation_short_name : b ? b + 1 : path);
+    thag__stbsp_snprintf(o->path, (int)sizeof o->path, "%s", path);
     if (path[0] == '/') thag__sym_load(o, path);
     q->found = o;
     return 1;
@@ -3079,16 +3086,136 @@ THAG__FN int thag__sym_name(uintptr_t addr, char *buf, size_t n) {
 }
 #endif
 
+/* THAG_LINES=true: file:line of each frame, from the debug information,
+   by one addr2line run per object file at output (binutils; needs -g). */
+typedef struct thag__lines { uintptr_t *addr; const char **where; size_t n, cap; } thag__lines;
+
+/* Adds a return address (once) to the list to look up. */
+THAG__FN void thag__lines_add(thag__obuf *o, thag__lines *l, uintptr_t a) {
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        if (l->addr[i] == a) return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        uintptr_t *na = (uintptr_t *)thag__oalloc(o, cap * sizeof *na);
+        const char **nw = (const char **)thag__oalloc(o, cap * sizeof *nw);
+        if (!na || !nw) return;
+        if (l->n) { memcpy(na, l->addr, l->n * sizeof *na); memcpy(nw, l->where, l->n * sizeof *nw); }
+        l->addr = na;
+        l->where = nw;
+        l->cap = cap;
+    }
+    l->addr[l->n] = a;
+    l->where[l->n++] = NULL;
+}
+
+/* Runs `addr2line -e file @list` with LD_PRELOAD removed (it must not be
+   profiled itself); returns its output in the arena, or NULL. */
+THAG__FN char *thag__run_addr2line(thag__obuf *o, const char *file, const char *list) {
+    extern char **environ;
+    char at[PATH_MAX + 2], *argv[5], **envp, *out;
+    int pfd[2], status = 0, k = 0, i;
+    size_t len = 0, cap = (size_t)1 << 20;
+    pid_t pid;
+    for (i = 0; environ[i]; i++) {}
+    if (!(envp = (char **)thag__oalloc(o, (size_t)(i + 1) * sizeof *envp)) || pipe(pfd) != 0) return NULL;
+    for (i = 0; environ[i]; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0) envp[k++] = environ[i];
+    envp[k] = NULL;
+    thag__stbsp_snprintf(at, (int)sizeof at, "@%s", list);
+    argv[0] = (char *)"addr2line"; argv[1] = (char *)"-e"; argv[2] = (char *)file; argv[3] = at; argv[4] = NULL;
+    if ((pid = fork()) == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        dup2(pfd[1], 1);
+        if (dn >= 0) dup2(dn, 2);
+        close(pfd[0]);
+        execve("/usr/bin/addr2line", argv, envp);
+        execve("/bin/addr2line", argv, envp);
+        _exit(127);
+    }
+    close(pfd[1]);
+    out = (char *)thag__oalloc(o, cap);
+    while (pid > 0 && out && len < cap - 1) {
+        ssize_t r = read(pfd[0], out + len, cap - 1 - len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        len += (size_t)r;
+    }
+    close(pfd[0]);
+    if (pid > 0) waitpid(pid, &status, 0);
+    if (pid <= 0 || !out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return NULL;
+    out[len] = 0;
+    return out;
+}
+
+/* Looks up every address of one object file; fills l->where. */
+THAG__FN void thag__lines_object(thag__obuf *o, thag__lines *l, const thag__symobj *so, const char *tmp) {
+    char list[PATH_MAX], *out, *p;
+    size_t i;
+    int fd;
+    thag__writer *w = (thag__writer *)thag__oalloc(o, sizeof *w);
+    thag__stbsp_snprintf(list, (int)sizeof list, "%s/thag-lines-%d.txt", tmp, (int)getpid());
+    if (!w || (fd = open(list, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) return;
+    w->fd = fd;
+    w->n = 0;
+    w->err = 0;
+    for (i = 0; i < l->n; i++)
+        if (thag__sym_object(l->addr[i] - 1) == so)
+            thag__wprintf(w, "0x%llx\n", (unsigned long long)(l->addr[i] - 1 - so->bias));
+    thag__wflush(w);
+    close(fd);
+    {   /* /proc/self/exe would be addr2line's own once it runs */
+        char exe[PATH_MAX];
+        ssize_t k = strcmp(so->path, "/proc/self/exe") ? -1 : readlink(so->path, exe, sizeof exe - 1);
+        if (k > 0) exe[k] = 0;
+        out = thag__run_addr2line(o, k > 0 ? exe : so->path, list);
+    }
+    unlink(list);
+    for (i = 0, p = out; p && *p && i < l->n; i++) {
+        char *end, *disc;
+        if (thag__sym_object(l->addr[i] - 1) != so) continue;
+        if (!(end = strchr(p, '\n'))) break;
+        *end = 0;
+        if ((disc = strstr(p, " (discriminator")) != NULL) *disc = 0;
+        if (p[0] != '?' && !strstr(p, ":?") && strcmp(end - 2 > p ? end - 2 : p, ":0") != 0) l->where[i] = p;
+        p = end + 1;
+    }
+}
+
+/* Finds file:line for every return address in the stack table. */
+THAG__FN void thag__lines_lookup(thag__obuf *o, thag__lines *l) {
+    const char *tmp = getenv("TMPDIR");
+    size_t i, j;
+    for (i = 0; i < THAG__STACK_BUCKETS; i++) {
+        thag__stack *s;
+        int k;
+        for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s; s = s->next)
+            for (k = 0; k < s->depth; k++) thag__lines_add(o, l, s->frames[k]);
+    }
+    for (i = 0; i < l->n; i++) {
+        const thag__symobj *so = thag__sym_object(l->addr[i] - 1);
+        int seen = 0;
+        for (j = 0; j < i && !seen; j++) seen = thag__sym_object(l->addr[j] - 1) == so;
+        if (so && !seen && so->path[0] == '/') thag__lines_object(o, l, so, tmp && *tmp ? tmp : "/tmp");
+    }
+}
+
 /* The name of the function a return address is in, cached per address. */
-typedef struct thag__symcache { uintptr_t addr[4096]; const char *name[4096]; } thag__symcache;
+typedef struct thag__symcache { uintptr_t addr[4096]; const char *name[4096]; thag__lines *lines; } thag__symcache;
 
 THAG__FN const char *thag__frame_name(thag__obuf *o, thag__symcache *c, uintptr_t ret) {
-    size_t i = (size_t)((ret * 0x9E3779B97F4A7C15ull) >> 52);
-    char buf[512], *p;
+    size_t i = (size_t)((ret * 0x9E3779B97F4A7C15ull) >> 52), j;
+    char buf[1024], *p;
     int n;
     if (c->addr[i] == ret) return c->name[i];
-    n = thag__sym_name(ret - 1, buf, sizeof buf);
+    n = thag__sym_name(ret - 1, buf, 512);
     if (n < 0) n = 0;
+    if (n > 511) n = 511;
+    for (j = 0; c->lines && j < c->lines->n; j++)
+        if (c->lines->addr[j] == ret && c->lines->where[j]) {
+            n += thag__stbsp_snprintf(buf + n, (int)sizeof buf - n, " (%s)", c->lines->where[j]);
+            break;
+        }
     if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
     if (!(p = (char *)thag__oalloc(o, (size_t)n + 1))) return "?";
     memcpy(p, buf, (size_t)n);
@@ -3142,6 +3269,8 @@ THAG__FN int thag__write_stacks(thag__obuf *o, thag__writer *w, const char *meta
     int i, rc = 0, nw = thag__g.sample_bytes ? 3 : 4;
     (void)w;
     if (!c || !root || !ws) return -1;
+    if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
+        thag__lines_lookup(o, c->lines);
     for (i = 0; i < THAG__STACK_BUCKETS; i++) {
         thag__stack *s;
         for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s; s = s->next)
@@ -3415,6 +3544,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.stack_unwind = thag__env_stack();
     thag__g.mem_stacks = thag__g.mem_detail || thag__g.sample_bytes;
     thag__g.alloc_limit = thag__env_count("THAG_ALLOC_LIMIT", 0);
+    thag__g.lines = thag__env_bool("THAG_LINES", 0);
     thag__g.growth_pct = thag__env_count("THAG_GROWTH_REPORT", 0);
     thag__g.size_threshold = thag__env_count("THAG_SIZE_TRACKING_THRESHOLD",
                                              thag__env_count("SIZE_TRACKING_THRESHOLD", 0));

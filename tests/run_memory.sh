@@ -80,6 +80,11 @@ for cc in gcc clang; do
         mem_case mem_detail "detail ($cc)" "$d"
     else bad "build detail ($cc)" "$(cat "$bin.err")"; fi
 done
+d="$TMPROOT/detail-lines"; mkdir -p "$d"
+(cd "$d" && THAG_LINES=true THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc" >/dev/null 2>&1)
+check "THAG_LINES=true: file:line in detail stacks" grep -q \
+    'main (.*tests/e2e/mem_detail.c:[0-9]*);outer (.*mem_detail.c:[0-9]*);inner (.*mem_detail.c:[0-9]*) 100000' \
+    "$d"/*-memory_detail.folded
 d="$TMPROOT/detail-thr"; mkdir -p "$d"
 (cd "$d" && THAG_SIZE_TRACKING_THRESHOLD=1000 THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc" >/dev/null 2>&1)
 check "THAG_SIZE_TRACKING_THRESHOLD: small blocks get no stack" \

@@ -23,7 +23,7 @@ for i in 1 2 3 4 5; do
 done
 rm -rf /tmp/thag-bench
 pick() { echo ${r[$1]} | tr ' ' '\n' | grep . | best; }
-echo "scope benchmark: $CALLS calls per thread, best of 5 (ns per call)"
+echo "scope benchmark: $CALLS calls per thread, best of 5 (thread CPU ns per call, averaged over the threads)"
 printf '%-34s %10s %10s\n' "" "1 thread" "2 threads"
 for v in off time time-notl; do
     printf '%-34s %10.2f %10.2f\n' "$v" "$(pick $v-1)" "$(pick $v-2)"

@@ -78,7 +78,7 @@
                          (GCC) or by building them without
                          -finstrument-functions. Do not also use THAG_PROFILE
                          or THAG_ENABLE_PROFILING (doubled frames);
-                         THAG_SECTION works. See docs/auto.md.
+                         THAG_SECTION works. See README.md, "Profiling a whole program without editing it".
    THAG_AUTO_OPTION      the option of automatic mode, a THAG_ENABLE_PROFILING
                          word: runtime (default: THAG_PROFILER decides, no
                          profiling when it is unset, as thag-instrument's
@@ -132,7 +132,7 @@
        pthread_setname_np, else thread-N in order of first use).
    const char *thag_result_string(thag_result r)
 
-   ASYNC (fibers and tasks; docs/async.md has the whole story)
+   ASYNC (fibers and tasks; README.md, "Async code", has the whole story)
 
    Threads need nothing. Coroutines that switch machine stacks (ucontext,
    hand-rolled or library coroutines) tell the profiler at every switch:

@@ -1,0 +1,83 @@
+/* folded_test.c - unit tests of tools/folded.h, the folded-stack reader shared by the tools.
+ * Small buffers (FOLDED_CHUNK) and a small line limit (FOLDED_MAX_LINE) exercise the growth
+ * and overlong-line paths. Run by tests/flamegraph/run.sh.
+ * Build: cc -std=c99 -Wall -Wextra -o folded_test tests/flamegraph/folded_test.c
+ */
+#define _POSIX_C_SOURCE 200809L
+#define FOLDED_CHUNK 16
+#define FOLDED_MAX_LINE 64
+#include "../../tools/folded.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                 \
+    do {                                                                            \
+        if (!(cond)) {                                                              \
+            fprintf(stderr, "folded_test.c:%d: FAIL %s\n", __LINE__, #cond);        \
+            failures++;                                                             \
+        }                                                                           \
+    } while (0)
+
+/* A reader over the n bytes of text; *f gets the memory stream to close afterwards. */
+static folded_reader *open_text(const char *text, size_t n, FILE **f)
+{
+    *f = fmemopen((void *)(uintptr_t)text, n, "rb");
+    return folded_open(*f, "t");
+}
+
+static void test_basic(void)
+{
+    static const char in[] = "# thag_profiler 0.1.0: kind=time\tpid=1 unit=ns\n"
+                             "main;foo 12\r\n\n# comment 5\nmain;a b;c d 3.25\n"
+                             "main 1 2\nmain;x\t7";
+    FILE *f;
+    folded_reader *r = open_text(in, sizeof in - 1, &f);
+    folded_line l;
+    char unit[8], pid[4];
+    CHECK(folded_next(r, &l) == 1);
+    CHECK(strcmp(l.stack, "main;foo") == 0 && l.stack_len == 8 && l.value == 12);
+    CHECK(l.lineno == 2 && !l.has_two);
+    CHECK(folded_meta_value(r, "unit", unit, sizeof unit) && strcmp(unit, "ns") == 0);
+    CHECK(folded_meta_value(r, "pid", pid, sizeof pid) && strcmp(pid, "1") == 0);
+    CHECK(!folded_meta_value(r, "program", unit, sizeof unit) && unit[0] == 0);
+    CHECK(folded_next(r, &l) == 1);
+    CHECK(strcmp(l.stack, "main;a b;c d") == 0 && l.value == 3.25 && l.lineno == 5);
+    CHECK(folded_next(r, &l) == 1);
+    CHECK(strcmp(l.stack, "main") == 0 && l.has_two && l.value2 == 1 && l.value == 2);
+    CHECK(folded_next(r, &l) == 1); /* last line without a newline */
+    CHECK(strcmp(l.stack, "main;x") == 0 && l.value == 7 && l.lineno == 7 && l.value2 == 0);
+    CHECK(folded_next(r, &l) == 0);
+    CHECK(folded_malformed(r) == 0 && folded_error(r) == NULL);
+    folded_close(r);
+    fclose(f);
+}
+
+static void test_malformed(void)
+{
+    static const char in[] = "nocount\n 5\nx 99999999999999999999999\nx 1.2.3\n"
+                             "a\0b 4\n"
+                             "this line is longer than the sixty-four byte limit of this test 1\n"
+                             "ok 18446744073709551615\n";
+    FILE *f;
+    folded_reader *r = open_text(in, sizeof in - 1, &f);
+    folded_line l;
+    folded_set_report(r, 0); /* quiet: only the counts are checked */
+    CHECK(folded_next(r, &l) == 1);
+    CHECK(l.lineno == 5 && l.stack_len == 3 && memcmp(l.stack, "a\x1a" "b", 3) == 0);
+    CHECK(folded_next(r, &l) == 1);
+    CHECK(l.lineno == 7 && strcmp(l.stack, "ok") == 0 && l.value == 18446744073709551615.0);
+    CHECK(folded_next(r, &l) == 0);
+    CHECK(folded_malformed(r) == 5);
+    CHECK(folded_meta(r) == NULL);
+    folded_close(r);
+    fclose(f);
+}
+
+int main(void)
+{
+    test_basic();
+    test_malformed();
+    if (failures) return 1;
+    puts("folded.h tests passed");
+    return 0;
+}

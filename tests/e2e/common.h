@@ -13,8 +13,9 @@ __attribute__((unused)) static void spin_ms(int ms) {
 
 static volatile int e2e_sink;
 
+/* Called from several threads by some tests: the count is atomic. */
 __attribute__((noinline)) static void leaf(void) {
     THAG_PROFILE(leaf);
-    e2e_sink++;
+    __atomic_add_fetch(&e2e_sink, 1, __ATOMIC_RELAXED);
 }
 #endif

@@ -161,7 +161,7 @@ round_trip_repo() {
 build_prog() {
     local out=$1 cc=$2 mode=$3
     shift 3
-    $cc -std=gnu11 -O1 $WFLAGS $mode -I"$ROOT" -I"$(dirname "$1")" "$@" -o "$out" -pthread -lm
+    $cc -std=gnu11 -O1 $WFLAGS $mode -I"$ROOT" -I"$(dirname "$1")" "$@" -o "$out" -pthread -lm ${EXTRA_LIBS:-}
 }
 
 # calls_of DIR: the stacks and counts of the calls file in DIR, sorted
@@ -194,6 +194,7 @@ example_case() { # example_case FILE
     "$TR" --all < "$ex" > "$d/stripped.c"
     check "$name: stripped of THAG_ macros" test -z "$(grep -E 'THAG_(PROFILE|SECTION|END|ENABLE_PROFILING)\(' "$d/stripped.c")"
     "$TI" --enable=yes < "$d/stripped.c" > "$d/$name.c"
+    EXTRA_LIBS=""; grep -q '<uv.h>' "$ex" && EXTRA_LIBS=-luv # the libuv example
     check "$name: builds (off)" build_prog "$d/off" gcc "" "$d/$name.c"
     check "$name: builds (time)" build_prog "$d/time" gcc -DTHAG_TIME_PROFILING "$d/$name.c"
     (cd "$d" && THAG_PROFILER="time,$d/out" ./time > /dev/null 2>&1)

@@ -50,7 +50,8 @@
                          inline no-ops, the implementation compiles to nothing,
                          and no symbol of this library is referenced: a
                          function's object code is identical with and without
-                         the macros (tests/zero_cost.sh checks the disassembly).
+                         the macros (tests/run_modes.sh checks the
+                         disassembly).
    The VALUE matters, unlike Tracy's TRACY_ENABLE: `-DTHAG_TIME_PROFILING` or
    `=1` enables, `=0` disables, as you would expect.
 
@@ -78,7 +79,8 @@
                          (GCC) or by building them without
                          -finstrument-functions. Do not also use THAG_PROFILE
                          or THAG_ENABLE_PROFILING (doubled frames);
-                         THAG_SECTION works. See README.md, "Profiling a whole program without editing it".
+                         THAG_SECTION works. See README.md, "Profiling a
+                         whole program without editing it".
    THAG_AUTO_OPTION      the option of automatic mode, a THAG_ENABLE_PROFILING
                          word: runtime (default: THAG_PROFILER decides, no
                          profiling when it is unset, as thag-instrument's
@@ -177,6 +179,17 @@
                              has none (tasks_ended=N in the wall file tells).
    The same as functions: thag_fiber_new(name), thag_fiber_switch(f),
    thag_fiber_end(f), thag_task_begin(name, apart), thag_task_end(t).
+
+   MEMORY (THAG_FULL_PROFILING)
+
+   Every block carries a 16-byte header (size asked for, owner), so frees on
+   any thread are charged exactly, with no table and no lock. Summary mode
+   (memory or both): bytes and counts per profiled scope. Detail mode
+   (THAG_PROFILER's fourth field true): also the real call stack of every
+   allocation and deallocation, deduplicated, symbolised at output (ELF
+   symbol tables; THAG_LINES adds file:line). Sampled mode
+   (THAG_SAMPLE_BYTES): real stacks of a Poisson sample, unbiased estimates.
+   The profiler's own memory comes from mmap, never from these hooks.
 
    ENVIRONMENT
 

@@ -1665,7 +1665,7 @@ static thag__arena thag__stack_arena = {NULL, NULL, 1 << 20};
 static int64_t thag__g_live, thag__g_peak; /* atomic: published live bytes */
 
 THAG__FN uint64_t thag__hash_frames(const uintptr_t *f, int n) {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)n;
+    uint64_t h = (uint64_t)1469598103934665603u ^ (uint64_t)n;
     int i;
     for (i = 0; i < n; i++) h = (h ^ f[i]) * 1099511628211ull;
     return h ^ (h >> 29); /* the bucket index takes the low bits */
@@ -1828,7 +1828,7 @@ THAG__FN double thag__sample_p(double x) {
    1/p x 1024, p its chance to be sampled: the estimates are unbiased. */
 THAG__FN uint64_t thag__sample_weight(thag__thread *t, size_t n) {
     if (THAG__UNLIKELY(!t->m_rng)) { /* seeded by thread order: runs repeat */
-        t->m_rng = 0x9E3779B97F4A7C15ull * (uint64_t)(t->index + 1);
+        t->m_rng = (uint64_t)0x9E3779B97F4A7C15u * (uint64_t)(t->index + 1);
         t->m_sample_left = thag__next_sample(t);
     }
     t->m_sample_left -= (int64_t)n;
@@ -2053,6 +2053,13 @@ THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* glibc declares these only in <malloc.h>, and only some of them. */
+THAG__HOOK void *memalign(size_t align, size_t n) THAG__THROW;
+THAG__HOOK void *pvalloc(size_t n) THAG__THROW;
+THAG__HOOK void *valloc(size_t n) THAG__THROW;
+THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
+THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
+
 THAG__HOOK void *malloc(size_t n) THAG__THROW { return thag__alloc(n, THAG__HDR, 0, THAG__FP); }
 THAG__HOOK void free(void *p) THAG__THROW {
     if (p) {
@@ -2112,8 +2119,10 @@ THAG__FN void *thag__new(size_t n, size_t align, int nothrow, uintptr_t fp) {
     }
     return p;
 }
-#define THAG__NEW(name, args, call) THAG__HOOK void *name args { return call; }
-#define THAG__DEL(name, args) THAG__HOOK void name args { if (p) thag__release(p, THAG__FP); }
+/* Each hook is declared first: -Wmissing-prototypes builds stay quiet. */
+#define THAG__NEW(name, args, call) THAG__HOOK void *name args; THAG__HOOK void *name args { return call; }
+#define THAG__DEL(name, args) THAG__HOOK void name args; \
+    THAG__HOOK void name args { if (p) thag__release(p, THAG__FP); }
 #define THAG__U __attribute__((unused))
 THAG__NEW(_Znwm, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
 THAG__NEW(_Znam, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
@@ -3316,7 +3325,7 @@ THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
     int i, nw = 0;
     for (i = 0; i < (int)(sizeof thag__files / sizeof *thag__files); i++) {
         const thag__fileinfo *f = &thag__files[i];
-        if (!(thag__g.type & f->type) || (f->type == THAG_TYPE_MEMORY && !THAG__MEMORY)) continue;
+        if (!((int)thag__g.type & f->type) || (f->type == THAG_TYPE_MEMORY && !THAG__MEMORY)) continue;
         if (thag__wopen(&w[nw], f->kind)) {
             while (nw--) { close(w[nw].fd); }
             return -1;

@@ -68,3 +68,16 @@ done
 if gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -DTHAG_TIME_PROFILING tests/unit.c -o "$TMPROOT/unit-asan" -pthread -lcmocka 2>"$TMPROOT/err"; then
     check "unit tests under ASan+UBSan" "$TMPROOT/unit-asan"
 else bad "unit ASan build" "$(cat "$TMPROOT/err")"; fi
+
+# The implementation compiles under strict warnings (Lua's set), as C and C++.
+strict() { # CC SWITCH C|C++
+    local extra="-Wmissing-prototypes -Wstrict-prototypes -x c"
+    [ "$3" = C++ ] && extra="-x c++"
+    printf '#define THAG_PROFILER_IMPLEMENTATION\n#include "thag_profiler.h"\n' |
+        $1 -c -O2 -Wall -Wextra -Wshadow -Wconversion -Wundef -Werror $extra -I. -D$2 - -o /dev/null
+}
+for sw in THAG_TIME_PROFILING THAG_FULL_PROFILING; do
+    check "strict warnings, gcc C ($sw)" strict gcc $sw C
+    check "strict warnings, clang C ($sw)" strict clang $sw C
+    check "strict warnings, g++ ($sw)" strict g++ $sw C++
+done

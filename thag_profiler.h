@@ -1994,8 +1994,7 @@ THAG__INLINE void thag__release(void *p, uintptr_t fp) {
     if (!h) { mi_free(p); return; }
     void *base = thag__base_of(p, h);
     if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(h, (size_t)(h->word & THAG__SIZE_MASK), fp);
-    h->word = 0; /* a double free is then not ours: mimalloc reports it */
-    mi_free(base);
+    mi_free(base); /* it writes its free list over the header: no need to clear it */
 }
 
 /* An allocation of n bytes aligned to `align` (a power of two). */

@@ -61,7 +61,7 @@ static void *thread_churn(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    THAG_ENABLE_PROFILING(memory);
+    THAG_ENABLE_PROFILING(runtime); /* THAG_PROFILER says which mode */
     pthread_t t[2];
     long r;
     int i;

@@ -17,13 +17,14 @@ cpu() { # the CPU seconds of a command, children included
 run() {
     case $1 in
     plain) cpu $B/alloc-plain "$ROUNDS";;
+    hooks) cpu env THAG_PROFILER=none,$OUT $B/alloc-full "$ROUNDS";;
     summary) cpu env THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
     detail) cpu env THAG_PROFILER=memory,$OUT,,true $B/alloc-full "$ROUNDS";;
     sampled) cpu env THAG_SAMPLE_BYTES=524288 THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
     heaptrack) cpu heaptrack -o "$OUT/ht" $B/alloc-plain "$ROUNDS";;
     esac
 }
-MODES="plain summary detail sampled"
+MODES="plain hooks summary detail sampled" # hooks: the hooks, profiling off
 command -v heaptrack >/dev/null && MODES="$MODES heaptrack"
 declare -A best
 for i in 1 2 3; do

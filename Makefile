@@ -49,8 +49,7 @@ demo: deps
 	@scripts/demo.sh
 
 test: deps
-	@$(MAKE) --no-print-directory test-core $(TEST_TARGETS)
-	@echo "make test: all test suites passed"
+	@scripts/test-all.sh test-core $(TEST_TARGETS)
 
 test-core:
 	@tests/run.sh

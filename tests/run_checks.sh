@@ -45,6 +45,19 @@ flamegraph_pl_parse() {
     done
 }
 check "flamegraph.pl parses every line (sections)" flamegraph_pl_parse "$O-sections"
+
+# And the real flamegraph.pl (Debian ships a copy with Devel::NYTProf)
+# draws every file, ignoring only the metadata line.
+FGPL=/usr/share/perl5/Devel/NYTProf/flamegraph.pl
+real_flamegraph_pl() {
+    local f err
+    for f in "$1"/*.folded; do
+        err=$(perl "$FGPL" "$f" 2>&1 >"$f.svg") || { echo "$f: $err"; return 1; }
+        case $err in ""|"Ignored 1 lines with invalid format") ;; *) echo "$f: $err"; return 1;; esac
+        grep -q 'main' "$f.svg" || { echo "$f: no main frame"; return 1; }
+    done
+}
+if [ -e "$FGPL" ]; then check "the real flamegraph.pl draws every file" real_flamegraph_pl "$O-sections"; fi
 check "flamegraph.pl parses every line (threads)" flamegraph_pl_parse "$O-threads"
 
 # Timeline order: execution order, first main, then nested first.

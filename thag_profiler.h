@@ -2012,7 +2012,8 @@ THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
     /* The header sits before the aligned address: mimalloc aligns base +
        16 for us (its plain aligned call misaligns some power-of-two sizes
        in 2.0.9, e.g. 1024 bytes at 256). */
-    if (align <= THAG__HDR) b = zero ? mi_zalloc(n + THAG__HDR) : mi_malloc(n + THAG__HDR);
+    if (align <= THAG__HDR && !zero && n <= MI_SMALL_SIZE_MAX - THAG__HDR) b = mi_malloc_small(n + THAG__HDR);
+    else if (align <= THAG__HDR) b = zero ? mi_zalloc(n + THAG__HDR) : mi_malloc(n + THAG__HDR);
     else if (zero) b = mi_zalloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
     else b = mi_malloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
     if (!b) { *ep = ENOMEM; return NULL; }

@@ -128,6 +128,8 @@
    thag_result thag_flush(void)
        Writes the output files now (a snapshot: the calling thread's open
        scopes are counted up to now; the final write replaces the files).
+       Not async-signal-safe: a program killed by a signal writes nothing
+       unless it flushes or exits from normal code.
    int thag_is_profiling_enabled(void)
    void thag_set_thread_name(const char *name)
        Names the calling thread's root frame (default: the name given with
@@ -229,8 +231,11 @@
        has grown by this percentage since the last one (from 1 MiB on).
    THAG_STACK=<fp|unwind>    how detail and sampled modes capture stacks:
        fp (default) walks frame pointers (fast; build with
-       -fno-omit-frame-pointer, -rdynamic or debug info for names); unwind
-       uses the DWARF unwinder (works without frame pointers, slower).
+       -fno-omit-frame-pointer); unwind uses the DWARF unwinder (works
+       without frame pointers, slower). Names come from the ELF symbol
+       tables (no -g or -rdynamic needed; THAG_LINES needs -g).
+   THAG_SAMPLE_SEED=<n>      sampled mode: a fixed seed, for repeatable runs
+       (default: a different seed per process and thread).
 
    OUTPUT (in the output directory; <p> program name, <ts> start time)
 
@@ -726,6 +731,7 @@ typedef struct thag__global {
     int mem_detail;           /* capture real call stacks */
     uint64_t sample_bytes;    /* sampled mode: mean bytes between samples (0: off) */
     uint64_t size_threshold;  /* detail mode: smaller allocations get no stack */
+    uint64_t sample_seed;     /* THAG_SAMPLE_SEED: repeatable sampling (0: random) */
     int stack_unwind;         /* THAG_STACK=unwind: DWARF unwinding, not frame pointers */
     int mem_stacks;           /* detail or sampled: every allocation takes the slow path */
     uint64_t alloc_limit;     /* THAG_ALLOC_LIMIT: larger single allocations fail (0: off) */
@@ -738,6 +744,7 @@ typedef struct thag__global {
 static thag__global thag__g;
 static THAG__TLS thag__thread *thag__self;
 THAG__FN const char *thag__stamp(void);
+THAG__FN int thag__stamp_taken(void);
 /* >0 while the profiler itself runs: what libc allocates for it (stdio,
    time zones, thread keys) is served but not accounted. */
 static THAG__TLS int thag__mem_busy;
@@ -811,6 +818,7 @@ typedef struct thag__config {
 
 THAG__FN int thag__parse_field(thag__config *c, int idx, const char *s, size_t n, const char **why) {
     n = thag__trim(&s, n);
+    if (idx > 3) { *why = "too many fields"; return -1; }
     if (n == 0) return 0;
     if (idx == 0) {
         static const char *types[] = {"none", "time", "memory", "both"};
@@ -873,8 +881,8 @@ THAG__FN uint64_t thag__env_count(const char *name, uint64_t def) {
     errno = 0;
     x = strtoull(v, &end, 10);
     if (errno || *end || *v == '-' || *v == ' ') {
-        thag__error("%s=\"%s\" is not a non-negative integer; using %llu", name, v,
-                    (unsigned long long)def);
+        thag__error("%s=\"%s\" is %s; using %llu", name, v,
+                    errno == ERANGE ? "too large" : "not a non-negative integer", (unsigned long long)def);
         return def;
     }
     return (uint64_t)x;
@@ -1805,6 +1813,18 @@ THAG__FN double thag__uniform(thag__thread *t) {
     return ((double)(x >> 11) + 1.0) / 9007199254740992.0;
 }
 
+/* A fresh seed per thread and process (the sample points of two runs must
+   differ, or the same sites would always be hit); THAG_SAMPLE_SEED makes a
+   run repeatable. */
+THAG__FN uint64_t thag__seed(const thag__thread *t) {
+    uint64_t x = thag__g.sample_seed ? thag__g.sample_seed : thag__mono_ns() ^ (uint64_t)getpid() << 32;
+    x += (uint64_t)0x9E3779B97F4A7C15u * (uint64_t)(t->index + 1);
+    x = (x ^ (x >> 30)) * (uint64_t)0xBF58476D1CE4E5B9u;
+    x = (x ^ (x >> 27)) * (uint64_t)0x94D049BB133111EBu;
+    x ^= x >> 31;
+    return x ? x : 1;
+}
+
 /* Bytes until the next sample: exponential with the configured mean, so
    each byte is sampled with the same probability (a Poisson process). */
 THAG__FN int64_t thag__next_sample(thag__thread *t) {
@@ -1824,17 +1844,29 @@ THAG__FN double thag__sample_p(double x) {
     return 1 - r;
 }
 
+/* The weight 1024/p of a sampled block of n bytes, p its chance to be
+   sampled: a function of n alone, so a free can take back exactly what the
+   allocation added. */
+THAG__FN uint64_t thag__weight_of(size_t n) {
+    return (uint64_t)(1024.0 / thag__sample_p((double)n / (double)thag__g.sample_bytes) + 0.5);
+}
+
+/* n bytes scaled by a weight (1024: exact). */
+THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
+    return weight == 1024 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / 1024.0 + 0.5);
+}
+
 /* Sampled mode: 0 when this allocation is not sampled; else its weight
    1/p x 1024, p its chance to be sampled: the estimates are unbiased. */
 THAG__FN uint64_t thag__sample_weight(thag__thread *t, size_t n) {
-    if (THAG__UNLIKELY(!t->m_rng)) { /* seeded by thread order: runs repeat */
-        t->m_rng = (uint64_t)0x9E3779B97F4A7C15u * (uint64_t)(t->index + 1);
+    if (THAG__UNLIKELY(!t->m_rng)) {
+        t->m_rng = thag__seed(t);
         t->m_sample_left = thag__next_sample(t);
     }
     t->m_sample_left -= (int64_t)n;
     if (t->m_sample_left > 0) return 0;
     t->m_sample_left = thag__next_sample(t);
-    return (uint64_t)(1024.0 / thag__sample_p((double)n / (double)thag__g.sample_bytes) + 0.5);
+    return thag__weight_of(n);
 }
 
 /* Charges a detail or sampled allocation to its real call stack. */
@@ -1847,9 +1879,9 @@ THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t
     s = thag__stack_of(t, f, depth);
     thag__mem_busy--;
     if (!s) return NULL;
-    __atomic_add_fetch(&s->bytes, thag__g.sample_bytes ? (uint64_t)n * weight / 1024 : (uint64_t)n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->bytes, thag__scaled(n, weight), __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->allocs, thag__g.sample_bytes ? weight : 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->live, (int64_t)n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->live, (int64_t)thag__scaled(n, weight), __ATOMIC_RELAXED);
     return s;
 }
 
@@ -1866,13 +1898,13 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, uintptr_t fp) {
     THAG__ADD(t->m_allocs, 1);
     THAG__ADD(t->m_bytes, n);
     thag__mem_live(t, (int64_t)n);
+    THAG__ADD(t->cur->m_bytes, n); /* per scope: exact in every mode */
+    THAG__ADD(t->cur->m_allocs, 1);
     if (thag__g.sample_bytes) {
         uint64_t w = thag__sample_weight(t, n);
         if (w && (h->owner = thag__mem_stack(t, fp, n, w)) != NULL) return THAG__F_COUNTED | THAG__F_STACK;
         return THAG__F_COUNTED;
     }
-    THAG__ADD(t->cur->m_bytes, n);
-    THAG__ADD(t->cur->m_allocs, 1);
     if (thag__g.mem_detail && n >= thag__g.size_threshold &&
         (h->owner = thag__mem_stack(t, fp, n, 1024)) != NULL)
         return THAG__F_COUNTED | THAG__F_STACK;
@@ -1891,7 +1923,8 @@ THAG__FN void thag__mem_free_slow(const thag__hdr *h, size_t n, uintptr_t fp) {
     if (!h->owner) return;
     if (h->word & THAG__F_STACK) {
         thag__stack *s = (thag__stack *)h->owner;
-        __atomic_sub_fetch(&s->live, (int64_t)n, __ATOMIC_RELAXED);
+        uint64_t w = thag__g.sample_bytes ? thag__weight_of(n) : 1024;
+        __atomic_sub_fetch(&s->live, (int64_t)thag__scaled(n, w), __ATOMIC_RELAXED);
         if (thag__g.mem_detail && !thag__g.sample_bytes) {
             uintptr_t f[THAG__MAX_FRAMES];
             thag__stack *d;
@@ -1921,6 +1954,8 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
             THAG__ADD(t->m_allocs, 1);
             THAG__ADD(t->m_bytes, n);
             thag__mem_live(t, (int64_t)n);
+            THAG__ADD(t->cur->m_bytes, n);
+            THAG__ADD(t->cur->m_allocs, 1);
             return THAG__F_COUNTED;
         }
         if (t && t->m_rng) t->m_sample_left += (int64_t)n; /* the slow path counts it down */
@@ -2822,8 +2857,23 @@ THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, c
 
 /* Appends a frame name to the path, replacing the bytes that would break
    the folded format (';' separates frames, newlines end lines). */
+/* Copies a frame name, replacing what would break the folded format: ';'
+   separates frames, newlines end lines, and a name ending in " <number>"
+   would read as a count (flamegraph.pl and difffolded take "stack 1 2" for
+   a differential line): that space becomes '_'. */
+THAG__FN void thag__frame_copy(char *dst, const char *name, size_t n) {
+    size_t i, tail = n;
+    while (tail > 0 && ((name[tail - 1] >= '0' && name[tail - 1] <= '9') || name[tail - 1] == '.')) tail--;
+    if (tail == n || tail == 0 || name[tail - 1] != ' ') tail = (size_t)-1;
+    else tail--;
+    for (i = 0; i < n; i++) {
+        char c = name[i];
+        dst[i] = (c == ';' || c == '\n' || c == '\r' || i == tail) ? '_' : c;
+    }
+}
+
 THAG__FN int thag__path_add(char **path, size_t *cap, size_t len, const char *name) {
-    size_t n = strlen(name), i;
+    size_t n = strlen(name);
     if (len + n + 2 > *cap) {
         size_t ncap = (*cap ? *cap : 4096);
         char *p;
@@ -2834,10 +2884,7 @@ THAG__FN int thag__path_add(char **path, size_t *cap, size_t len, const char *na
         *cap = ncap;
     }
     if (len) (*path)[len++] = ';';
-    for (i = 0; i < n; i++) {
-        char c = name[i];
-        (*path)[len + i] = (c == ';' || c == '\n' || c == '\r') ? '_' : c;
-    }
+    thag__frame_copy(*path + len, name, n);
     return (int)(len + n);
 }
 
@@ -2918,12 +2965,9 @@ THAG__FN const char *thag__onode_path(thag__obuf *o, thag__onode *n, size_t *len
     pos = total - 1;
     p[pos] = 0;
     for (m = n; m->parent; m = m->parent) {
-        size_t k = strlen(m->name), i;
+        size_t k = strlen(m->name);
         pos -= k;
-        for (i = 0; i < k; i++) {
-            char c = m->name[i];
-            p[pos + i] = (c == ';' || c == '\n' || c == '\r') ? '_' : c;
-        }
+        thag__frame_copy(p + pos, m->name, k);
         if (pos) p[--pos] = ';';
     }
     *len = total - 1;
@@ -3326,6 +3370,7 @@ THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
     for (i = 0; i < (int)(sizeof thag__files / sizeof *thag__files); i++) {
         const thag__fileinfo *f = &thag__files[i];
         if (!((int)thag__g.type & f->type) || (f->type == THAG_TYPE_MEMORY && !THAG__MEMORY)) continue;
+        if (f->col == THAG__COL_MLIVE && thag__g.mem_stacks) continue; /* stacks own the blocks: see -memory_detail_live */
         if (thag__wopen(&w[nw], f->kind)) {
             while (nw--) { close(w[nw].fd); }
             return -1;
@@ -3337,16 +3382,13 @@ THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
 }
 
 THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__writer *w, thag__snap *v, int n, uint64_t now) {
-    uint64_t events = 0;
     int truncated = 0, i;
     char extra[96];
-    for (i = 0; i < n; i++) {
-        events += THAG__LOAD(v[i].t->ev_total);
-        truncated |= THAG__LOAD(v[i].t->ev_truncated);
-    }
+    for (i = 0; i < n; i++) truncated |= THAG__LOAD(v[i].t->ev_truncated);
     if (thag__wopen(w, "timeline")) return -1;
-    thag__stbsp_snprintf(extra, (int)sizeof extra, " capacity=%llu truncated=%s",
-                         (unsigned long long)events, truncated ? "yes" : "no");
+    /* bound: THAG_TIMELINE_EVENTS, events per thread */
+    thag__stbsp_snprintf(extra, (int)sizeof extra, " bound=%llu truncated=%s",
+                         (unsigned long long)thag__g.timeline_max, truncated ? "yes" : "no");
     thag__meta(w, "timeline", extra, "ns");
     for (i = 0; i < n; i++) thag__write_timeline(w, o, v[i].t, v[i].upto, now, v[i].t == thag__self);
     return thag__wclose(w);
@@ -3474,8 +3516,27 @@ THAG__FN const char *thag__stamp(void) {
         localtime_r(&thag__g.started, &tm);
         thag__stbsp_snprintf(thag__g.stamp, (int)sizeof thag__g.stamp, "%04d%02d%02d-%02d%02d%02d",
                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (thag__stamp_taken()) { /* another run started in the same second */
+            size_t k = strlen(thag__g.stamp);
+            thag__stbsp_snprintf(thag__g.stamp + k, (int)(sizeof thag__g.stamp - k), "-%d", (int)getpid());
+        }
     }
     return thag__g.stamp;
+}
+
+/* Whether files of this program and stamp exist already (another process
+   of the same name, started in the same second, wrote them). */
+THAG__FN int thag__stamp_taken(void) {
+    static const char *kinds[] = {"", "-memory", "-calls", "-memory_detail", NULL};
+    char path[PATH_MAX + 64];
+    struct stat st;
+    int i;
+    for (i = 0; kinds[i]; i++) {
+        thag__stbsp_snprintf(path, (int)sizeof path, "%s/%s-%s%s.folded", thag__g.dir, thag__g.program,
+                             thag__g.stamp, kinds[i]);
+        if (stat(path, &st) == 0) return 1;
+    }
+    return 0;
 }
 
 THAG__FN void thag__open_log(int level) {
@@ -3563,6 +3624,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     if (env == 1) thag__open_log(c.debug);
     thag__g.mem_detail = env == 1 && c.detail;
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
+    thag__g.sample_seed = thag__env_count("THAG_SAMPLE_SEED", 0);
     thag__g.stack_unwind = thag__env_stack();
     thag__g.mem_stacks = thag__g.mem_detail || thag__g.sample_bytes;
     thag__g.alloc_limit = thag__env_count("THAG_ALLOC_LIMIT", 0);
@@ -3610,6 +3672,11 @@ THAG__PUB void thag__leave_main(thag_scope *g) {
 
 THAG__PUB thag_result thag_enable_profiling(int on, thag_profile_type type) {
     thag_result r = THAG_OK;
+    if (on && type == THAG_TYPE_MEMORY && !THAG__MEMORY) {
+        /* refused, not half-done: the profile so far is kept */
+        thag__error("memory profiling needs the THAG_FULL_PROFILING build switch; profiling is unchanged");
+        return THAG_ERR_CONFIG;
+    }
     thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     if (!on) type = THAG_TYPE_NONE;

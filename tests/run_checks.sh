@@ -113,6 +113,16 @@ check "full disk: exit status unchanged" test "$rc" = 0
 check "full disk: clear message" grep -q 'No space left on device; this profile is not written' "$d/stderr"
 check "full disk: no partial file left" test -z "$(ls "$d" | grep -v stderr | grep -v '\.tmp$')"
 
+# Two runs of one program in the same second: the second does not
+# overwrite the first (its stamp gets the pid).
+d="$TMPROOT/samesecond"; mkdir -p "$d"
+(cd "$d" && for i in 1 2 3; do THAG_PROFILER=time,. "$B-sections" >/dev/null 2>&1; done)
+check "runs in the same second keep their own files" test "$(ls "$d" | grep -c '[0-9]-calls.folded$')" -ge 2
+
+# A frame name ending in a number is not read as a count.
+check "a frame name ending in ' <number>' is written with '_'" \
+    bash -c "! grep -E '(^|;)[^;]* [0-9]+ [0-9]+\$' $O-sections/*.folded"
+
 # Debug log: announce prints its path; the log says what was written.
 d="$TMPROOT/dbg"; mkdir -p "$d"
 (cd "$d" && TMPDIR="$d" THAG_PROFILER="time,.,announce" "$B-sections" >/dev/null 2>stderr)

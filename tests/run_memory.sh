@@ -102,6 +102,10 @@ if mem_build mem_sampled "$bin" gcc -O0 -fno-omit-frame-pointer -rdynamic; then
     }
     check "sampled: estimates within 10% of the truth" sampled_ok
     check "sampled: exact totals" grep -q 'mode=sampled allocations=98304 deallocations=98304 bytes=100663296' "$d"/*-memory_detail.folded
+    check "sampled: every sampled block freed: nothing live (scaled exactly both ways)" \
+        test -z "$(data "$d"/*-memory_detail_live.folded)"
+    check "sampled: per-scope bytes exact" grep -qx 'main 100663296' <(data "$d"/*-memory.folded)
+    check "sampled: no per-scope live file (the stacks own the blocks)" test -z "$(ls "$d" | grep -- '-memory_live')"
 else bad "build sampled" "$(cat "$bin.err")"; fi
 
 # A time-only build asked for memory says so, once, and still profiles time.

@@ -36,11 +36,11 @@ static void test_parse_env_valid(void **state) {
 
 static void test_parse_env_malformed(void **state) {
     static const char *bad[] = {"bogus", "time,,loud", "time,,,maybe", "time,a,none,true,extra",
-                                "timex", "tim", "time;dir"};
+                                "timex", "tim", "time;dir", "both,,,,"};
     static const char *reasons[] = {"unknown profile type", "unknown debug level",
                                     "detail must be true or false", "too many fields",
                                     "unknown profile type", "unknown profile type",
-                                    "unknown profile type"};
+                                    "unknown profile type", "too many fields"};
     thag__config c;
     size_t i;
     (void)state;
@@ -94,6 +94,20 @@ static void test_path_sanitises(void **state) {
     assert_int_equal(n, 14);
     assert_memory_equal(p, "a_b;line_break", 14);
     munmap(p, cap);
+}
+
+static void test_frame_names(void **state) {
+    static const char *in[] = {"a;b", "line\nbreak", "trailing number 42", "v 1.5", "x42", "42", " 7", "f(int) 3 x"};
+    static const char *out[] = {"a_b", "line_break", "trailing number_42", "v_1.5", "x42", "42", "_7", "f(int) 3 x"};
+    char buf[64];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof in / sizeof *in; i++) {
+        size_t n = strlen(in[i]);
+        thag__frame_copy(buf, in[i], n);
+        buf[n] = 0;
+        assert_string_equal(buf, out[i]);
+    }
 }
 
 static void test_writer_full_disk(void **state) {
@@ -192,6 +206,7 @@ int main(void) {
         cmocka_unit_test(test_path_sanitises),    cmocka_unit_test(test_writer_full_disk),
         cmocka_unit_test(test_mkdirs),            cmocka_unit_test(test_overlap_and_stale),
         cmocka_unit_test(test_onode_path),        cmocka_unit_test(test_result_strings),
+        cmocka_unit_test(test_frame_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

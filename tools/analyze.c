@@ -1,6 +1,7 @@
 /* thag-analyze: statistics, reports, baselines, comparisons and flamegraphs for the folded
  * profiles written by thag_profiler.h (and any standard folded file).
  *   thag-analyze [DIR]                      interactive: pick profiles, statistics, graphs
+ *   thag-analyze FILE                       the same as `report FILE`
  *   thag-analyze report FILE [options]      scripted report (text or JSON), --save baseline
  *   thag-analyze compare BASE CUR [options] per-site deltas; exit 1 past --max-increase
  * The user manual is README.md (thag-analyze).
@@ -72,6 +73,46 @@ static void bfmt(char *out, size_t n, const char *f, ...)
     va_start(ap, f);
     vsnprintf(out, n, f, ap);
     va_end(ap);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left) that is printable (not C0, DEL or
+ * C1 controls); 0 when it is not one. */
+static size_t utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t len, i;
+    unsigned cp;
+    if (s[0] >= 0x20 && s[0] < 0x7f) return 1;
+    if (s[0] < 0xc2 || s[0] > 0xf4) return 0;
+    len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+    if (n < len) return 0;
+    cp = s[0] & (0x7fu >> len);
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) return 0;
+    if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0)) return 0;
+    return len;
+}
+
+/* s made safe for a terminal: control bytes and invalid UTF-8 become U+FFFD. The result
+ * lives in one of 8 rotating buffers: valid until 8 more calls. */
+static const char *tx(const char *s)
+{
+    static char *buf[8];
+    static size_t cap[8];
+    static int next;
+    size_t n = strlen(s), i = 0, o = 0, k;
+    int b = next++ & 7;
+    if (cap[b] < 3 * n + 1) { cap[b] = 3 * n + 1; buf[b] = realloc(buf[b], cap[b]); }
+    if (!buf[b]) { fprintf(stderr, "thag-analyze: out of memory\n"); exit(2); }
+    while (i < n) {
+        k = utf8_ok((const unsigned char *)s + i, n - i);
+        if (k) { memcpy(buf[b] + o, s + i, k); o += k; i += k; }
+        else { memcpy(buf[b] + o, "\xef\xbf\xbd", 3); o += 3; i++; }
+    }
+    buf[b][o] = 0;
+    return buf[b];
 }
 
 static int has_suffix(const char *s, const char *suf)
@@ -168,16 +209,22 @@ static void strtab_free(strtab *t)
 
 /* ======================================================================== profiles */
 
-enum { K_TIME, K_INCL, K_CALLS, K_TIMELINE, K_MEM, K_MEMCALLS, K_DETAIL, K_DEALLOC, K_LEAKS, K_OTHER };
+/* The library's file kinds: file name suffix, label, and the kind= of the metadata line. */
+enum { K_TIME, K_INCL, K_CALLS, K_TIMELINE, K_MEM, K_MEMCALLS, K_DETAIL, K_DEALLOC, K_DCALLS, K_LIVE, K_DLIVE,
+       K_WALL, K_OTHER };
 static const char *const kind_suffix[] = {
     "", "-inclusive", "-calls", "-timeline", "-memory", "-memory_calls", "-memory_detail",
-    "-memory_detail_dealloc", "-memory_leaks", NULL };
+    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live", "-wall", NULL };
 static const char *const kind_label[] = {
     "time", "time inclusive", "time calls", "timeline", "memory summary", "memory calls",
-    "memory detail", "deallocations", "memory leaks", "folded" };
+    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live", "wall time",
+    "folded" };
+static const char *const kind_meta[] = {
+    "time", "time_inclusive", "calls", "timeline", "memory", "memory_calls", "memory_detail",
+    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live", "wall", NULL };
 
-/* Per-stack value arrays of a profile. */
-enum { F_SELF, F_INCL, F_COUNT, F_FREED, F_NFIELDS };
+/* Per-stack value arrays of a profile (F_LIVE: bytes live at exit, from the -live file). */
+enum { F_SELF, F_INCL, F_COUNT, F_LIVE, F_NFIELDS };
 
 #define NBUCKETS 64
 typedef struct { char *k, *v; } kv;
@@ -195,12 +242,13 @@ typedef struct {
     size_t fcap;
     int has[F_NFIELDS];
     int size_frames;             /* detail stacks ended in a size frame (stripped) */
+    int live_file;               /* a -memory_live / -memory_detail_live sibling was read */
     double bucket_count[NBUCKETS], bucket_bytes[NBUCKETS];
     unsigned long malformed;
     unsigned long lines;
 } profile;
 
-static int is_memory_kind(int k) { return k == K_MEM || k == K_MEMCALLS || k == K_DETAIL || k == K_DEALLOC || k == K_LEAKS; }
+static int is_memory_kind(int k) { return k >= K_MEM && k <= K_DLIVE; }
 
 /* Kind from the file name's suffix (`-memory.folded`...), K_TIME for a plain name matching
  * the library's `<program>-<yyyymmdd>-<HHMMSS>.folded`, K_OTHER otherwise. */
@@ -347,7 +395,8 @@ static void warn_if_truncated(FILE *f, const char *path)
 
 /* Loads one folded file into field fld of p. strip_size: the last frame of each stack may be
  * an allocation size (memory detail): strip it, count allocations, fill the distribution
- * (only when fld is F_SELF). want_meta: keep this file's metadata line in p.
+ * (only when fld is F_SELF). want_meta: 1 keeps this file's metadata line in p; 2 (a
+ * sibling that may be empty, like a live-at-exit file without leaks) accepts no lines.
  * Returns 0, or -1 (message printed) when the file cannot be read or holds no valid line. */
 static int load_into(profile *p, const char *path, int fld, int strip_size, int want_meta)
 {
@@ -355,11 +404,11 @@ static int load_into(profile *p, const char *path, int fld, int strip_size, int 
     folded_reader *r;
     folded_line ln;
     int rc;
-    unsigned long lines = 0;
+    unsigned long lines = 0, bad;
     profile junk;
     if (!f) { fprintf(stderr, "thag-analyze: %s: %s\n", path, strerror(errno)); return -1; }
     memset(&junk, 0, sizeof junk);
-    if (read_metadata(want_meta ? p : &junk, f, path)) { fclose(f); return -1; }
+    if (read_metadata(want_meta == 1 ? p : &junk, f, path)) { fclose(f); return -1; }
     warn_if_truncated(f, path);
     r = folded_open(f, path);
     while ((rc = folded_next(r, &ln)) == 1) {
@@ -383,12 +432,14 @@ static int load_into(profile *p, const char *path, int fld, int strip_size, int 
             p->bucket_bytes[b] += ln.value;
         }
     }
-    p->malformed += folded_malformed(r);
+    bad = folded_malformed(r);
+    p->malformed += bad;
     if (rc < 0) fprintf(stderr, "thag-analyze: %s: %s\n", path, folded_error(r));
     folded_close(r);
     fclose(f);
     free(junk.meta);
     if (rc < 0) return -1;
+    if (lines == 0 && want_meta == 2 && !bad) return 0;
     if (lines == 0) {
         fprintf(stderr, "thag-analyze: %s: no valid stack lines%s\n", path,
                 p->malformed ? " (every line was malformed)" : " (empty profile)");
@@ -414,11 +465,13 @@ static char *sibling(const char *base, const char *suffix)
     return s;
 }
 
-static int try_sibling(profile *p, const char *suffix, int fld, int strip)
+/* Adds the sibling base+suffix+".folded" to field fld when it exists; 1 when read. An empty
+ * sibling counts as read when may_be_empty. */
+static int try_sibling(profile *p, const char *suffix, int fld, int strip, int may_be_empty)
 {
     char *s = sibling(p->base, suffix);
     int rc = 0;
-    if (file_exists(s)) rc = load_into(p, s, fld, strip, 0) == 0;
+    if (file_exists(s)) rc = load_into(p, s, fld, strip, may_be_empty ? 2 : 0) == 0;
     free(s);
     return rc;
 }
@@ -444,40 +497,97 @@ static char *path_base(const char *path)
                     - (k == K_OTHER ? 0 : strlen(kind_suffix[k])));
 }
 
+/* The kind the metadata line names, when the file name (kind k) tells none, or only the
+ * plain time name (a file renamed to <p>-<ts>.folded); else k. */
 static int kind_from_meta(const profile *p, int k)
 {
     const char *m = meta_get(p, "kind");
-    if (k != K_OTHER || !m) return k;
-    if (!strcmp(m, "time")) return K_TIME;
-    if (!strcmp(m, "memory_detail")) return K_DETAIL;
-    if (!strcmp(m, "memory_detail_dealloc") || !strcmp(m, "dealloc")) return K_DEALLOC;
-    if (!strncmp(m, "mem", 3)) return K_MEM;
+    int i;
+    if (!m || (k != K_OTHER && k != K_TIME)) return k;
+    for (i = 0; kind_meta[i]; i++)
+        if (!strcmp(m, kind_meta[i])) return i;
     return k;
+}
+
+/* An inclusive time file given as the primary: its values are not exclusive, so the profile
+ * is its exclusive sibling (base.folded), with a note on stderr. NULL (message printed) when
+ * that file does not exist. Returns the path to load (malloc'd). */
+static char *exclusive_for(const char *path, const char *base)
+{
+    char *x = sibling(base, "");
+    if (kind_from_name(path) == K_INCL && file_exists(x)) {
+        fprintf(stderr, "thag-analyze: note: %s holds inclusive time; reading its exclusive sibling %s "
+                "(the inclusive values are used as totals)\n", path, x);
+        return x;
+    }
+    fprintf(stderr, "thag-analyze: %s holds inclusive time, and its exclusive sibling %s is missing: "
+            "give the exclusive file <program>-<stamp>.folded\n", path, x);
+    free(x);
+    return NULL;
+}
+
+/* The primary path's kind, from its metadata line when it has one, else its name. */
+static int peek_kind(const char *path)
+{
+    profile tmp;
+    FILE *f = fopen(path, "rb");
+    int k = kind_from_name(path);
+    if (!f) return k;
+    memset(&tmp, 0, sizeof tmp);
+    if (read_metadata(&tmp, f, path) == 0) k = kind_from_meta(&tmp, k);
+    fclose(f);
+    profile_free(&tmp);
+    return k;
+}
+
+/* Loads the siblings that complete a primary file of kind k. */
+static void load_siblings(profile *p, int k)
+{
+    if (k == K_TIME) { try_sibling(p, "-inclusive", F_INCL, 0, 0); try_sibling(p, "-calls", F_COUNT, 0, 0); }
+    if (k == K_MEM) {
+        try_sibling(p, "-memory_calls", F_COUNT, 0, 0);
+        p->live_file = try_sibling(p, "-memory_live", F_LIVE, 0, 1);
+    }
+    if (k == K_DETAIL) {
+        if (!p->size_frames) try_sibling(p, "-memory_detail_calls", F_COUNT, 0, 0);
+        p->live_file = try_sibling(p, "-memory_detail_live", F_LIVE, 1, 1);
+    }
 }
 
 /* Loads the profile whose primary file is path, with its siblings:
  *   time: -inclusive (inclusive values), -calls (call counts);
- *   memory summary: -memory_calls (allocation counts);
- *   memory detail: size frames (counts, distribution), -memory_detail_dealloc (freed bytes).
+ *   memory summary: -memory_calls (allocation counts), -memory_live (live at exit);
+ *   memory detail: -memory_detail_calls (or size frames: counts, distribution),
+ *   -memory_detail_live (live at exit). The -memory_detail_dealloc file is charged to the
+ *   stacks that free, not to those that allocate: it is only read as a primary.
+ * An inclusive time primary is replaced by its exclusive sibling (exclusive_for).
  * Returns 0, or -1 (message printed; p freed). */
 static int profile_load(profile *p, const char *path)
 {
-    int k = kind_from_name(path);
+    int k = peek_kind(path);
     const char *u;
+    char *excl = NULL;
     memset(p, 0, sizeof *p);
+    if (k == K_INCL) {
+        char *b = path_base(path);
+        excl = exclusive_for(path, b);
+        free(b);
+        if (!excl) return -1;
+        path = excl;
+        k = K_TIME;
+    }
     p->path = xstrdup(path);
-    p->base = path_base(path);
-    if (load_into(p, path, F_SELF, k == K_DETAIL || k == K_DEALLOC || k == K_LEAKS, 1)) {
+    free(excl);
+    p->base = path_base(p->path);
+    if (load_into(p, p->path, F_SELF, k == K_DETAIL || k == K_DEALLOC || k == K_DLIVE, 1)) {
         profile_free(p);
         return -1;
     }
     p->kind = k = kind_from_meta(p, k);
-    if (k == K_TIME) { try_sibling(p, "-inclusive", F_INCL, 0); try_sibling(p, "-calls", F_COUNT, 0); }
-    if (k == K_MEM) try_sibling(p, "-memory_calls", F_COUNT, 0);
-    if (k == K_DETAIL) try_sibling(p, "-memory_detail_dealloc", F_FREED, 1);
+    load_siblings(p, k);
     if (p->size_frames) p->has[F_COUNT] = 1;
     u = meta_get(p, "unit");
-    if (!u) u = k == K_CALLS || k == K_MEMCALLS ? "calls" : is_memory_kind(k) ? "bytes"
+    if (!u) u = k == K_CALLS || k == K_MEMCALLS || k == K_DCALLS ? "calls" : is_memory_kind(k) ? "bytes"
               : k == K_OTHER ? "samples" : "ns";
     snprintf(p->unit, sizeof p->unit, "%s", u);
     return 0;
@@ -641,7 +751,7 @@ typedef struct {
     const char *name;            /* interned in the table's keys */
     const char *file;            /* first source location seen (arena), or NULL */
     long line;
-    double self, total, count, freed;
+    double self, total, count, live;
     int keep;                    /* passes the report filters */
 } row;
 
@@ -650,7 +760,7 @@ typedef struct {
     row *rows;
     size_t n;
     int group_by, counts_known, incl_used;
-    double grand_self, grand_count, grand_freed;
+    double grand_self, grand_count, grand_live;
     uint32_t *leaf_of;           /* per stack of the profile: row index of its innermost frame */
     size_t nstacks, rows_cap;
 } table;
@@ -713,11 +823,11 @@ static void aggregate(table *t, const profile *p, int group_by)
         t->leaf_of[i] = (uint32_t)leaf;
         t->rows[leaf].self += self;
         t->rows[leaf].count += p->f[F_COUNT][i];
-        t->rows[leaf].freed += p->f[F_FREED][i];
+        t->rows[leaf].live += p->f[F_LIVE][i];
         if (t->incl_used && !leaf_dup) t->rows[leaf].total += p->f[F_INCL][i];
         t->grand_self += self;
         t->grand_count += p->f[F_COUNT][i];
-        t->grand_freed += p->f[F_FREED][i];
+        t->grand_live += p->f[F_LIVE][i];
     }
     free(stamp);
     for (i = 0; i < t->n; i++) t->rows[i].keep = 1;
@@ -827,10 +937,10 @@ static void print_header(const profile *p, const table *t, FILE *o)
 {
     size_t i;
     int mem = is_memory_kind(p->kind);
-    fprintf(o, "%sProfile:%s %s (%s, unit %s)\n", AT_BOLD, AT_RESET, p->path, kind_label[p->kind], p->unit);
+    fprintf(o, "%sProfile:%s %s (%s, unit %s)\n", AT_BOLD, AT_RESET, tx(p->path), kind_label[p->kind], tx(p->unit));
     if (p->nmeta) {
         fprintf(o, "%s", AT_DIM);
-        for (i = 0; i < p->nmeta; i++) fprintf(o, "%s%s=%s", i ? " " : "  ", p->meta[i].k, p->meta[i].v);
+        for (i = 0; i < p->nmeta; i++) fprintf(o, "%s%s=%s", i ? " " : "  ", tx(p->meta[i].k), tx(p->meta[i].v));
         fprintf(o, "%s\n", AT_RESET);
     }
     fprintf(o, "Total: %s%s%s in %zu stacks, %zu %ss, %s %s\n", AT_BOLD, fmt_value(t->grand_self, p->unit),
@@ -846,7 +956,7 @@ static void print_header(const profile *p, const table *t, FILE *o)
             if (!v) continue;
             fprintf(o, "%s%s=%s", any ? "  " : "Totals: ", keys[i],
                     strcmp(keys[i], "allocations") && strcmp(keys[i], "deallocations") && !g_raw
-                        ? fmt_value(atof(v), "bytes") : v);
+                        ? fmt_value(atof(v), "bytes") : tx(v));
             any = 1;
         }
         if (any) fprintf(o, "\n");
@@ -894,10 +1004,10 @@ static void print_row_text(const profile *p, const table *t, const row *r, size_
     fprintf(out, "%4zu %10s %12s %7.2f%% %12s %7.2f%% %12s  %s%s%s", rank, fmt_count(r->count, t->counts_known),
             fmt_value(mem ? r->self : r->total, p->unit), pct(mem ? r->self : r->total, t->grand_self),
             fmt_value(mem ? r->total : r->self, p->unit), pct(mem ? r->total : r->self, t->grand_self),
-            t->counts_known && r->count > 0 ? fmt_value(avg, p->unit) : "-", AT_CYAN, r->name, AT_RESET);
+            t->counts_known && r->count > 0 ? fmt_value(avg, p->unit) : "-", AT_CYAN, tx(r->name), AT_RESET);
     if (o->verbose >= 2 && r->file) {
-        if (r->line) fprintf(out, "  %s(%s:%ld)%s", AT_DIM, r->file, r->line, AT_RESET);
-        else fprintf(out, "  %s(%s)%s", AT_DIM, r->file, AT_RESET);
+        if (r->line) fprintf(out, "  %s(%s:%ld)%s", AT_DIM, tx(r->file), r->line, AT_RESET);
+        else fprintf(out, "  %s(%s)%s", AT_DIM, tx(r->file), AT_RESET);
     }
     fputc('\n', out);
 }
@@ -920,7 +1030,7 @@ static void report_text(const profile *p, const table *t, const options *o, FILE
         for (j = 1; top && j <= top[i][0]; j++) {
             size_t s = top[i][j];
             fprintf(out, "       %s%12s%s  %s\n", AT_DIM, fmt_value(p->f[F_SELF][s], p->unit), AT_RESET,
-                    p->stacks.str[s]);
+                    tx(p->stacks.str[s]));
         }
     }
     if (nshown < t->n)
@@ -1050,6 +1160,7 @@ static void report_json(const profile *p, const table *t, const options *o, FILE
 static void usage(FILE *o)
 {
     fputs("usage: thag-analyze [DIR]                       interactive (default: current directory)\n"
+          "       thag-analyze FILE                        the same as: thag-analyze report FILE\n"
           "       thag-analyze report FILE [options]       statistics of one profile\n"
           "       thag-analyze compare BASE CUR [options]  per-site deltas (profiles or baselines)\n"
           "options:\n"
@@ -1399,7 +1510,7 @@ static int gate(const delta *d, size_t n, const delta *tot, const options *o, in
             if (g <= o->max_increase) continue;
             failed = 1;
             if (out) fprintf(out, "%sFAIL%s %s %s grew %s (limit +%g%%)\n", AT_RED, AT_RESET,
-                             i < n ? x->name : "(total)", k ? "count" : "value", fmt_change(g), o->max_increase);
+                             i < n ? tx(x->name) : "(total)", k ? "count" : "value", fmt_change(g), o->max_increase);
         }
     }
     return failed;
@@ -1410,8 +1521,8 @@ static void compare_text(const siteset *b, const siteset *c, const delta *d, siz
 {
     size_t i;
     const char *u = c->unit;
-    fprintf(out, "%sBase:%s    %s\n%sCurrent:%s %s\n(unit %s, grouped by %s)\n\n", AT_BOLD, AT_RESET, b->label,
-            AT_BOLD, AT_RESET, c->label, u, group_names[c->group_by]);
+    fprintf(out, "%sBase:%s    %s\n%sCurrent:%s %s\n(unit %s, grouped by %s)\n\n", AT_BOLD, AT_RESET, tx(b->label),
+            AT_BOLD, AT_RESET, tx(c->label), tx(u), group_names[c->group_by]);
     fprintf(out, "%s%-8s %21s %9s %27s %13s %8s  %s%s\n", AT_BOLD, "Status", "Count base -> cur", "delta",
             "Value base -> cur", "delta", "change", "Name", AT_RESET);
     for (i = 0; i < n && (o->limit <= 0 || i < (size_t)o->limit); i++) {
@@ -1420,7 +1531,7 @@ static void compare_text(const siteset *b, const siteset *c, const delta *d, siz
         fprintf(out, "%s%-8s %10s -> %-7s %+9.0f %12s -> %-11s %13s %8s%s  %s\n", col, status_of(x),
                 fmt_count(x->bc, counts), fmt_count(x->cc, counts), counts ? x->cc - x->bc : 0,
                 fmt_value(x->bv, u), fmt_value(x->cv, u), fmt_value(x->cv - x->bv, u),
-                fmt_change(growth(x->bv, x->cv)), AT_RESET, x->name);
+                fmt_change(growth(x->bv, x->cv)), AT_RESET, tx(x->name));
     }
     if (o->limit > 0 && n > (size_t)o->limit) fprintf(out, "%s(%d of %zu sites shown)%s\n", AT_DIM, o->limit, n, AT_RESET);
     fprintf(out, "%s%-8s %10s -> %-7s %+9.0f %12s -> %-11s %13s %8s%s\n", tot->cv > tot->bv ? AT_RED : AT_GREEN, "TOTAL",
@@ -1557,7 +1668,8 @@ static void add_tag(listing *l, const char *name, int kind)
     if (!split_name(name, kind, &prog, &stamp)) return;
     for (i = 0; i < l->n; i++) {
         entry *e = &l->e[i];
-        if (!strcmp(e->program, prog) && !strcmp(e->stamp, stamp) && e->kind == (kind == K_MEMCALLS ? K_MEM : K_TIME)) {
+        int owner = kind == K_MEMCALLS || kind == K_LIVE ? K_MEM : kind == K_DCALLS || kind == K_DLIVE ? K_DETAIL : K_TIME;
+        if (!strcmp(e->program, prog) && !strcmp(e->stamp, stamp) && e->kind == owner) {
             size_t k = strlen(e->tags);
             snprintf(e->tags + k, sizeof e->tags - k, " +%s", kind_suffix[kind] + 1);
         }
@@ -1605,7 +1717,8 @@ static int list_dir(listing *l, const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         if (stat(path, &st) || !S_ISREG(st.st_mode)) continue;
         k = kind_from_name(de->d_name);
-        if (k == K_INCL || k == K_CALLS || k == K_TIMELINE || k == K_MEMCALLS) {
+        if (k == K_INCL || k == K_CALLS || k == K_TIMELINE || k == K_MEMCALLS || k == K_DCALLS || k == K_LIVE ||
+            k == K_DLIVE) {
             aux = xrealloc(aux, (naux + 1) * sizeof *aux);
             aux[naux++] = xstrdup(de->d_name);
         } else list_add(l, dir, de->d_name, &st);
@@ -1643,16 +1756,16 @@ static char *entry_label(const entry *e)
 {
     char *b = xmalloc(512);
     const char *s = e->stamp;
-    snprintf(b, 512, "%s  %.4s-%.2s-%.2s %.2s:%.2s:%.2s  %-15s %10s  %s%s", e->program, s, s + 4, s + 6, s + 9, s + 11,
-             s + 13, kind_label[e->kind], fmt_size(e->size), e->file, e->tags);
+    snprintf(b, 512, "%s  %.4s-%.2s-%.2s %.2s:%.2s:%.2s  %-15s %10s  %s%s", tx(e->program), s, s + 4, s + 6, s + 9,
+             s + 11, s + 13, kind_label[e->kind], fmt_size(e->size), tx(e->file), e->tags);
     return b;
 }
 
 /* Kind classes for the menus: 1 time, 2 memory. */
 static int entry_class(const entry *e)
 {
-    if (e->kind == K_TIME || e->kind == K_OTHER) return 1;
-    if (e->kind == K_MEM || e->kind == K_DETAIL || e->kind == K_DEALLOC || e->kind == K_LEAKS) return 2;
+    if (e->kind == K_TIME || e->kind == K_WALL || e->kind == K_OTHER) return 1;
+    if (e->kind == K_MEM || e->kind == K_DETAIL || e->kind == K_DEALLOC) return 2;
     return 0;
 }
 
@@ -1667,16 +1780,16 @@ static void print_listing(const listing *l, const char *dir, const char *filter)
 {
     size_t i, shown = 0;
     const char *prev = NULL;
-    printf("%sProfiles in %s%s%s%s%s\n", AT_BOLD, dir, filter && *filter ? " matching \"" : "",
-           filter && *filter ? filter : "", filter && *filter ? "\"" : "", AT_RESET);
+    printf("%sProfiles in %s%s%s%s%s\n", AT_BOLD, tx(dir), filter && *filter ? " matching \"" : "",
+           filter && *filter ? tx(filter) : "", filter && *filter ? "\"" : "", AT_RESET);
     for (i = 0; i < l->n; i++) {
         const entry *e = &l->e[i];
         const char *s = e->stamp;
         if (!entry_visible(e, filter, 0)) continue;
-        if (!prev || strcmp(prev, e->program)) printf("%s%s%s\n", AT_CYAN, e->program, AT_RESET);
+        if (!prev || strcmp(prev, e->program)) printf("%s%s%s\n", AT_CYAN, tx(e->program), AT_RESET);
         prev = e->program;
         printf("  %.4s-%.2s-%.2s %.2s:%.2s:%.2s  %-15s %10s  %s%s%s%s\n", s, s + 4, s + 6, s + 9, s + 11, s + 13,
-               kind_label[e->kind], fmt_size(e->size), e->file, AT_DIM, e->tags, AT_RESET);
+               kind_label[e->kind], fmt_size(e->size), tx(e->file), AT_DIM, tx(e->tags), AT_RESET);
         shown++;
     }
     if (!shown) printf("  (no profiles%s)\n", filter && *filter ? " match the filter" : "");
@@ -1959,8 +2072,9 @@ static void print_distribution(const profile *p, const profile *detail)
     int b, lo = NBUCKETS, hi = -1, exact = detail && detail->size_frames;
     size_t i;
     memset(cnt, 0, sizeof cnt); memset(byt, 0, sizeof byt);
+    if (!exact && detail && detail->has[F_COUNT]) p = detail;
     if (exact) { memcpy(cnt, detail->bucket_count, sizeof cnt); memcpy(byt, detail->bucket_bytes, sizeof byt); }
-    else if (!p->has[F_COUNT]) { printf("No allocation counts (no -memory_calls or detail file): no size distribution.\n"); return; }
+    else if (!p->has[F_COUNT]) { printf("No allocation counts (no -memory_calls or -memory_detail_calls file): no size distribution.\n"); return; }
     else for (i = 0; i < p->stacks.n; i++) {
         double c = p->f[F_COUNT][i];
         if (c <= 0) continue;
@@ -1969,7 +2083,8 @@ static void print_distribution(const profile *p, const profile *detail)
     }
     for (b = 0; b < NBUCKETS; b++) if (cnt[b] > 0) { if (b < lo) lo = b; hi = b; if (cnt[b] > maxc) maxc = cnt[b]; }
     printf("%sAllocation size distribution%s (%s)\n", AT_BOLD, AT_RESET,
-           exact ? "exact, from the size frames of the detail file" : "approximate: average size per stack");
+           exact ? "exact, from the size frames of the detail file"
+                 : "approximate: each stack's allocations counted at its average size, bytes / count");
     if (hi < 0) { printf("  (no allocations)\n"); return; }
     printf("%s  %-15s %-40s %10s %12s%s\n", AT_BOLD, "size (bytes)", "allocations", "count", "bytes", AT_RESET);
     for (b = lo; b <= hi; b++) {
@@ -1988,31 +2103,34 @@ static int live_cmp_desc(const void *a, const void *b)
     return cmp_double_desc(x[0], y[0]);
 }
 
-/* What was still allocated at exit: per allocating stack, bytes allocated minus bytes freed
- * (detail and dealloc files), biggest first; else the metadata's current value alone. */
+/* What was still allocated at exit, per allocating stack, biggest first: the library's
+ * live-at-exit file (-memory_detail_live when the detail profile has one, else
+ * -memory_live); else the metadata's current value alone. */
 static void print_leaks(const profile *p, const profile *detail, int limit)
 {
     const char *cur = meta_get(p, "current");
     double *pairs, total = 0;
     size_t i, n = 0;
     if (cur) printf("Live at exit (metadata current): %s\n", fmt_value(atof(cur), "bytes"));
-    if (!detail || !detail->has[F_FREED]) {
-        printf("No memory detail and deallocation files: the stacks of live memory are unknown.\n");
+    if (detail && detail->live_file) p = detail;
+    if (!p->live_file) {
+        printf("No -memory_live or -memory_detail_live file: the stacks of live memory are unknown.\n");
         return;
     }
-    pairs = xmalloc((detail->stacks.n + 1) * 2 * sizeof *pairs);
-    for (i = 0; i < detail->stacks.n; i++) {
-        double live = detail->f[F_SELF][i] - detail->f[F_FREED][i];
+    pairs = xmalloc((p->stacks.n + 1) * 2 * sizeof *pairs);
+    for (i = 0; i < p->stacks.n; i++) {
+        double live = p->f[F_LIVE][i];
         if (live <= 0) continue;
         pairs[2 * n] = live; pairs[2 * n + 1] = (double)i; n++;
         total += live;
     }
     qsort(pairs, n, 2 * sizeof *pairs, live_cmp_desc);
-    printf("%sLive at exit (leaks): %s in %zu stack%s%s (allocated minus freed, per allocating stack)\n", AT_BOLD,
-           fmt_value(total, "bytes"), n, n == 1 ? "" : "s", AT_RESET);
+    printf("%sLive at exit (leaks): %s in %zu stack%s%s (per allocating stack, from the %s file)\n", AT_BOLD,
+           fmt_value(total, "bytes"), n, n == 1 ? "" : "s", AT_RESET,
+           p->kind == K_DETAIL ? "-memory_detail_live" : "-memory_live");
     for (i = 0; i < n && (limit <= 0 || i < (size_t)limit); i++) {
         size_t s = (size_t)pairs[2 * i + 1];
-        printf("  %s%12s%s  %s\n", AT_RED, fmt_value(pairs[2 * i], "bytes"), AT_RESET, detail->stacks.str[s]);
+        printf("  %s%12s%s  %s\n", AT_RED, fmt_value(pairs[2 * i], "bytes"), AT_RESET, tx(p->stacks.str[s]));
     }
     free(pairs);
 }
@@ -2107,7 +2225,7 @@ static void time_single(session *s)
     const char *path = pick_profile(s, 1, "Time profile");
     int c;
     if (!path) return;
-    while ((c = at_menu(base_name(path), items, 6)) >= 0 && c != 5) {
+    while ((c = at_menu(tx(base_name(path)), items, 6)) >= 0 && c != 5) {
         if (c == 0) show_stats(s, path, 0);
         else if (c == 1 || c == 2) render(s, path, NULL, c - 1, "ns");
         else if (c == 3) ask_removal(s);
@@ -2145,7 +2263,7 @@ static void memory_single(session *s)
     const char *path = pick_profile(s, 2, "Memory profile");
     int c;
     if (!path) return;
-    while ((c = at_menu(base_name(path), items, 8)) >= 0 && c != 7) {
+    while ((c = at_menu(tx(base_name(path)), items, 8)) >= 0 && c != 7) {
         if (c == 0) memory_view(s, path, 0);
         else if (c == 1) show_stats(s, path, 1);
         else if (c == 2) memory_view(s, path, 1);
@@ -2191,7 +2309,7 @@ static void main_menu(session *s)
     const char *items[8];
     int c;
     for (;;) {
-        snprintf(title, sizeof title, "thag-analyze: %s", s->dir);
+        snprintf(title, sizeof title, "thag-analyze: %s", tx(s->dir));
         snprintf(fl, sizeof fl, "Filter the profiles by name (now: %s)", s->filter[0] ? s->filter : "none");
         snprintf(cl, sizeof cl, "Colour scheme (now: %s)", s->colors[0] ? s->colors : "default");
         items[0] = "Time profile: statistics, flamegraph, flamechart";
@@ -2239,5 +2357,12 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "report")) return cmd_report(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "compare")) return cmd_compare(argc, argv);
     if (argc > 2 || (argc == 2 && argv[1][0] == '-')) { usage(stderr); return EXIT_ERR; }
+    if (argc == 2 && file_exists(argv[1])) {
+        char *rargv[3];
+        fprintf(stderr, "thag-analyze: note: %s is a file, not a directory: showing `thag-analyze report %s`\n",
+                argv[1], argv[1]);
+        rargv[0] = argv[0]; rargv[1] = (char *)"report"; rargv[2] = argv[1];
+        return cmd_report(3, rargv);
+    }
     return cmd_interactive(argc == 2 ? argv[1] : ".");
 }

@@ -420,7 +420,28 @@ typedef struct {
     unsigned long lines, malformed;
     int warned_depth, warned_name;
     char unit[32];              /* from a "# thag_profiler ... unit=" line */
+    const char *first_file;     /* --diff: the "before" file */
+    int dmode;                  /* DM_*: how a line with two counts ("stack a b") is read */
+    FILE *spool;                /* DM_SPOOL: the two-count lines read so far (fg_spooled) */
+    char *rbuf;                 /* a line read back from the spool */
+    size_t rcap;
+    const char *one_file, *two_file; /* the first line with one count, with two counts */
+    unsigned long one_line, two_line;
+    int warned_mix;
 } fg_ctx;
+
+/* Two-count lines are differential only if every line of every input has two counts and no
+   input is a thag_profiler file (whose frame names may end in " <number>"): until a line
+   with one count is seen they are spooled (DM_SPOOL), then read back with one count
+   (DM_SINGLE) or, at the end of the input, as differential lines (DM_DIFF). */
+enum { DM_UNDECIDED, DM_SPOOL, DM_SINGLE, DM_DIFF };
+
+typedef struct {
+    const char *file;
+    unsigned long lineno;
+    size_t len, stack_len; /* the text with one count, and the stack of a differential line */
+    double value, value2;
+} fg_spooled;
 
 static void ctx_init(fg_ctx *c, const fg_options *o)
 {
@@ -444,6 +465,8 @@ static void ctx_free(fg_ctx *c)
     free(c->hashes);
     free(c->path);
     free(c->hexbuf);
+    free(c->rbuf);
+    if (c->spool) fclose(c->spool);
 }
 
 /* The end of the frame starting at s[pos] (the next ';' or len) and, in *hash, its
@@ -581,35 +604,168 @@ static const char *strip_hex(fg_ctx *c, const char *s, size_t *len)
     return c->hexbuf;
 }
 
+/* Reads a two-count line "stack a b" as the stack "stack a" with the count b. folded.h left
+   the rest of the line after the NUL that replaced the blank before "a". */
+static void one_count(folded_line *l)
+{
+    size_t n = l->stack_len + 1;
+    if (!l->has_two) return;
+    while (l->stack[n] == ' ' || l->stack[n] == '\t') n++;
+    while (isdigit((unsigned char)l->stack[n]) || l->stack[n] == '.') n++;
+    l->stack[l->stack_len] = ' ';
+    l->stack[n] = 0;
+    l->stack_len = n;
+    l->has_two = 0;
+}
+
+/* Adds one line with its values (before == after for a line with one count). which: as
+   read_input(). */
+static void take_line(fg_ctx *c, const char *s, size_t len, double after, double before,
+                      int which, const char *file, unsigned long lineno)
+{
+    double fac = c->o->factor;
+    if (which == 1) before = after, after = 0;
+    else if (which == 2) before = 0;
+    if (c->o->strip_hex) s = strip_hex(c, s, &len);
+    add_stack(c, s, len, after * fac, before * fac, file, lineno);
+    c->lines++;
+}
+
+/* Remembers the first line with one and with two counts; warns once when both exist. */
+static void note_counts(fg_ctx *c, int two, const char *file, unsigned long lineno)
+{
+    if (two && !c->two_file) c->two_file = file, c->two_line = lineno;
+    if (!two && !c->one_file) c->one_file = file, c->one_line = lineno;
+    if (c->one_file && c->two_file && !c->warned_mix++ && !c->o->quiet)
+        fprintf(stderr,
+                "flamegraph: %s:%lu has two counts but %s:%lu has one: not a differential "
+                "input; every line is read with one count (a number before it is part of the "
+                "last frame's name)\n",
+                c->two_file, c->two_line, c->one_file, c->one_line);
+}
+
+/* Keeps a two-count line until the input is known to be differential or not. */
+static void spool_line(fg_ctx *c, folded_line *l, const char *file)
+{
+    fg_spooled h;
+    if (!c->spool && !(c->spool = tmpfile())) {
+        fprintf(stderr, "flamegraph: cannot create a temporary file: %s\n", strerror(errno));
+        exit(1);
+    }
+    h.file = file;
+    h.lineno = l->lineno;
+    h.stack_len = l->stack_len;
+    h.value = l->value;
+    h.value2 = l->value2;
+    one_count(l);
+    h.len = l->stack_len;
+    if (fwrite(&h, sizeof h, 1, c->spool) != 1 || fwrite(l->stack, 1, h.len, c->spool) != h.len) {
+        fprintf(stderr, "flamegraph: cannot write a temporary file: %s\n", strerror(errno));
+        exit(1);
+    }
+}
+
+/* Adds the spooled lines, as differential lines (diff) or with one count, and ends spooling. */
+static void spool_replay(fg_ctx *c, int diff)
+{
+    fg_spooled h;
+    if (!c->spool) return;
+    rewind(c->spool);
+    c->have_prev = 0;
+    while (fread(&h, sizeof h, 1, c->spool) == 1) {
+        grow((void **)&c->rbuf, &c->rcap, h.len + 1, 1);
+        if (fread(c->rbuf, 1, h.len, c->spool) != h.len) break;
+        if (diff) take_line(c, c->rbuf, h.stack_len, h.value, h.value2, 0, h.file, h.lineno);
+        else take_line(c, c->rbuf, h.len, h.value, h.value, 0, h.file, h.lineno);
+    }
+    if (ferror(c->spool)) {
+        fprintf(stderr, "flamegraph: cannot read a temporary file\n");
+        exit(1);
+    }
+    fclose(c->spool);
+    c->spool = NULL;
+}
+
+/* Handles one line of a plain input (not --diff) per the DM_* rules. */
+static void plain_line(fg_ctx *c, folded_line *l, const char *file)
+{
+    note_counts(c, l->has_two, file, l->lineno);
+    if (c->dmode == DM_UNDECIDED) c->dmode = l->has_two ? DM_SPOOL : DM_SINGLE;
+    if (l->has_two && c->dmode == DM_SPOOL) {
+        spool_line(c, l, file);
+        return;
+    }
+    if (c->dmode == DM_SPOOL) {
+        spool_replay(c, 0);
+        c->dmode = DM_SINGLE;
+    }
+    one_count(l);
+    take_line(c, l->stack, l->stack_len, l->value, l->value, 0, file, l->lineno);
+}
+
+/* Ends the input: spooled lines (every line had two counts) become a differential graph. */
+static void end_inputs(fg_ctx *c)
+{
+    if (c->dmode != DM_SPOOL) return;
+    tree_enable_diff(&c->tree);
+    spool_replay(c, 1);
+    c->dmode = DM_DIFF;
+}
+
+/* Refuses --diff of two thag_profiler files with different units. Returns 0 if comparable. */
+static int check_units(fg_ctx *c, folded_reader *r, const char *file, int which)
+{
+    char unit[32];
+    folded_meta_value(r, "unit", unit, sizeof unit);
+    if (which == 2 && c->unit[0] && unit[0] && strcmp(c->unit, unit) != 0) {
+        fprintf(stderr, "flamegraph: cannot compare %s (unit %s) with %s (unit %s)\n",
+                c->first_file ? c->first_file : "the first file", c->unit, file, unit);
+        return -1;
+    }
+    if (!c->unit[0]) memcpy(c->unit, unit, sizeof unit);
+    if (which == 1) c->first_file = file;
+    return 0;
+}
+
+/* Most lines malformed (more than parse): not a folded file (a binary file, most likely). */
+static int check_binary(folded_reader *r, const char *file, unsigned long nlines)
+{
+    unsigned long bad = folded_malformed(r);
+    if (bad == 0 || bad <= nlines) return 0;
+    fprintf(stderr,
+            "flamegraph: %s is not a folded stack file (%lu of its %lu lines are malformed: "
+            "a binary file?)\n",
+            file, bad, bad + nlines);
+    return -1;
+}
+
 /* Reads one input. which: 0 plain or differential lines, 1 --diff "before" file,
-   2 --diff "after" file. Returns 0, or -1 on a read error (reported). */
+   2 --diff "after" file (these, like thag_profiler files, always have one count per line).
+   Returns 0; -1 on a read error or a file that is not folded stacks; -2 if --diff files
+   have different units (reported). */
 static int read_input(fg_ctx *c, FILE *f, const char *file, int which)
 {
     folded_reader *r = folded_open(f, file);
     folded_line l;
-    int rc;
-    double fac = c->o->factor;
+    int rc, thag = 0;
+    unsigned long nlines = 0;
     if (!r) {
         fprintf(stderr, "flamegraph: out of memory\n");
         return -1;
     }
     if (c->o->quiet) folded_set_report(r, -1);
     while ((rc = folded_next(r, &l)) == 1) {
-        double after = l.value * fac, before = l.has_two ? l.value2 * fac : after;
-        const char *s = l.stack;
-        size_t len = l.stack_len;
-        if (which == 1) before = after, after = 0;
-        else if (which == 2) before = 0;
-        if (l.has_two) tree_enable_diff(&c->tree);
-        if (c->o->strip_hex) s = strip_hex(c, s, &len);
-        add_stack(c, s, len, after, before, file, l.lineno);
-        c->lines++;
+        if (nlines++ == 0) thag = folded_meta(r) != NULL;
+        if (which || thag) one_count(&l);
+        if (which) take_line(c, l.stack, l.stack_len, l.value, l.value, which, file, l.lineno);
+        else plain_line(c, &l, file);
     }
-    if (!c->unit[0]) folded_meta_value(r, "unit", c->unit, sizeof c->unit);
     c->malformed += folded_malformed(r);
     if (rc < 0) fprintf(stderr, "flamegraph: %s\n", folded_error(r));
+    else if (check_units(c, r, file, which) < 0) rc = -2;
+    else if (check_binary(r, file, nlines) < 0) rc = -1;
     folded_close(r);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -1389,7 +1545,8 @@ static int render(fg_ctx *c, FILE *out)
 }
 
 /* Reads the inputs (ins[i] named names[i]; with o->diff exactly two: before, after), then
-   writes the SVG to out. Returns the exit status (0 ok, 1 error reported on stderr). */
+   writes the SVG to out. Returns the exit status (0 ok, 1 error reported on stderr, 2 for
+   --diff of profiles in different units). */
 static int fg_run(const fg_options *o, FILE **ins, const char **names, int nin, FILE *out)
 {
     fg_ctx c;
@@ -1397,8 +1554,10 @@ static int fg_run(const fg_options *o, FILE **ins, const char **names, int nin, 
     ctx_init(&c, o);
     for (int i = 0; i < nin && rc == 0; i++) {
         c.have_prev = 0;
-        if (read_input(&c, ins[i], names[i], o->diff ? i + 1 : 0) < 0) rc = 1;
+        int r = read_input(&c, ins[i], names[i], o->diff ? i + 1 : 0);
+        if (r < 0) rc = r == -2 ? 2 : 1;
     }
+    if (rc == 0) end_inputs(&c);
     if (rc == 0 && c.lines == 0) {
         fprintf(stderr, "flamegraph: no stack lines in the input%s\n",
                 c.malformed ? " (only malformed lines)" : " (empty input)");

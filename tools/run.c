@@ -262,15 +262,17 @@ static char *find_preload(void) {
 }
 
 /* Creates the output directory and returns its absolute path: DIR (which
-   must be new or empty), or thag-run-<program>-<yyyymmdd>-<HHMMSS>[-N]. */
-static char *make_dir(const options *o) {
+   must be new or empty), or thag-run-<program>-<yyyymmdd>-<HHMMSS>[-N].
+   *created: whether this call created it (1) or DIR already existed (0). */
+static char *make_dir(const options *o, int *created) {
     char name[PATH_MAX], abs[PATH_MAX];
     const char *base = strrchr(o->argv[0], '/');
     int i;
     if (o->dir) {
         DIR *d;
         struct dirent *e;
-        if (mkdir(o->dir, 0755) != 0 && errno != EEXIST) die("cannot create %s: %s", o->dir, strerror(errno));
+        *created = mkdir(o->dir, 0755) == 0;
+        if (!*created && errno != EEXIST) die("cannot create %s: %s", o->dir, strerror(errno));
         if (!(d = opendir(o->dir))) die("cannot open %s: %s", o->dir, strerror(errno));
         while ((e = readdir(d)) != NULL)
             if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) die("%s is not empty", o->dir);
@@ -285,7 +287,10 @@ static char *make_dir(const options *o) {
         for (i = 1;; i++) {
             if (i == 1) snprintf(name, sizeof name, "thag-run-%s-%s", base ? base + 1 : o->argv[0], stamp);
             else snprintf(name, sizeof name, "thag-run-%s-%s-%d", base ? base + 1 : o->argv[0], stamp, i);
-            if (mkdir(name, 0755) == 0) break;
+            if (mkdir(name, 0755) == 0) {
+                *created = 1;
+                break;
+            }
             if (errno != EEXIST || i > 1000) die("cannot create %s: %s", name, strerror(errno));
         }
     }
@@ -666,6 +671,14 @@ static void text_report(FILE *f, const report *r, const options *o, const char *
             r->nprocs > 1 ? " (the highest of one process)" : "");
     fprintf(f, "  current memory:         %llu (live at exit)\n", t.current);
     text_procs(f, r);
+    if (!r->sites.n && r->nprocs && !strcmp(r->procs[0].mode, "sampled")) {
+        char mean[48] = "";
+        if (o->sample_bytes) snprintf(mean, sizeof mean, ", %llu bytes,", o->sample_bytes);
+        fprintf(f, "\nNo allocation was sampled: the mean sampling interval%s is too large for this run; "
+                   "try a smaller --sample-bytes.\n", mean);
+        free(v);
+        return;
+    }
     if (!r->sites.n) {
         fprintf(f, "\nNo allocation sites (summary mode, or no allocation).\n");
         free(v);
@@ -707,11 +720,16 @@ static void emit(const report *r, const options *o, const char *dir, int status)
         fprintf(stderr, "%s: cannot write the report: %s\n", prog_name, strerror(errno));
 }
 
+/* Whether the child could not exec the program (execvp failed: status 127 or 126). */
+static int not_started(int status) {
+    return WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126);
+}
+
 int main(int argc, char **argv) {
     options o;
     report r;
     char *dir, *lib = NULL;
-    int status = -1;
+    int status = -1, created = 0;
     parse_options(&o, argc, argv);
     memset(&r, 0, sizeof r);
     if (o.from) {
@@ -720,11 +738,22 @@ int main(int argc, char **argv) {
         o.argv = none;
     } else {
         lib = find_preload();
-        dir = make_dir(&o);
+        dir = make_dir(&o, &created);
         status = run_child(&o, lib, dir);
     }
     load_dir(&r, &o, dir, 0);
     if (r.nprocs) qsort(r.procs, r.nprocs, sizeof *r.procs, cmp_proc);
+    if (!r.nprocs && o.from) {
+        fprintf(stderr, "%s: no profile in %s (no *-memory_calls.folded file in it or in its subdirectories)\n",
+                prog_name, dir);
+        return 1;
+    }
+    if (!r.nprocs && not_started(status)) {
+        /* exec failed (reported by the child): nothing to report; remove the directory we made */
+        if (created) rmdir(dir);
+        free(lib);
+        exit_like(status);
+    }
     if (!r.nprocs)
         fprintf(stderr, "%s: no profile in %s (the program did not start, is statically linked, was killed, "
                         "or ended by a way that skips exit handlers)\n", prog_name, dir);

@@ -422,6 +422,134 @@ def million_lines():
     print("    (1,000,000 lines in %.2f s)" % took)
 
 
+# ---------------------------------------------------------------- the library's real output
+
+MEMPROG = r"""
+#define THAG_PROFILER_IMPLEMENTATION
+#include "thag_profiler.h"
+#include <stdlib.h>
+void *keep[8];
+int nkeep;
+__attribute__((noinline)) static void leaker(void) { THAG_PROFILE(leaker); keep[nkeep++] = malloc(1000); }
+__attribute__((noinline)) static void *maker(size_t n) { THAG_PROFILE(maker); return malloc(n); }
+__attribute__((noinline)) static void freer(void *p) { THAG_PROFILE(freer); free(p); }
+int main(void)
+{
+    THAG_ENABLE_PROFILING(runtime);
+    int i;
+    for (i = 0; i < 4; i++) { void *p = maker(64); freer(p); }
+    for (i = 0; i < 3; i++) leaker();
+    { void *q = maker(200); free(q); }
+    return 0;
+}
+"""
+_memprog = []
+
+
+def real_memory_run(name, mode):
+    """Runs a small program built with -DTHAG_FULL_PROFILING (memory profiling, mode '' =
+    summary or 'true' = detail) and returns its output directory. Known result: leaker
+    allocates 3 x 1000 B, all live at exit; maker 5 blocks (4 x 64 + 200 = 456 B), freed by
+    freer (256 B) and by main (200 B)."""
+    if not _memprog:
+        d = work_dir("memprog")
+        src = os.path.join(d, "memprog.c")
+        write(src, MEMPROG)
+        exe = os.path.join(d, "memprog")
+        root = os.path.dirname(os.path.dirname(HERE))
+        p = subprocess.run(["gcc", "-std=c11", "-O1", "-g", "-fno-omit-frame-pointer", "-rdynamic",
+                            "-DTHAG_FULL_PROFILING", "-I" + root, "-o", exe, src, "-lmimalloc", "-pthread", "-ldl",
+                            "-lm"], capture_output=True, text=True)
+        check(p.returncode == 0, "building the memory program (needs libmimalloc-dev): " + p.stderr)
+        _memprog.append(exe)
+    out = work_dir(name)
+    p = subprocess.run([_memprog[0]], env=dict(os.environ, THAG_PROFILER="memory,%s,,%s" % (out, mode)),
+                       capture_output=True, text=True)
+    eq(p.returncode, 0, "memory program: " + p.stderr)
+    return out
+
+
+def one(d, suffix):
+    m = [f for f in os.listdir(d) if f.endswith(suffix)]
+    eq(len(m), 1, "files ending in " + suffix)
+    return os.path.join(d, m[0])
+
+
+@test
+def real_detail_counts_and_leaks():
+    d = real_memory_run("realdetail", "true")
+    doc = report_json(one(d, "-memory_detail.folded"))
+    got = {n: v[:2] for n, v in rows(doc).items()}
+    check(got["leaker"] == (3, 3000) and got["maker"] == (5, 456), got)
+    # the deallocating stacks (main 200 B, freer 256 B) are not mixed in
+    eq((doc["totals"]["value"], doc["totals"]["count"]), (3456, 8), "totals")
+    check("freer" not in got, got)
+    # interactive: detail file listed with its siblings, leaks and sizes from the detail profile
+    rc, out, err = run(d, env=session_env(d), stdin="3\n2\n3\n4\n8\n3\n1\n3\n8\n8\n")
+    eq(rc, 0, "rc: " + err)
+    check("+memory_detail_calls +memory_detail_live" in out and "+memory_calls" in out, out)
+    check("(other folded files)" not in out, out)
+    check(out.count("Live at exit (leaks): 2.9 KiB in 1 stack ") == 2, out)
+    check(re.search(r"^\s+2\.9 KiB  main;leaker$", out, re.M), out)
+    check("main;maker" not in out.split("Live at exit (leaks)")[1], "maker's blocks were freed: " + out)
+    check("approximate: each stack's allocations counted at its average size" in out, out)
+    check(re.search(r"^\s+64 - 127\s+#{40}\s+5\s+456 B$", out, re.M), "maker bucket: " + out)
+    check(re.search(r"^\s+512 - 1023\s+#{24}\s+3\s+2\.9 KiB$", out, re.M), "leaker bucket: " + out)
+
+
+@test
+def real_summary_leaks_from_memory_live():
+    d = real_memory_run("realsummary", "")
+    rc, out, err = run(d, env=session_env(d), stdin="3\n1\n3\n8\n8\n")
+    eq(rc, 0, "rc: " + err)
+    check("Live at exit (leaks): 2.9 KiB in 1 stack (per allocating stack, from the -memory_live file)" in out, out)
+    check(re.search(r"^\s+2\.9 KiB  main;leaker$", out, re.M), out)
+    doc = report_json(one(d, "-memory.folded"))
+    eq({n: v[0] for n, v in rows(doc).items()}, {"leaker": 3, "maker": 5, "main": 0}, "counts")
+
+
+@test
+def inclusive_primary_uses_exclusive_sibling():
+    incl = os.path.join(FIX, "demo-20261122-002055-inclusive.folded")
+    rc, out, err = run("report", incl, "-o", "json")
+    eq(rc, 0, "rc: " + err)
+    check("holds inclusive time; reading its exclusive sibling" in err, err)
+    eq(rows(json.loads(out)), rows(report_json(T1)), "same rows as the exclusive file")
+    d = work_dir("lonelyincl")
+    shutil.copy(incl, d)
+    rc, out, err = run("report", os.path.join(d, os.path.basename(incl)))
+    eq(rc, 2, "rc without the exclusive file")
+    check("exclusive sibling" in err and "is missing" in err, err)
+    odd = write(os.path.join(d, "odd.folded"),
+                "# thag_profiler 0.1.0: kind=time_inclusive unit=ns\nmain 10\nmain;f 7\n")
+    rc, out, err = run("report", odd)
+    eq(rc, 2, "rc for an inclusive file by metadata")
+    check("holds inclusive time" in err, err)
+
+
+@test
+def file_argument_is_a_report():
+    rc, out, err = run(T1)
+    eq(rc, 0, "rc: " + err)
+    eq(out, run("report", T1)[1], "the report")
+    check("is a file, not a directory" in err, err)
+
+
+@test
+def terminal_output_is_sanitised():
+    d = work_dir("sanitise")
+    p = write(os.path.join(d, "x.folded"),
+              b"main;ev\x1b[31mil\x07;bad\xff\xfe\xc2\x9b 5\nmain;h\xc3\xa9llo 3\n", mode="wb")
+    for args in (["report", p, "-vvv"], ["compare", p, p]):
+        out = subprocess.run([TOOL] + args, capture_output=True).stdout
+        for bad in (b"\x1b", b"\x07", b"\xff", b"\xc2\x9b"):
+            check(bad not in out, "%r in %r" % (bad, out))
+        check("\ufffd".encode() in out and "h\u00e9llo".encode() in out, out)
+    doc = json.loads(subprocess.run([TOOL, "report", p, "-o", "json"], capture_output=True).stdout.decode("utf-8",
+                                                                                                      "replace"))
+    check(any(r["name"].startswith("ev\x1b[31mil") for r in doc["rows"]), "JSON keeps the name, escaped")
+
+
 # ---------------------------------------------------------------- interactive, plain prompts
 
 def fixture_dir(name):

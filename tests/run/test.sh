@@ -37,7 +37,9 @@ d=$TMPROOT/known-fp; rc=$(runq "$d" -o json --stack fp -- "$ALLOCS-fp")
 check "--stack fp: same sites" test "$(sites "$d/report.json")" = "make_node:100:3200:1280 grow:4:240:0 aligned:3:864:0 zeroed:1:1000:1000"
 K=$TMPROOT/known-libthag_preload.so
 check "report.json written in the directory, stderr quiet" test -s "$K/report.json" -a ! -s "$K.err"
-check "one pid directory with the 7 detail-mode files" test "$(ls "$K"/[0-9]*/ | grep -c 'allocs-.*folded')" = 7
+# detail mode: no -memory_live.folded (the library leaves it to -memory_detail_live.folded)
+check "one pid directory with the 6 detail-mode files" test "$(ls "$K"/[0-9]*/ | sed -n 's/^allocs-[0-9]*-[0-9]*-\(.*\)\.folded$/\1/p' | sort | tr '\n' ' ')" = \
+    "memory memory_calls memory_detail memory_detail_calls memory_detail_dealloc memory_detail_live "
 
 # --- text report and options (on the same files, --from) --------------------
 t=$("$RUN" --from "$K" 2>&1)
@@ -90,6 +92,19 @@ check "stderr closed by the program: report still on stderr" grep -q "total allo
 d=$TMPROOT/nostart; rc=$(runq "$d" -- /nonexistent/prog)
 check "missing program: 127" test "$rc" = 127
 check "missing program: says why" grep -q "cannot run /nonexistent/prog: No such file" "$d.err"
+check "missing program: the -d directory it created is removed" test ! -e "$d"
+check "missing program: nothing but the exec error" test "$(wc -l <"$d.err")" = 1
+mkdir -p "$TMPROOT/auto"; (cd "$TMPROOT/auto" && "$OLDPWD/$RUN" -q -- ./nonexist >/dev/null 2>&1)
+check "missing program: no thag-run-nonexist-* directory left" test -z "$(ls -A "$TMPROOT/auto")"
+d=$TMPROOT/keepdir; mkdir -p "$d"; rc=$(runq "$d" -- /nonexistent/prog)
+check "missing program: an existing -d directory is kept" test "$rc" = 127 -a -d "$d"
+d=$TMPROOT/emptyfrom; mkdir -p "$d"; "$RUN" --from "$d" >"$d.out" 2>"$d.err"; rc=$?
+check "--from a directory without a profile: exit 1" test "$rc" = 1
+check "--from a directory without a profile: says so, no report" test ! -s "$d.out" -a "$(cat "$d.err")" = \
+    "thag-run: no profile in $d (no *-memory_calls.folded file in it or in its subdirectories)"
+d=$TMPROOT/sampledbig; rc=$(runq "$d" --sample-bytes 1000000000 -- "$ALLOCS")
+check "sampled, nothing sampled: says why" grep -qx "No allocation was sampled: the mean sampling interval, 1000000000 bytes, is too large for this run; try a smaller --sample-bytes." "$d/report.txt"
+check "sampled, nothing sampled: exact totals still" grep -q "total allocations:      108" "$d/report.txt"
 
 # --- exec and child processes -------------------------------------------------
 d=$TMPROOT/exec; rc=$(runq "$d" -o json -- sh -c "exec '$ALLOCS'")

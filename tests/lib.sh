@@ -17,6 +17,39 @@ data() { grep -v '^#' "$1"; }
 # one GLOB: the single file matching, or fails.
 one() { set -- $1; [ $# -eq 1 ] && [ -e "$1" ] && echo "$1"; }
 
+# run_in DIR BIN [ENV...]: runs BIN in a fresh DIR with THAG_PROFILER=time,DIR
+# (ENV may override it); stdout and stderr go to DIR; echoes the status.
+run_in() {
+    local dir=$1 bin=$2; shift 2
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && env THAG_PROFILER="time,$dir" "$@" "$bin" >"$dir/stdout" 2>"$dir/stderr"; echo $?)
+}
+
+# expect_calls DIR EXPECTED: the calls file equals the expected stacks.
+expect_calls() {
+    local f
+    f=$(one "$1/*-calls.folded") || { echo "no single calls file in $1: $(ls "$1")"; return 1; }
+    diff <(data "$f") "$2"
+}
+
+# zero_cost CC OPT FILE...: each file's machine code is identical with the
+# macros (no build switch) and with the macro lines deleted.
+zero_cost() {
+    local cc=$1 opt=$2 d="$TMPROOT/zc" src b k
+    shift 2
+    mkdir -p "$d"
+    for src in "$@"; do
+        b=$(basename "$src" .c)
+        sed '/THAG_\(PROFILE\|SECTION\|END\|ENABLE_PROFILING\|FIBER_[A-Z]*\|TASK_[A-Z_]*\)(/d' "$src" > "$d/$b-stripped.c"
+        cp "$src" "$d/$b-macros.c"
+        for k in macros stripped; do
+            $cc $opt -I. -Itests/e2e -c "$d/$b-$k.c" -o "$d/$b-$k.o" || return 1
+            objdump -d --no-show-raw-insn "$d/$b-$k.o" | sed 1,3d > "$d/$b-$k.dis"
+        done
+        cmp -s "$d/$b-macros.dis" "$d/$b-stripped.dis" || { diff "$d/$b-macros.dis" "$d/$b-stripped.dis" | head; return 1; }
+    done
+}
+
 summary() {
     echo "$1: $PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ] || { printf "failed:$FAILED\n" >&2; return 1; }

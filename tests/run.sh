@@ -21,20 +21,6 @@ build() {
     "$@" -g $WARN -I. -Itests/e2e "tests/e2e/$name.c" -o "$out" -pthread 2>"$out.err"
 }
 
-# run_in DIR BIN [ENV...]: runs BIN in DIR with THAG_PROFILER=time,DIR; echoes rc
-run_in() {
-    local dir=$1 bin=$2; shift 2
-    mkdir -p "$dir"
-    (cd "$dir" && env THAG_PROFILER="time,$dir" "$@" "$bin" >"$dir/stdout" 2>"$dir/stderr"; echo $?)
-}
-
-# expect_calls DIR EXPECTED: the calls file equals the expected stacks.
-expect_calls() {
-    local f
-    f=$(one "$1/*-calls.folded") || { echo "no single calls file in $1: $(ls "$1")"; return 1; }
-    diff <(data "$f") "$2"
-}
-
 # --- every e2e program, every compiler and language, optimised and not
 for cc in "gcc -O2" "gcc -O0" "clang -O2" "clang -O0" "g++ -x c++ -O2" "clang++ -x c++ -O2"; do
     for p in $E2E; do

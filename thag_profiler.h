@@ -1627,8 +1627,7 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 
 /* >>memory: the malloc family, served by mimalloc. Every block carries a
    16-byte header just before the pointer the program gets: the size it
-   asked for, where the block really starts (aligned blocks), and who
-   allocated it (a call-tree node, or a stack record in detail mode), so a
+   asked for and who allocated it (a call-tree node, or a stack record in detail mode), so a
    free is charged exactly, on any thread, with no table and no lock. */
 #if THAG__MEMORY
 
@@ -1856,17 +1855,27 @@ THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
     return weight == 1024 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / 1024.0 + 0.5);
 }
 
-/* Sampled mode: 0 when this allocation is not sampled; else its weight
-   1/p x 1024, p its chance to be sampled: the estimates are unbiased. */
-THAG__FN uint64_t thag__sample_weight(thag__thread *t, size_t n) {
+/* Sampled mode: whether these n bytes reach the next sample point (then
+   the next one is drawn). Each is weighted by thag__weight_of: the
+   estimates are unbiased. */
+THAG__FN int thag__sampled(thag__thread *t, size_t n) {
     if (THAG__UNLIKELY(!t->m_rng)) {
         t->m_rng = thag__seed(t);
         t->m_sample_left = thag__next_sample(t);
     }
-    t->m_sample_left -= (int64_t)n;
-    if (t->m_sample_left > 0) return 0;
+    if ((t->m_sample_left -= (int64_t)n) > 0) return 0;
     t->m_sample_left = thag__next_sample(t);
-    return thag__weight_of(n);
+    return 1;
+}
+
+/* What every counted allocation updates: the thread's totals and the
+   current scope's bytes and count (exact in every mode). */
+THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
+    THAG__ADD(t->m_allocs, 1);
+    THAG__ADD(t->m_bytes, n);
+    thag__mem_live(t, (int64_t)n);
+    THAG__ADD(t->cur->m_bytes, n);
+    THAG__ADD(t->cur->m_allocs, 1);
 }
 
 /* Charges a detail or sampled allocation to its real call stack. */
@@ -1895,14 +1904,10 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, uintptr_t fp) {
         thag__mem_busy--;
         if (!t) return 0;
     }
-    THAG__ADD(t->m_allocs, 1);
-    THAG__ADD(t->m_bytes, n);
-    thag__mem_live(t, (int64_t)n);
-    THAG__ADD(t->cur->m_bytes, n); /* per scope: exact in every mode */
-    THAG__ADD(t->cur->m_allocs, 1);
+    thag__mem_count(t, n);
     if (thag__g.sample_bytes) {
-        uint64_t w = thag__sample_weight(t, n);
-        if (w && (h->owner = thag__mem_stack(t, fp, n, w)) != NULL) return THAG__F_COUNTED | THAG__F_STACK;
+        if (thag__sampled(t, n) && (h->owner = thag__mem_stack(t, fp, n, thag__weight_of(n))) != NULL)
+            return THAG__F_COUNTED | THAG__F_STACK;
         return THAG__F_COUNTED;
     }
     if (thag__g.mem_detail && n >= thag__g.size_threshold &&
@@ -1913,33 +1918,30 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, uintptr_t fp) {
     return THAG__F_COUNTED;
 }
 
-/* Accounts the end of a counted block of n bytes. */
-THAG__FN void thag__mem_free_slow(const thag__hdr *h, size_t n, uintptr_t fp) {
-    thag__thread *t = thag__self;
-    if (!t) return;
+/* What every counted free updates: the thread's totals. */
+THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
     THAG__ADD(t->m_frees, 1);
     THAG__ADD(t->m_freed, n);
     thag__mem_live(t, -(int64_t)n);
-    if (!h->owner) return;
-    if (h->word & THAG__F_STACK) {
-        thag__stack *s = (thag__stack *)h->owner;
-        uint64_t w = thag__g.sample_bytes ? thag__weight_of(n) : 1024;
-        __atomic_sub_fetch(&s->live, (int64_t)thag__scaled(n, w), __ATOMIC_RELAXED);
-        if (thag__g.mem_detail && !thag__g.sample_bytes) {
-            uintptr_t f[THAG__MAX_FRAMES];
-            thag__stack *d;
-            thag__mem_busy++;
-            d = thag__stack_of(t, f, thag__capture(t, fp, f));
-            thag__mem_busy--;
-            if (d) {
-                __atomic_add_fetch(&d->dealloc_bytes, (uint64_t)n, __ATOMIC_RELAXED);
-                __atomic_add_fetch(&d->deallocs, 1, __ATOMIC_RELAXED);
-            }
+}
+
+/* Accounts the end of a block owned by a stack record (detail and sampled
+   modes): its live bytes, and in detail mode the freeing stack. */
+THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, uintptr_t fp) {
+    thag__stack *s = (thag__stack *)h->owner;
+    uint64_t w = thag__g.sample_bytes ? thag__weight_of(n) : 1024;
+    thag__mem_uncount(t, n);
+    __atomic_sub_fetch(&s->live, (int64_t)thag__scaled(n, w), __ATOMIC_RELAXED);
+    if (thag__g.mem_detail && !thag__g.sample_bytes) {
+        uintptr_t f[THAG__MAX_FRAMES];
+        thag__stack *d;
+        thag__mem_busy++;
+        d = thag__stack_of(t, f, thag__capture(t, fp, f));
+        thag__mem_busy--;
+        if (d) {
+            __atomic_add_fetch(&d->dealloc_bytes, (uint64_t)n, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&d->deallocs, 1, __ATOMIC_RELAXED);
         }
-    } else {
-        thag__node *o = (thag__node *)h->owner;
-        if (o->thread == t) THAG__ADD(o->m_live, -(int64_t)n);
-        else __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
     }
 }
 
@@ -1949,24 +1951,15 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
     thag__thread *t = thag__self;
     thag__node *c;
     if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) {
-        /* sampled mode between samples: the totals only */
-        if (t && thag__g.sample_bytes && t->m_rng && (t->m_sample_left -= (int64_t)n) > 0) {
-            THAG__ADD(t->m_allocs, 1);
-            THAG__ADD(t->m_bytes, n);
-            thag__mem_live(t, (int64_t)n);
-            THAG__ADD(t->cur->m_bytes, n);
-            THAG__ADD(t->cur->m_allocs, 1);
+        if (t && thag__g.sample_bytes && t->m_sample_left > (int64_t)n) {
+            thag__mem_count(t, n); /* sampled mode, before the next sample point */
+            t->m_sample_left -= (int64_t)n;
             return THAG__F_COUNTED;
         }
-        if (t && t->m_rng) t->m_sample_left += (int64_t)n; /* the slow path counts it down */
         return thag__mem_alloc_slow(h, n, fp);
     }
-    THAG__ADD(t->m_allocs, 1);
-    THAG__ADD(t->m_bytes, n);
-    thag__mem_live(t, (int64_t)n);
+    thag__mem_count(t, n);
     c = t->cur;
-    THAG__ADD(c->m_bytes, n);
-    THAG__ADD(c->m_allocs, 1);
     THAG__ADD(c->m_live, (int64_t)n);
     h->owner = c;
     return THAG__F_COUNTED;
@@ -1975,13 +1968,12 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
 THAG__INLINE void thag__mem_free(const thag__hdr *h, size_t n, uintptr_t fp) {
     thag__thread *t = thag__self;
     thag__node *o = (thag__node *)h->owner;
-    if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK))) {
-        thag__mem_free_slow(h, n, fp);
+    if (!t) return;
+    if (THAG__UNLIKELY(h->word & THAG__F_STACK)) {
+        thag__mem_free_stack(t, h, n, fp);
         return;
     }
-    THAG__ADD(t->m_frees, 1);
-    THAG__ADD(t->m_freed, n);
-    thag__mem_live(t, -(int64_t)n);
+    thag__mem_uncount(t, n);
     if (!o) return;
     if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
     else __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
@@ -2000,50 +1992,51 @@ THAG__INLINE int *thag__errno(void) {
     return p;
 }
 
-/* Writes the header of a block whose user part starts `off` bytes (a power
-   of two >= 16) into `base`, accounts it, and returns the user pointer. */
-static inline __attribute__((always_inline, no_instrument_function)) void *
-thag__mem_finish(void *base, size_t n, size_t off, uintptr_t fp) {
-    char *user = (char *)base + off;
-    thag__hdr *h = (thag__hdr *)(void *)(user - THAG__HDR);
-    uint64_t lg = (uint64_t)__builtin_ctzll((unsigned long long)off), flags = 0;
+/* Writes the header at the start of a block (mimalloc's pointer; even an
+   aligned block starts 16 bytes before its aligned address), accounts the
+   block, and returns the pointer the program gets. */
+THAG__INLINE void *thag__mem_finish(void *base, size_t n, uintptr_t fp) {
+    thag__hdr *h = (thag__hdr *)base;
+    uint64_t flags = 0;
     h->owner = NULL;
     if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
-    h->word = (uint64_t)n | flags | lg << 48 | (uint64_t)THAG__MAGIC << 56;
-    return user;
+    h->word = (uint64_t)n | flags | (uint64_t)THAG__MAGIC << 56;
+    return (char *)base + THAG__HDR;
 }
 
-/* The header of a block, or NULL when the pointer is not one of ours. */
-static inline __attribute__((always_inline, no_instrument_function)) thag__hdr *thag__hdr_of(void *p) {
+/* The header of a block (also mimalloc's pointer to it), or NULL when the
+   pointer is not one of ours. */
+THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
     thag__hdr *h = (thag__hdr *)p - 1;
     return (h->word >> 56) == THAG__MAGIC ? h : NULL;
-}
-
-static inline __attribute__((always_inline, no_instrument_function)) void *thag__base_of(void *p, const thag__hdr *h) {
-    return (char *)p - ((size_t)1 << ((h->word >> 48) & 63));
 }
 
 /* Frees a block: accounts it, then gives it back to mimalloc. */
 THAG__INLINE void thag__release(void *p, uintptr_t fp) {
     thag__hdr *h = thag__hdr_of(p);
     if (!h) { mi_free(p); return; }
-    void *base = thag__base_of(p, h);
     if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(h, (size_t)(h->word & THAG__SIZE_MASK), fp);
-    mi_free(base); /* it writes its free list over the header: no need to clear it */
+    mi_free(h); /* it writes its free list over the header: no need to clear it */
 }
 
 /* An allocation of n bytes aligned to `align` (a power of two). */
 THAG__FN void thag__refuse(size_t n, uintptr_t fp); /* >>watch */
 
+/* Whether a request of n bytes fails before reaching mimalloc: too large
+   to be real (it must not abort), or above THAG_ALLOC_LIMIT. */
+THAG__INLINE int thag__refused(size_t n, uintptr_t fp) {
+    if (n > THAG__MAX_REQUEST) return 1;
+    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
+        thag__refuse(n, fp);
+        return 1;
+    }
+    return 0;
+}
+
 THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
     int *ep = thag__errno(), e = *ep;
     void *b;
-    if (n > THAG__MAX_REQUEST) { *ep = ENOMEM; return NULL; }
-    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
-        thag__refuse(n, fp);
-        *ep = ENOMEM;
-        return NULL;
-    }
+    if (thag__refused(n, fp)) { *ep = ENOMEM; return NULL; }
     /* The header sits before the aligned address: mimalloc aligns base +
        16 for us (its plain aligned call misaligns some power-of-two sizes
        in 2.0.9, e.g. 1024 bytes at 256). */
@@ -2053,7 +2046,7 @@ THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
     else b = mi_malloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
     if (!b) { *ep = ENOMEM; return NULL; }
     *ep = e; /* mimalloc's first call sets ENOENT: a successful call leaves errno alone */
-    return thag__mem_finish(b, n, THAG__HDR, fp);
+    return thag__mem_finish(b, n, fp);
 }
 
 THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
@@ -2063,22 +2056,15 @@ THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
     if (n == 0) { thag__release(p, fp); return NULL; } /* glibc: frees, returns NULL */
     if (!(h = thag__hdr_of(p))) return mi_realloc(p, n);
     old = (size_t)(h->word & THAG__SIZE_MASK);
-    if (n > THAG__MAX_REQUEST) { errno = ENOMEM; return NULL; }
-    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
-        thag__refuse(n, fp);
-        errno = ENOMEM;
-        return NULL;
-    }
+    if (thag__refused(n, fp)) { errno = ENOMEM; return NULL; }
     {
         int e = errno;
-        thag__hdr saved = *h;
-        char *b = (char *)mi_realloc(thag__base_of(p, h), n + THAG__HDR);
+        thag__hdr saved = *h; /* the old block's accounting; mem_finish writes the new header */
+        char *b = (char *)mi_realloc(h, n + THAG__HDR);
         if (!b) { errno = ENOMEM; return NULL; }
         errno = e;
-        h = (thag__hdr *)(void *)b;
-        *h = saved;
         if ((saved.word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(&saved, old, fp);
-        return thag__mem_finish(b, n, THAG__HDR, fp);
+        return thag__mem_finish(b, n, fp);
     }
 }
 
@@ -2138,7 +2124,7 @@ THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW {
     thag__hdr *h;
     if (!p) return 0;
     if (!(h = thag__hdr_of(p))) return mi_usable_size(p);
-    return mi_usable_size(thag__base_of(p, h)) - ((size_t)1 << ((h->word >> 48) & 63));
+    return mi_usable_size(h) - THAG__HDR;
 }
 
 /* C++ operator new and delete, by their mangled names, so that they come
@@ -3156,23 +3142,46 @@ THAG__FN int thag__sym_name(uintptr_t addr, char *buf, size_t n) {
    by one addr2line run per object file at output (binutils; needs -g). */
 typedef struct thag__lines { uintptr_t *addr; const char **where; size_t n, cap; } thag__lines;
 
-/* Adds a return address (once) to the list to look up. */
+/* Adds a return address to the list to look up (sorted and made unique
+   once, by thag__lines_sort). */
 THAG__FN void thag__lines_add(thag__obuf *o, thag__lines *l, uintptr_t a) {
-    size_t i;
-    for (i = 0; i < l->n; i++)
-        if (l->addr[i] == a) return;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 1024;
         uintptr_t *na = (uintptr_t *)thag__oalloc(o, cap * sizeof *na);
-        const char **nw = (const char **)thag__oalloc(o, cap * sizeof *nw);
-        if (!na || !nw) return;
-        if (l->n) { memcpy(na, l->addr, l->n * sizeof *na); memcpy(nw, l->where, l->n * sizeof *nw); }
+        if (!na) return;
+        if (l->n) memcpy(na, l->addr, l->n * sizeof *na);
         l->addr = na;
-        l->where = nw;
         l->cap = cap;
     }
-    l->addr[l->n] = a;
-    l->where[l->n++] = NULL;
+    l->addr[l->n++] = a;
+}
+
+THAG__FN int thag__cmp_addr(const void *a, const void *b) {
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts the addresses, drops repeats, and gives each an empty answer. */
+THAG__FN int thag__lines_sort(thag__obuf *o, thag__lines *l) {
+    size_t i, k = 0;
+    qsort(l->addr, l->n, sizeof *l->addr, thag__cmp_addr);
+    for (i = 0; i < l->n; i++)
+        if (!k || l->addr[i] != l->addr[k - 1]) l->addr[k++] = l->addr[i];
+    l->n = k;
+    if (!(l->where = (const char **)thag__oalloc(o, (k + 1) * sizeof *l->where))) return -1;
+    memset(l->where, 0, (k + 1) * sizeof *l->where);
+    return 0;
+}
+
+/* The file:line of a return address, or NULL (binary search). */
+THAG__FN const char *thag__lines_find(const thag__lines *l, uintptr_t a) {
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->addr[mid] < a) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < l->n && l->addr[lo] == a ? l->where[lo] : NULL;
 }
 
 /* Runs `addr2line -e file @list` with LD_PRELOAD removed (it must not be
@@ -3214,8 +3223,9 @@ THAG__FN char *thag__run_addr2line(thag__obuf *o, const char *file, const char *
     return out;
 }
 
-/* Looks up every address of one object file; fills l->where. */
-THAG__FN void thag__lines_object(thag__obuf *o, thag__lines *l, const thag__symobj *so, const char *tmp) {
+/* Looks up the addresses [from, to) of one object file; fills l->where. */
+THAG__FN void thag__lines_object(thag__obuf *o, thag__lines *l, const thag__symobj *so, size_t from, size_t to,
+                                 const char *tmp) {
     char list[PATH_MAX], *out, *p;
     size_t i;
     int fd;
@@ -3225,9 +3235,7 @@ THAG__FN void thag__lines_object(thag__obuf *o, thag__lines *l, const thag__symo
     w->fd = fd;
     w->n = 0;
     w->err = 0;
-    for (i = 0; i < l->n; i++)
-        if (thag__sym_object(l->addr[i] - 1) == so)
-            thag__wprintf(w, "0x%llx\n", (unsigned long long)(l->addr[i] - 1 - so->bias));
+    for (i = from; i < to; i++) thag__wprintf(w, "0x%llx\n", (unsigned long long)(l->addr[i] - 1 - so->bias));
     thag__wflush(w);
     close(fd);
     {   /* /proc/self/exe would be addr2line's own once it runs */
@@ -3237,9 +3245,8 @@ THAG__FN void thag__lines_object(thag__obuf *o, thag__lines *l, const thag__symo
         out = thag__run_addr2line(o, k > 0 ? exe : so->path, list);
     }
     unlink(list);
-    for (i = 0, p = out; p && *p && i < l->n; i++) {
+    for (i = from, p = out; p && *p && i < to; i++) {
         char *end, *disc;
-        if (thag__sym_object(l->addr[i] - 1) != so) continue;
         if (!(end = strchr(p, '\n'))) break;
         *end = 0;
         if ((disc = strstr(p, " (discriminator")) != NULL) *disc = 0;
@@ -3251,18 +3258,19 @@ THAG__FN void thag__lines_object(thag__obuf *o, thag__lines *l, const thag__symo
 /* Finds file:line for every return address in the stack table. */
 THAG__FN void thag__lines_lookup(thag__obuf *o, thag__lines *l) {
     const char *tmp = getenv("TMPDIR");
-    size_t i, j;
+    size_t i, from;
     for (i = 0; i < THAG__STACK_BUCKETS; i++) {
         thag__stack *s;
         int k;
         for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s; s = s->next)
             for (k = 0; k < s->depth; k++) thag__lines_add(o, l, s->frames[k]);
     }
-    for (i = 0; i < l->n; i++) {
-        const thag__symobj *so = thag__sym_object(l->addr[i] - 1);
-        int seen = 0;
-        for (j = 0; j < i && !seen; j++) seen = thag__sym_object(l->addr[j] - 1) == so;
-        if (so && !seen && so->path[0] == '/') thag__lines_object(o, l, so, tmp && *tmp ? tmp : "/tmp");
+    if (thag__lines_sort(o, l)) return;
+    /* sorted addresses come in runs of one object file each */
+    for (from = 0; from < l->n; from = i) {
+        const thag__symobj *so = thag__sym_object(l->addr[from] - 1);
+        for (i = from + 1; i < l->n && thag__sym_object(l->addr[i] - 1) == so; i++) {}
+        if (so && so->path[0] == '/') thag__lines_object(o, l, so, from, i, tmp && *tmp ? tmp : "/tmp");
     }
 }
 
@@ -3270,18 +3278,16 @@ THAG__FN void thag__lines_lookup(thag__obuf *o, thag__lines *l) {
 typedef struct thag__symcache { uintptr_t addr[4096]; const char *name[4096]; thag__lines *lines; } thag__symcache;
 
 THAG__FN const char *thag__frame_name(thag__obuf *o, thag__symcache *c, uintptr_t ret) {
-    size_t i = (size_t)((ret * 0x9E3779B97F4A7C15ull) >> 52), j;
+    size_t i = (size_t)((ret * 0x9E3779B97F4A7C15ull) >> 52);
     char buf[1024], *p;
+    const char *where;
     int n;
     if (c->addr[i] == ret) return c->name[i];
     n = thag__sym_name(ret - 1, buf, 512);
     if (n < 0) n = 0;
     if (n > 511) n = 511;
-    for (j = 0; c->lines && j < c->lines->n; j++)
-        if (c->lines->addr[j] == ret && c->lines->where[j]) {
-            n += thag__stbsp_snprintf(buf + n, (int)sizeof buf - n, " (%s)", c->lines->where[j]);
-            break;
-        }
+    if (c->lines && (where = thag__lines_find(c->lines, ret)) != NULL)
+        n += thag__stbsp_snprintf(buf + n, (int)sizeof buf - n, " (%s)", where);
     if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
     if (!(p = (char *)thag__oalloc(o, (size_t)n + 1))) return "?";
     memcpy(p, buf, (size_t)n);
@@ -3324,7 +3330,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
 
 /* Writes the detail (or sampled) files: bytes, allocation counts, live
    bytes per allocating stack, and bytes per deallocating stack. */
-THAG__FN int thag__write_stacks(thag__obuf *o, thag__writer *w, const char *meta) {
+THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     static const char *kinds[4] = {"memory_detail", "memory_detail_calls", "memory_detail_live",
                                    "memory_detail_dealloc"};
     static const char *units[4] = {"bytes", "allocations", "bytes", "bytes"};
@@ -3333,7 +3339,6 @@ THAG__FN int thag__write_stacks(thag__obuf *o, thag__writer *w, const char *meta
     thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
     thag__writer *ws = (thag__writer *)thag__oalloc(o, 4 * sizeof *ws);
     int i, rc = 0, nw = thag__g.sample_bytes ? 3 : 4;
-    (void)w;
     if (!c || !root || !ws) return -1;
     if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
         thag__lines_lookup(o, c->lines);
@@ -3395,7 +3400,8 @@ THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__writer *w, thag__sna
 }
 
 THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, int n, uint64_t now) {
-    thag__writer *w = (thag__writer *)thag__oalloc(o, 8 * sizeof(thag__writer));
+    enum { nfiles = sizeof thag__files / sizeof *thag__files }; /* and the timeline after them */
+    thag__writer *w = (thag__writer *)thag__oalloc(o, (nfiles + 1) * sizeof(thag__writer));
     char mem_meta[256] = "";
     int i, nw, rc;
     if (!w) return -1;
@@ -3406,12 +3412,11 @@ THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, 
     rc = thag__write_tree(o, root, w, nw);
     for (i = 0; i < nw; i++) rc |= thag__wclose(&w[i]);
 #if THAG__MEMORY
-    if (!rc && (thag__g.type & THAG_TYPE_MEMORY) && (thag__g.mem_detail || thag__g.sample_bytes))
-        rc = thag__write_stacks(o, &w[7], mem_meta);
+    if (!rc && (thag__g.type & THAG_TYPE_MEMORY) && thag__g.mem_stacks) rc = thag__write_stacks(o, mem_meta);
 #endif
     if (!rc) rc = thag__write_wall(o); /* >>taskwall: tasks and async sections, if any */
     if (rc || !thag__g.timeline_max || !(thag__g.type & THAG_TYPE_TIME)) return rc;
-    return thag__write_timeline_file(o, &w[6], v, n, now);
+    return thag__write_timeline_file(o, &w[nfiles], v, n, now);
 }
 
 THAG__FN thag_result thag__write_all(void) {

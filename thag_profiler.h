@@ -704,6 +704,8 @@ typedef struct thag__thread {
     int64_t m_sample_left;    /* sampled mode: bytes until the next sample */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
+    struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
+    struct thag__stack **m_scache; /* recently used stack records */
 } thag__thread;
 
 enum { THAG__DBG_NONE, THAG__DBG_QUIET, THAG__DBG_ANNOUNCE };
@@ -1650,35 +1652,46 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 
 typedef struct thag__hdr { uint64_t word; void *owner; } thag__hdr;
 
-/* A deduplicated call stack (detail and sampled modes). The counters,
-   written by every thread on every allocation, have a cache line of their
-   own: the lookup fields stay clean in every core's cache. */
+/* A deduplicated call stack (detail and sampled modes), read-only once
+   published. Its counters are per thread (thag__scount, indexed by id):
+   shared atomics on every allocation cost more than the stack walk. */
 typedef struct thag__stack {
-    uint64_t bytes, allocs;    /* atomic; sampled mode: allocs x 1024 */
-    int64_t live;              /* atomic */
-    uint64_t dealloc_bytes, deallocs; /* as a deallocating stack (atomic) */
-    char pad[64 - 5 * sizeof(uint64_t)];
-    struct thag__stack *next;  /* hash chain; the rest is read-only */
+    struct thag__stack *next;  /* hash chain */
     uint64_t hash;
     thag__thread *thread;      /* the first thread that made it (its label) */
+    uint32_t id;               /* index of its counters in every thread */
     int depth;
     uintptr_t frames[1];
 } thag__stack;
 
+/* A thread's counters for one stack record; summed over threads at
+   output (a block freed on another thread takes its live bytes back
+   there). Sampled mode: allocs x 1024. */
+typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live; } thag__scount;
+
 #define THAG__STACK_BUCKETS 65536
+#define THAG__SC_CHUNK 1024u       /* counters per mapped chunk */
+#define THAG__SC_CHUNKS 4096u      /* at most 4M distinct stacks */
+#define THAG__SCACHE 1024u         /* a thread's recently used stacks */
 static thag__stack *thag__stacks[THAG__STACK_BUCKETS];
 static pthread_mutex_t thag__stack_lock = PTHREAD_MUTEX_INITIALIZER;
 static thag__arena thag__stack_arena = {NULL, NULL, 1 << 20};
+static uint32_t thag__stack_count;         /* ids handed out (under the lock) */
 static int64_t thag__g_live, thag__g_peak; /* atomic: published live bytes */
 
+/* The hash of a call stack, built one frame at a time (the frame-pointer
+   walk hashes as it goes: the multiplies hide behind its loads). */
+#define THAG__HASH0 ((uint64_t)1469598103934665603u)
+#define THAG__HASH_STEP(h, f) (((h) ^ (f)) * 1099511628211ull)
+#define THAG__HASH_END(h, n) ((h) ^ (uint64_t)(n) ^ ((h) >> 29)) /* buckets take the low bits */
+
 THAG__FN uint64_t thag__hash_frames(const uintptr_t *f, int n) {
-    uint64_t h = (uint64_t)1469598103934665603u ^ (uint64_t)n;
+    uint64_t h = THAG__HASH0;
     int i;
-    for (i = 0; i < n; i++) h = (h ^ f[i]) * 1099511628211ull;
-    return h ^ (h >> 29); /* the bucket index takes the low bits */
+    for (i = 0; i < n; i++) h = THAG__HASH_STEP(h, f[i]);
+    return THAG__HASH_END(h, n);
 }
 
-/* Finds or adds the record of a call stack; lock-free when it exists. */
 THAG__INLINE int thag__same_frames(const thag__stack *s, uint64_t h, const uintptr_t *f, int n) {
     int i;
     if (s->hash != h || s->depth != n) return 0;
@@ -1687,20 +1700,21 @@ THAG__INLINE int thag__same_frames(const thag__stack *s, uint64_t h, const uintp
     return 1;
 }
 
-THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n) {
-    uint64_t h = thag__hash_frames(f, n);
+/* Finds or adds the record of a call stack in the global table; lock-free
+   when it exists. */
+THAG__FN thag__stack *thag__stack_find(thag__thread *t, uint64_t h, const uintptr_t *f, int n) {
     thag__stack **b = &thag__stacks[h & (THAG__STACK_BUCKETS - 1)], *s;
     for (s = __atomic_load_n(b, __ATOMIC_ACQUIRE); s; s = s->next)
         if (thag__same_frames(s, h, f, n)) return s;
     pthread_mutex_lock(&thag__stack_lock);
     for (s = *b; s; s = s->next)
-        if (s->hash == h && s->depth == n && !memcmp(s->frames, f, (size_t)n * sizeof *f)) break;
-    if (!s && (s = (thag__stack *)thag__arena_alloc(&thag__stack_arena,
-                                                     sizeof *s + (size_t)n * sizeof *f + 64))) {
-        s = (thag__stack *)(((uintptr_t)s + 63) & ~(uintptr_t)63);
+        if (thag__same_frames(s, h, f, n)) break;
+    if (!s && thag__stack_count < THAG__SC_CHUNK * THAG__SC_CHUNKS &&
+        (s = (thag__stack *)thag__arena_alloc(&thag__stack_arena, sizeof *s + (size_t)n * sizeof *f))) {
         s->hash = h;
         s->depth = n;
         s->thread = t;
+        s->id = thag__stack_count++;
         memcpy(s->frames, f, (size_t)n * sizeof *f);
         s->next = *b;
         __atomic_store_n(b, s, __ATOMIC_RELEASE);
@@ -1709,19 +1723,73 @@ THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n)
     return s;
 }
 
+/* The record of the call stack f[0..n) of hash h: from the thread's cache
+   of recent stacks (a loop allocates from the same few), else the global
+   table. */
+THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n, uint64_t h) {
+    thag__stack **slot, *s;
+    if (THAG__UNLIKELY(!t->m_scache) && !(t->m_scache = (thag__stack **)thag__pmap(THAG__SCACHE * sizeof s)))
+        return thag__stack_find(t, h, f, n);
+    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
+    if ((s = *slot) != NULL && thag__same_frames(s, h, f, n)) return s;
+    if ((s = thag__stack_find(t, h, f, n)) != NULL) *slot = s;
+    return s;
+}
+
+/* The calling thread's counters of a stack record, mapped on first use
+   (chunks are published with release: output reads them from another
+   thread); NULL when out of memory. */
+THAG__FN thag__scount *thag__sc_map(thag__thread *t, uint32_t id) {
+    thag__scount *c;
+    if (!t->m_sc) {
+        thag__scount **top = (thag__scount **)thag__pmap(THAG__SC_CHUNKS * sizeof *top);
+        if (!top) return NULL;
+        __atomic_store_n(&t->m_sc, top, __ATOMIC_RELEASE);
+    }
+    if (!(c = (thag__scount *)thag__pmap(THAG__SC_CHUNK * sizeof *c))) return NULL;
+    __atomic_store_n(&t->m_sc[id / THAG__SC_CHUNK], c, __ATOMIC_RELEASE);
+    return &c[id % THAG__SC_CHUNK];
+}
+
+THAG__INLINE thag__scount *thag__sc(thag__thread *t, uint32_t id) {
+    thag__scount *c;
+    if (THAG__LIKELY(t->m_sc != NULL) && THAG__LIKELY((c = t->m_sc[id / THAG__SC_CHUNK]) != NULL))
+        return &c[id % THAG__SC_CHUNK];
+    return thag__sc_map(t, id);
+}
+
+/* The sum over every thread of a stack record's counters (at output). */
+THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
+    thag__scount sum = {0, 0, 0, 0};
+    thag__thread *t;
+    for (t = thag__g.threads; t; t = t->next) {
+        thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
+        if (!top || !(c = __atomic_load_n(&top[s->id / THAG__SC_CHUNK], __ATOMIC_ACQUIRE))) continue;
+        c += s->id % THAG__SC_CHUNK;
+        sum.bytes += THAG__LOAD(c->bytes);
+        sum.allocs += THAG__LOAD(c->allocs);
+        sum.freed += THAG__LOAD(c->freed);
+        sum.live += THAG__LOAD(c->live);
+    }
+    return sum;
+}
+
 /* The return addresses of the frame-pointer chain above `fp` (the frame of
    a hook), innermost first. Stops at the thread's stack bounds, so a frame
    without a frame pointer ends the walk early instead of crashing. */
-THAG__FN int thag__fp_walk(uintptr_t fp, uintptr_t hi, uintptr_t *out, int max) {
+THAG__FN int thag__fp_walk(uintptr_t fp, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
+    uint64_t h = THAG__HASH0;
     int n = 0;
     uintptr_t lo = fp;
     while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
         uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
         if (ret < 4096) break;
         out[n++] = ret;
+        h = THAG__HASH_STEP(h, ret);
         if (next <= fp) break;
         fp = next;
     }
+    *hash = THAG__HASH_END(h, n);
     return n;
 }
 
@@ -1752,16 +1820,26 @@ THAG__FN _Unwind_Reason_Code thag__unw_frame(struct _Unwind_Context *c, void *ar
     return u->n == THAG__MAX_FRAMES ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
-THAG__FN int thag__capture(thag__thread *t, uintptr_t fp, uintptr_t *out) {
+/* The calling stack above fp into out, innermost first, and its hash. */
+THAG__FN int thag__capture(thag__thread *t, uintptr_t fp, uintptr_t *out, uint64_t *hash) {
     if (thag__g.stack_unwind) {
         thag__unw u;
         u.fp = fp;
         u.out = out;
         u.n = 0;
         _Unwind_Backtrace(thag__unw_frame, &u);
+        *hash = thag__hash_frames(out, u.n);
         return u.n;
     }
-    return thag__fp_walk(fp, thag__stack_top(t), out, THAG__MAX_FRAMES);
+    return thag__fp_walk(fp, thag__stack_top(t), out, THAG__MAX_FRAMES, hash);
+}
+
+/* The record of the calling stack above fp (NULL when out of memory). */
+THAG__FN thag__stack *thag__stack_here(thag__thread *t, uintptr_t fp) {
+    uintptr_t f[THAG__MAX_FRAMES];
+    uint64_t h;
+    int n = thag__capture(t, fp, f, &h);
+    return thag__stack_of(t, f, n, h);
 }
 
 /* Publishes a thread's live-byte delta to the global count and peak. */
@@ -1880,17 +1958,16 @@ THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
 
 /* Charges a detail or sampled allocation to its real call stack. */
 THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t weight) {
-    uintptr_t f[THAG__MAX_FRAMES];
-    int depth;
     thag__stack *s;
+    thag__scount *c;
     thag__mem_busy++;
-    depth = thag__capture(t, fp, f);
-    s = thag__stack_of(t, f, depth);
+    s = thag__stack_here(t, fp);
+    c = s ? thag__sc(t, s->id) : NULL;
     thag__mem_busy--;
-    if (!s) return NULL;
-    __atomic_add_fetch(&s->bytes, thag__scaled(n, weight), __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->allocs, thag__g.sample_bytes ? weight : 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->live, (int64_t)thag__scaled(n, weight), __ATOMIC_RELAXED);
+    if (!c) return NULL;
+    THAG__ADD(c->bytes, thag__scaled(n, weight));
+    THAG__ADD(c->allocs, thag__g.sample_bytes ? weight : 1);
+    THAG__ADD(c->live, (int64_t)thag__scaled(n, weight));
     return s;
 }
 
@@ -1928,21 +2005,17 @@ THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
 /* Accounts the end of a block owned by a stack record (detail and sampled
    modes): its live bytes, and in detail mode the freeing stack. */
 THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, uintptr_t fp) {
-    thag__stack *s = (thag__stack *)h->owner;
+    const thag__stack *s = (const thag__stack *)h->owner;
     uint64_t w = thag__g.sample_bytes ? thag__weight_of(n) : 1024;
+    thag__scount *c;
     thag__mem_uncount(t, n);
-    __atomic_sub_fetch(&s->live, (int64_t)thag__scaled(n, w), __ATOMIC_RELAXED);
+    thag__mem_busy++;
+    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)thag__scaled(n, w));
     if (thag__g.mem_detail && !thag__g.sample_bytes) {
-        uintptr_t f[THAG__MAX_FRAMES];
-        thag__stack *d;
-        thag__mem_busy++;
-        d = thag__stack_of(t, f, thag__capture(t, fp, f));
-        thag__mem_busy--;
-        if (d) {
-            __atomic_add_fetch(&d->dealloc_bytes, (uint64_t)n, __ATOMIC_RELAXED);
-            __atomic_add_fetch(&d->deallocs, 1, __ATOMIC_RELAXED);
-        }
+        thag__stack *d = thag__stack_here(t, fp);
+        if (d && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
     }
+    thag__mem_busy--;
 }
 
 /* The summary-mode fast paths, inlined into the hooks: a few counters of
@@ -3312,6 +3385,7 @@ THAG__FN int thag__is_runtime_frame(const char *name) {
 THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c, thag__stack *s) {
     const char *names[THAG__MAX_FRAMES];
     thag__onode *n = root;
+    thag__scount sum;
     int i, top = s->depth - 1;
     for (i = 0; i < s->depth; i++) names[i] = thag__frame_name(o, c, s->frames[i]);
     for (i = 0; i < s->depth; i++)
@@ -3321,10 +3395,11 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
         return -1;
     for (i = top; i >= 0; i--)
         if (!(n = thag__ochild(o, n, names[i]))) return -1;
-    n->m_bytes += THAG__LOAD(s->bytes);
-    n->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(s->allocs) + 512) / 1024 : THAG__LOAD(s->allocs);
-    n->m_live += THAG__LOAD(s->live);
-    n->m_freed += THAG__LOAD(s->dealloc_bytes);
+    sum = thag__sc_total(s);
+    n->m_bytes += sum.bytes;
+    n->m_allocs += thag__g.sample_bytes ? (sum.allocs + 512) / 1024 : sum.allocs;
+    n->m_live += sum.live;
+    n->m_freed += sum.freed;
     return 0;
 }
 
@@ -3452,9 +3527,10 @@ THAG__FN void thag__refuse(size_t n, uintptr_t fp) {
     uintptr_t f[THAG__MAX_FRAMES];
     char line[1024], name[256];
     int depth, i, len;
+    uint64_t h;
     thag__thread *t = thag__self;
     thag__mem_busy++;
-    depth = t ? thag__capture(t, fp, f) : 0;
+    depth = t ? thag__capture(t, fp, f, &h) : 0;
     len = thag__stbsp_snprintf(line, (int)sizeof line, "refused an allocation of %llu bytes "
                                "(THAG_ALLOC_LIMIT=%llu), from ", (unsigned long long)n,
                                (unsigned long long)thag__g.alloc_limit);

@@ -2141,8 +2141,16 @@ THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
     }
 }
 
+/* A hook's own frame starts the stack walks of detail mode: a hook must
+   be a real call (never inlined into a caller in this file) and must not
+   end in a tail call (its frame would be gone, and reused, by then). */
 #define THAG__FP ((uintptr_t)__builtin_frame_address(0))
-#define THAG__HOOK extern __attribute__((no_instrument_function, visibility("default")))
+#ifdef __clang__
+#define THAG__NO_TAIL disable_tail_calls
+#else
+#define THAG__NO_TAIL optimize("no-optimize-sibling-calls")
+#endif
+#define THAG__HOOK extern __attribute__((no_instrument_function, noinline, visibility("default"), THAG__NO_TAIL))
 
 #ifdef __cplusplus
 extern "C" {
@@ -2258,6 +2266,7 @@ THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
    written. Thread-safe (its own lock). thag__sym_lookup is the same and
    sets *found to whether a symbol was found. */
 #define THAG__HAVE_SYMBOLS 1
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
 
@@ -2439,6 +2448,34 @@ THAG__FN const thag__sym *thag__sym_search(const thag__symobj *o, uintptr_t v) {
     return v < s->addr + (s->size ? s->size : 1) ? s : NULL;
 }
 
+/* C++ names (_Z...) demangled by the program's C++ runtime, when it has
+   one (a C program has no C++ names); the name stays as it is otherwise.
+   Only at output: __cxa_demangle allocates (the caller is busy, so that
+   is not counted). RTLD_DEFAULT is 0 in glibc (it needs _GNU_SOURCE). */
+typedef char *(*thag__demangler)(const char *, char *, size_t *, int *);
+
+THAG__FN size_t thag__demangle(char *buf, size_t k, size_t n) {
+    static thag__demangler fn;
+    static int looked;
+    char *out;
+    int status = -1;
+    size_t m;
+    if (k < 3 || buf[0] != '_' || buf[1] != 'Z') return k;
+    if (!looked) {
+        void *p = dlsym((void *)0, "__cxa_demangle");
+        memcpy(&fn, &p, sizeof fn); /* ISO C has no object-to-function pointer cast */
+        looked = 1;
+    }
+    if (!fn || !(out = fn(buf, NULL, NULL, &status))) return k;
+    if (status == 0 && (m = strlen(out)) > 0) {
+        k = m < n ? m : n - 1;
+        memcpy(buf, out, k);
+        buf[k] = 0;
+    }
+    free(out);
+    return k;
+}
+
 THAG__SYMFN int thag__sym_lookup(uintptr_t addr, char *buf, size_t n, int *found) {
     const thag__symobj *o;
     const thag__sym *s = NULL;
@@ -2452,7 +2489,7 @@ THAG__SYMFN int thag__sym_lookup(uintptr_t addr, char *buf, size_t n, int *found
         while (s->name[k] && (s->name[k] != '.' || !k) && k + 1 < n) k++;
         memcpy(buf, s->name, k);
         buf[k] = 0;
-        r = (int)k;
+        r = (int)thag__demangle(buf, k, n);
     } else if (o) {
         r = thag__stbsp_snprintf(buf, (int)n, "%s+0x%llx", o->base, (unsigned long long)(addr - o->bias));
     } else {

@@ -71,22 +71,36 @@ for cc in gcc clang; do
 done
 
 # Detail mode: real stacks by frame pointers, deallocation stacks, live.
-for cc in gcc clang; do
-    bin="$TMPROOT/detail-$cc"
-    if mem_build mem_detail "$bin" $cc -O0 -fno-omit-frame-pointer -rdynamic; then
-        d="$TMPROOT/detail-out-$cc"; mkdir -p "$d"
+for cc in "gcc -O0" "gcc -O2" "clang -O0" "clang -O2"; do
+    bin="$TMPROOT/detail-${cc// /_}"
+    if mem_build mem_detail "$bin" $cc -fno-omit-frame-pointer -rdynamic; then
+        d="$TMPROOT/detail-out-${cc// /_}"; mkdir -p "$d"
         rc=$(cd "$d" && THAG_PROFILER="memory,$d,,true" "$bin" >/dev/null 2>"$d/stderr"; echo $?)
         check "detail ($cc): exit status" test "$rc" = 0
         mem_case mem_detail "detail ($cc)" "$d"
     else bad "build detail ($cc)" "$(cat "$bin.err")"; fi
 done
+# The same program as C++: its names are demangled (the C++ runtime's
+# __cxa_demangle), so the stacks are the C ones with their parameter lists.
+for cc in "g++ -x c++ -O2" "clang++ -x c++ -O2"; do
+    bin="$TMPROOT/detail-${cc// /_}"; d="$TMPROOT/detail-out-${cc// /_}"; mkdir -p "$d"
+    if mem_build mem_detail "$bin" $cc -fno-omit-frame-pointer; then
+        rc=$(cd "$d" && THAG_PROFILER="memory,$d,,true" "$bin" >/dev/null 2>"$d/stderr"; echo $?)
+        check "detail ($cc): exit status" test "$rc" = 0
+        for k in memory_detail memory_detail_calls memory_detail_dealloc; do
+            sed -e 's/inner/inner(int)/; s/outer/outer()/; s/big/big()/; s/grow/grow()/; s/release_half/release_half()/' \
+                "tests/e2e/mem_detail.$k.expected" >"$d/$k.expected"
+            check "detail ($cc): $k stacks, demangled" expect_kind "$d" "$k" "$d/$k.expected"
+        done
+    else bad "build detail ($cc)" "$(cat "$bin.err")"; fi
+done
 d="$TMPROOT/detail-lines"; mkdir -p "$d"
-(cd "$d" && THAG_LINES=true THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc" >/dev/null 2>&1)
+(cd "$d" && THAG_LINES=true THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc_-O0" >/dev/null 2>&1)
 check "THAG_LINES=true: file:line in detail stacks" grep -q \
     'main (.*tests/e2e/mem_detail.c:[0-9]*);outer (.*mem_detail.c:[0-9]*);inner (.*mem_detail.c:[0-9]*) 100000' \
     "$d"/*-memory_detail.folded
 d="$TMPROOT/detail-thr"; mkdir -p "$d"
-(cd "$d" && THAG_SIZE_TRACKING_THRESHOLD=1000 THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc" >/dev/null 2>&1)
+(cd "$d" && THAG_SIZE_TRACKING_THRESHOLD=1000 THAG_PROFILER="memory,$d,,true" "$TMPROOT/detail-gcc_-O0" >/dev/null 2>&1)
 check "THAG_SIZE_TRACKING_THRESHOLD: small blocks get no stack" \
     bash -c "grep -v '^#' $d/*-memory_detail.folded | grep -qx 'main;big 1048576' && ! grep -q inner $d/*-memory_detail.folded"
 

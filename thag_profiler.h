@@ -184,13 +184,14 @@
 
    MEMORY (THAG_FULL_PROFILING)
 
-   Every block carries a 16-byte header (size asked for, owner), so frees on
-   any thread are charged exactly, with no table and no lock. Summary mode
-   (memory or both): bytes and counts per profiled scope. Detail mode
-   (THAG_PROFILER's fourth field true): also the real call stack of every
-   allocation and deallocation, deduplicated, symbolised at output (ELF
-   symbol tables; THAG_LINES adds file:line). Sampled mode
-   (THAG_SAMPLE_BYTES): real stacks of a Poisson sample, unbiased estimates.
+   Summary mode (memory or both): bytes and counts per profiled scope,
+   exact. Detail mode (THAG_PROFILER's fourth field true): also the real
+   call stack of every allocation and deallocation, deduplicated,
+   symbolised at output (ELF symbol tables, C++ names demangled; THAG_LINES
+   adds file:line). In both, every block carries a 16-byte header (size
+   asked for, owner), so frees on any thread are charged exactly, with no
+   table and no lock. Sampled mode (THAG_SAMPLE_BYTES): real stacks of a
+   Poisson sample; no header, and every figure is an unbiased estimate.
    The profiler's own memory comes from mmap, never from these hooks.
 
    ENVIRONMENT
@@ -216,8 +217,9 @@
    THAG_SAMPLE_BYTES=<n>     memory sampled mode: sample allocations at a mean
        interval of n bytes (Poisson: each byte equally likely), with the
        real call stack, and scale each sample by 1/p (p = 1 - exp(-size/n),
-       its chance to be sampled): unbiased estimates per stack. 0 (default)
-       turns it off. Totals stay exact.
+       its chance to be sampled): unbiased estimates per stack, per scope
+       and in the totals. Read at the program's first allocation (it must
+       be in the environment then). 0 (default) turns it off.
    THAG_SIZE_TRACKING_THRESHOLD=<bytes> (or SIZE_TRACKING_THRESHOLD)
        detail mode: smaller allocations are counted but get no stack.
    THAG_LINES=<true|false>   detail and sampled modes: add (file:line) to
@@ -701,7 +703,6 @@ typedef struct thag__thread {
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
-    int64_t m_sample_left;    /* sampled mode: bytes until the next sample */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
@@ -1627,10 +1628,12 @@ THAG__PUB void thag_task_end(thag_task h) {
 struct thag__obuf;
 THAG__FN int thag__write_wall(struct thag__obuf *o);
 
-/* >>memory: the malloc family, served by mimalloc. Every block carries a
-   16-byte header just before the pointer the program gets: the size it
-   asked for and who allocated it (a call-tree node, or a stack record in detail mode), so a
-   free is charged exactly, on any thread, with no table and no lock. */
+/* >>memory: the malloc family, served by mimalloc. In summary and detail
+   modes every block carries a 16-byte header just before the pointer the
+   program gets: the size it asked for and who allocated it (a call-tree
+   node, or a stack record in detail mode), so a free is charged exactly,
+   on any thread, with no table and no lock. Sampled mode's blocks have no
+   header (see thag__bare). */
 #if THAG__MEMORY
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -1651,6 +1654,11 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 #define THAG__MAX_FRAMES 64
 
 typedef struct thag__hdr { uint64_t word; void *owner; } thag__hdr;
+
+/* Where an allocation call came from: the return address into its caller
+   and the caller's frame pointer, both read at the hook's entry. They stay
+   valid when the hook ends in a tail call (its own frame does not). */
+typedef struct thag__at { uintptr_t ret, fp; } thag__at;
 
 /* A deduplicated call stack (detail and sampled modes), read-only once
    published. Its counters are per thread (thag__scount, indexed by id):
@@ -1774,13 +1782,16 @@ THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
     return sum;
 }
 
-/* The return addresses of the frame-pointer chain above `fp` (the frame of
-   a hook), innermost first. Stops at the thread's stack bounds, so a frame
+/* The return addresses of a call's frame-pointer chain, innermost first. Stops at the thread's stack bounds, so a frame
    without a frame pointer ends the walk early instead of crashing. */
-THAG__FN int thag__fp_walk(uintptr_t fp, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
+THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
     uint64_t h = THAG__HASH0;
     int n = 0;
-    uintptr_t lo = fp;
+    uintptr_t fp = at.fp, lo = (uintptr_t)&h; /* the caller's frame is above ours */
+    if (at.ret >= 4096) {
+        out[n++] = at.ret;
+        h = THAG__HASH_STEP(h, at.ret);
+    }
     while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
         uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
         if (ret < 4096) break;
@@ -1808,23 +1819,23 @@ THAG__FN uintptr_t thag__stack_top(thag__thread *t) {
 }
 
 /* THAG_STACK=unwind: the DWARF unwinder (libgcc), for code built without
-   frame pointers (system libraries, unmodified programs). Slower; frames
-   at or below the hook's own frame (CFA <= fp) are the profiler's. */
-typedef struct thag__unw { uintptr_t fp, *out; int n; } thag__unw;
+   frame pointers (system libraries, unmodified programs). Slower; the
+   frames before the one returning to the hook's caller are the profiler's. */
+typedef struct thag__unw { uintptr_t ret, *out; int n; } thag__unw;
 
 THAG__FN _Unwind_Reason_Code thag__unw_frame(struct _Unwind_Context *c, void *arg) {
     thag__unw *u = (thag__unw *)arg;
     uintptr_t ip = (uintptr_t)_Unwind_GetIP(c);
-    if ((uintptr_t)_Unwind_GetCFA(c) <= u->fp || !ip) return _URC_NO_REASON;
+    if (!ip || (!u->n && ip != u->ret)) return _URC_NO_REASON; /* the profiler's frames, and the hook's */
     u->out[u->n++] = ip;
     return u->n == THAG__MAX_FRAMES ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
 /* The calling stack above fp into out, innermost first, and its hash. */
-THAG__FN int thag__capture(thag__thread *t, uintptr_t fp, uintptr_t *out, uint64_t *hash) {
+THAG__FN int thag__capture(thag__thread *t, thag__at fp, uintptr_t *out, uint64_t *hash) {
     if (thag__g.stack_unwind) {
         thag__unw u;
-        u.fp = fp;
+        u.ret = fp.ret;
         u.out = out;
         u.n = 0;
         _Unwind_Backtrace(thag__unw_frame, &u);
@@ -1835,7 +1846,7 @@ THAG__FN int thag__capture(thag__thread *t, uintptr_t fp, uintptr_t *out, uint64
 }
 
 /* The record of the calling stack above fp (NULL when out of memory). */
-THAG__FN thag__stack *thag__stack_here(thag__thread *t, uintptr_t fp) {
+THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp) {
     uintptr_t f[THAG__MAX_FRAMES];
     uint64_t h;
     int n = thag__capture(t, fp, f, &h);
@@ -1933,19 +1944,6 @@ THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
     return weight == 1024 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / 1024.0 + 0.5);
 }
 
-/* Sampled mode: whether these n bytes reach the next sample point (then
-   the next one is drawn). Each is weighted by thag__weight_of: the
-   estimates are unbiased. */
-THAG__FN int thag__sampled(thag__thread *t, size_t n) {
-    if (THAG__UNLIKELY(!t->m_rng)) {
-        t->m_rng = thag__seed(t);
-        t->m_sample_left = thag__next_sample(t);
-    }
-    if ((t->m_sample_left -= (int64_t)n) > 0) return 0;
-    t->m_sample_left = thag__next_sample(t);
-    return 1;
-}
-
 /* What every counted allocation updates: the thread's totals and the
    current scope's bytes and count (exact in every mode). */
 THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
@@ -1956,8 +1954,8 @@ THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
     THAG__ADD(t->cur->m_allocs, 1);
 }
 
-/* Charges a detail or sampled allocation to its real call stack. */
-THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t weight) {
+/* Charges a detail-mode allocation to its real call stack. */
+THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
     thag__stack *s;
     thag__scount *c;
     thag__mem_busy++;
@@ -1965,15 +1963,15 @@ THAG__FN void *thag__mem_stack(thag__thread *t, uintptr_t fp, size_t n, uint64_t
     c = s ? thag__sc(t, s->id) : NULL;
     thag__mem_busy--;
     if (!c) return NULL;
-    THAG__ADD(c->bytes, thag__scaled(n, weight));
-    THAG__ADD(c->allocs, thag__g.sample_bytes ? weight : 1);
-    THAG__ADD(c->live, (int64_t)thag__scaled(n, weight));
+    THAG__ADD(c->bytes, (uint64_t)n);
+    THAG__ADD(c->allocs, 1);
+    THAG__ADD(c->live, (int64_t)n);
     return s;
 }
 
 /* Accounts a new block of n bytes: returns the header flags and fills the
    owner (a node, a stack record, or NULL when only the totals count). */
-THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, uintptr_t fp) {
+THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
     if (!t) {
         thag__mem_busy++;
@@ -1982,13 +1980,7 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, uintptr_t fp) {
         if (!t) return 0;
     }
     thag__mem_count(t, n);
-    if (thag__g.sample_bytes) {
-        if (thag__sampled(t, n) && (h->owner = thag__mem_stack(t, fp, n, thag__weight_of(n))) != NULL)
-            return THAG__F_COUNTED | THAG__F_STACK;
-        return THAG__F_COUNTED;
-    }
-    if (thag__g.mem_detail && n >= thag__g.size_threshold &&
-        (h->owner = thag__mem_stack(t, fp, n, 1024)) != NULL)
+    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL)
         return THAG__F_COUNTED | THAG__F_STACK;
     h->owner = t->cur;
     THAG__ADD(t->cur->m_live, (int64_t)n);
@@ -2002,35 +1994,25 @@ THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
     thag__mem_live(t, -(int64_t)n);
 }
 
-/* Accounts the end of a block owned by a stack record (detail and sampled
-   modes): its live bytes, and in detail mode the freeing stack. */
-THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, uintptr_t fp) {
+/* Accounts the end of a block owned by a stack record (detail mode): its
+   live bytes, and the freeing stack. */
+THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, thag__at fp) {
     const thag__stack *s = (const thag__stack *)h->owner;
-    uint64_t w = thag__g.sample_bytes ? thag__weight_of(n) : 1024;
+    thag__stack *d;
     thag__scount *c;
     thag__mem_uncount(t, n);
     thag__mem_busy++;
-    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)thag__scaled(n, w));
-    if (thag__g.mem_detail && !thag__g.sample_bytes) {
-        thag__stack *d = thag__stack_here(t, fp);
-        if (d && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
-    }
+    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
+    if ((d = thag__stack_here(t, fp)) != NULL && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
     thag__mem_busy--;
 }
 
 /* The summary-mode fast paths, inlined into the hooks: a few counters of
    the thread and of its current scope, no lock, no call. */
-THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
+THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
     thag__node *c;
-    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) {
-        if (t && thag__g.sample_bytes && t->m_sample_left > (int64_t)n) {
-            thag__mem_count(t, n); /* sampled mode, before the next sample point */
-            t->m_sample_left -= (int64_t)n;
-            return THAG__F_COUNTED;
-        }
-        return thag__mem_alloc_slow(h, n, fp);
-    }
+    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
     thag__mem_count(t, n);
     c = t->cur;
     THAG__ADD(c->m_live, (int64_t)n);
@@ -2038,7 +2020,7 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, uintptr_t fp) {
     return THAG__F_COUNTED;
 }
 
-THAG__INLINE void thag__mem_free(const thag__hdr *h, size_t n, uintptr_t fp) {
+THAG__INLINE void thag__mem_free(const thag__hdr *h, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
     thag__node *o = (thag__node *)h->owner;
     if (!t) return;
@@ -2068,7 +2050,7 @@ THAG__INLINE int *thag__errno(void) {
 /* Writes the header at the start of a block (mimalloc's pointer; even an
    aligned block starts 16 bytes before its aligned address), accounts the
    block, and returns the pointer the program gets. */
-THAG__INLINE void *thag__mem_finish(void *base, size_t n, uintptr_t fp) {
+THAG__INLINE void *thag__mem_finish(void *base, size_t n, thag__at fp) {
     thag__hdr *h = (thag__hdr *)base;
     uint64_t flags = 0;
     h->owner = NULL;
@@ -2085,7 +2067,7 @@ THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
 }
 
 /* Frees a block: accounts it, then gives it back to mimalloc. */
-THAG__INLINE void thag__release(void *p, uintptr_t fp) {
+THAG__INLINE void thag__release(void *p, thag__at fp) {
     thag__hdr *h = thag__hdr_of(p);
     if (!h) { mi_free(p); return; }
     if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(h, (size_t)(h->word & THAG__SIZE_MASK), fp);
@@ -2093,11 +2075,11 @@ THAG__INLINE void thag__release(void *p, uintptr_t fp) {
 }
 
 /* An allocation of n bytes aligned to `align` (a power of two). */
-THAG__FN void thag__refuse(size_t n, uintptr_t fp); /* >>watch */
+THAG__FN void thag__refuse(size_t n, thag__at fp); /* >>watch */
 
 /* Whether a request of n bytes fails before reaching mimalloc: too large
    to be real (it must not abort), or above THAG_ALLOC_LIMIT. */
-THAG__INLINE int thag__refused(size_t n, uintptr_t fp) {
+THAG__INLINE int thag__refused(size_t n, thag__at fp) {
     if (n > THAG__MAX_REQUEST) return 1;
     if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
         thag__refuse(n, fp);
@@ -2106,9 +2088,330 @@ THAG__INLINE int thag__refused(size_t n, uintptr_t fp) {
     return 0;
 }
 
-THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
+/* Sampled mode keeps no header: its blocks are mimalloc's own, malloc is
+   a countdown to the next sample point then mimalloc's call, and free a
+   probe of the set of sampled blocks then mimalloc's. A process has one
+   layout for all its blocks, decided at its first hooked call from the
+   environment (THAG_SAMPLE_BYTES), before any block exists. */
+enum { THAG__LAYOUT_UNKNOWN, THAG__LAYOUT_HEADER, THAG__LAYOUT_BARE };
+static int thag__layout;                           /* atomic: set once */
+static uint64_t thag__bare_mean;                   /* THAG_SAMPLE_BYTES, as read then */
+static size_t thag__bare_max = THAG__MAX_REQUEST;  /* larger requests take the slow path */
+static THAG__TLS int64_t thag__bare_left;          /* bytes to the thread's next sample point */
+static THAG__TLS int thag__bare_armed;             /* 0: the next slow path draws a first point */
+#define THAG__BARE_RECHECK ((int64_t)1 << 20)      /* while nothing is sampled: bytes between checks */
+
+/* THAG_SAMPLE_BYTES at the first hooked call, which can come before libc
+   has set environ (it is then read from /proc/self/environ). 0 when unset
+   or not a positive number: the configuration reports a bad value. */
+THAG__FN uint64_t thag__early_sample_bytes(void) {
+    extern char **environ;
+    static const char key[] = "THAG_SAMPLE_BYTES=";
+    char buf[8192];
+    const char *v = NULL;
+    uint64_t x = 0;
+    if (environ) {
+        v = getenv("THAG_SAMPLE_BYTES");
+    } else {
+        int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1), i;
+        if (fd >= 0) close(fd);
+        for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
+            buf[n] = 0;
+            if (strncmp(buf + i, key, sizeof key - 1) == 0) { v = buf + i + sizeof key - 1; break; }
+        }
+    }
+    for (; v && *v >= '0' && *v <= '9'; v++) {
+        if (x > (UINT64_MAX - 9) / 10) return 0;
+        x = x * 10 + (uint64_t)(*v - '0');
+    }
+    return v && !*v ? x : 0;
+}
+
+THAG__FN int thag__layout_decide(void) {
+    uint64_t mean = thag__early_sample_bytes();
+    int none = THAG__LAYOUT_UNKNOWN;
+    if (mean) __atomic_store_n(&thag__bare_mean, mean, __ATOMIC_RELAXED);
+    __atomic_compare_exchange_n(&thag__layout, &none, mean ? THAG__LAYOUT_BARE : THAG__LAYOUT_HEADER, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&thag__layout, __ATOMIC_ACQUIRE);
+}
+
+/* Whether this process's blocks have no header (sampled mode). */
+THAG__INLINE int thag__bare(void) {
+    int l = THAG__LOAD(thag__layout);
+    if (THAG__LIKELY(l != THAG__LAYOUT_UNKNOWN)) return l == THAG__LAYOUT_BARE;
+    return thag__layout_decide() == THAG__LAYOUT_BARE;
+}
+
+/* The live sampled blocks: open addressing, probed by every free without
+   a lock; changed under thag__ss_lock. A table that fills up is replaced by
+   a copy (the old one stays mapped for readers still probing it); a slow
+   path checks again under the lock. */
+typedef struct thag__sval { thag__stack *stack; size_t n; } thag__sval; /* stack: NULL if not captured */
+typedef struct thag__sset { size_t mask, used, live; uintptr_t *key; thag__sval *val; } thag__sset;
+#define THAG__SS_GONE ((uintptr_t)1) /* a removed key: probes go on past it */
+static uintptr_t thag__ss_key0[1024];
+static thag__sval thag__ss_val0[1024];
+static thag__sset thag__ss0 = {1023, 0, 0, thag__ss_key0, thag__ss_val0};
+static thag__sset *thag__ss = &thag__ss0;
+static pthread_mutex_t thag__ss_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t thag__ss_live, thag__ss_peak; /* atomic: estimated live bytes (sampled blocks, scaled) */
+
+THAG__INLINE size_t thag__ss_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
+
+/* Whether p may be a sampled block. */
+THAG__INLINE int thag__ss_maybe(uintptr_t p) {
+    const thag__sset *m = __atomic_load_n(&thag__ss, __ATOMIC_ACQUIRE);
+    size_t i = thag__ss_hash(p) & m->mask;
+    uintptr_t k;
+    while ((k = __atomic_load_n(&m->key[i], __ATOMIC_RELAXED)) != 0) {
+        if (k == p) return 1;
+        i = (i + 1) & m->mask;
+    }
+    return 0;
+}
+
+THAG__FN void thag__ss_put(thag__sset *m, uintptr_t p, thag__sval v) {
+    size_t i = thag__ss_hash(p) & m->mask;
+    while (m->key[i] > THAG__SS_GONE) i = (i + 1) & m->mask;
+    if (!m->key[i]) m->used++;
+    m->live++;
+    m->val[i] = v;
+    __atomic_store_n(&m->key[i], p, __ATOMIC_RELEASE);
+}
+
+/* The table, with room for one more key (a larger copy when half full,
+   removed keys included); NULL when out of memory. */
+THAG__FN thag__sset *thag__ss_room(void) {
+    thag__sset *m = thag__ss, *nm;
+    size_t cap = 1024, i;
+    if ((m->used + 1) * 2 <= m->mask + 1) return m;
+    while (cap < (m->live + 1) * 4) cap *= 2;
+    nm = (thag__sset *)thag__pmap(sizeof *nm + cap * (sizeof(uintptr_t) + sizeof(thag__sval)));
+    if (!nm) return NULL;
+    nm->mask = cap - 1;
+    nm->key = (uintptr_t *)(void *)(nm + 1);
+    nm->val = (thag__sval *)(void *)(nm->key + cap);
+    for (i = 0; i <= m->mask; i++)
+        if (m->key[i] > THAG__SS_GONE) thag__ss_put(nm, m->key[i], m->val[i]);
+    __atomic_store_n(&thag__ss, nm, __ATOMIC_RELEASE);
+    return nm;
+}
+
+THAG__FN int thag__ss_add(uintptr_t p, thag__sval v) {
+    thag__sset *m;
+    pthread_mutex_lock(&thag__ss_lock);
+    if ((m = thag__ss_room()) != NULL) thag__ss_put(m, p, v);
+    pthread_mutex_unlock(&thag__ss_lock);
+    return m != NULL;
+}
+
+/* Removes p from the set; 1 (and its record in *v) if it was there. */
+THAG__FN int thag__ss_take(uintptr_t p, thag__sval *v) {
+    thag__sset *m;
+    size_t i;
+    uintptr_t k;
+    int found = 0;
+    pthread_mutex_lock(&thag__ss_lock);
+    m = thag__ss;
+    for (i = thag__ss_hash(p) & m->mask; (k = m->key[i]) != 0; i = (i + 1) & m->mask) {
+        if (k != p) continue;
+        *v = m->val[i];
+        __atomic_store_n(&m->key[i], THAG__SS_GONE, __ATOMIC_RELEASE);
+        m->live--;
+        found = 1;
+        /* Removed keys before an empty slot end no probe: emptied, so that
+           probes stay short (no key lies past an empty slot from its home). */
+        while (!m->key[(i + 1) & m->mask] && m->key[i] == THAG__SS_GONE) {
+            __atomic_store_n(&m->key[i], 0, __ATOMIC_RELEASE);
+            m->used--;
+            i = (i - 1) & m->mask;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&thag__ss_lock);
+    return found;
+}
+
+THAG__FN void thag__ss_estimate(int64_t d) {
+    int64_t live = __atomic_add_fetch(&thag__ss_live, d, __ATOMIC_RELAXED);
+    int64_t peak = __atomic_load_n(&thag__ss_peak, __ATOMIC_RELAXED);
+    while (live > peak && !__atomic_compare_exchange_n(&thag__ss_peak, &peak, live, 1, __ATOMIC_RELAXED,
+                                                       __ATOMIC_RELAXED)) {
+    }
+}
+
+/* Charges a sampled block of n bytes, weight 1024/p (p: its chance to be
+   sampled), to its stack, the current scope and the totals, all in
+   estimates, and remembers it for its free. */
+THAG__FN void thag__bare_sample(thag__thread *t, void *p, size_t n, thag__at fp) {
+    uint64_t w = thag__weight_of(n), b = thag__scaled(n, w);
+    thag__scount *c = NULL;
+    thag__sval v;
+    v.n = n;
+    v.stack = thag__stack_here(t, fp);
+    if (v.stack && (c = thag__sc(t, v.stack->id)) != NULL) {
+        THAG__ADD(c->bytes, b);
+        THAG__ADD(c->allocs, w);
+    }
+    THAG__ADD(t->cur->m_bytes, b);
+    THAG__ADD(t->cur->m_allocs, w);
+    THAG__ADD(t->m_allocs, w);
+    THAG__ADD(t->m_bytes, b);
+    if (!thag__ss_add((uintptr_t)p, v)) return; /* out of memory: its free is not seen */
+    if (c) THAG__ADD(c->live, (int64_t)b);
+    thag__ss_estimate((int64_t)b);
+}
+
+/* Takes back a freed sampled block (on the freeing thread's counters). */
+THAG__FN void thag__bare_unsample(const thag__sval *v) {
+    uint64_t w = thag__weight_of(v->n), b = thag__scaled(v->n, w);
+    thag__thread *t = thag__self;
+    thag__scount *c;
+    thag__mem_busy++;
+    if (!t) t = thag__attach();
+    if (t) {
+        if (v->stack && (c = thag__sc(t, v->stack->id)) != NULL) THAG__ADD(c->live, -(int64_t)b);
+        THAG__ADD(t->m_frees, w);
+        THAG__ADD(t->m_freed, b);
+    }
+    thag__mem_busy--;
+    thag__ss_estimate(-(int64_t)b);
+}
+
+/* A countdown reached the next sample point inside the block of n bytes
+   about to be allocated (or it is the thread's first since sampling
+   started): the thread if the block is to be sampled, else NULL (then the
+   countdown is re-armed). */
+THAG__FN thag__thread *thag__bare_due(size_t n) {
+    thag__thread *t = thag__self;
+    if (!thag__mem_on() || !thag__g.sample_bytes) {
+        thag__bare_armed = 0;
+        thag__bare_left = THAG__BARE_RECHECK;
+        return NULL;
+    }
+    if (!t) {
+        thag__mem_busy++;
+        t = thag__attach();
+        thag__mem_busy--;
+        if (!t) { thag__bare_left = THAG__BARE_RECHECK; return NULL; }
+    }
+    if (!thag__bare_armed) { /* the first point, counted from this block's start */
+        if (!t->m_rng) t->m_rng = thag__seed(t);
+        thag__bare_armed = 1;
+        if ((thag__bare_left = thag__next_sample(t) - (int64_t)n) > 0) return NULL;
+    }
+    thag__bare_left = thag__next_sample(t);
+    return t;
+}
+
+/* mimalloc's blocks are 16-aligned when their size is a multiple of 16,
+   as glibc's always are (a 24-byte block may be only 8-aligned). */
+#define THAG__BARE_SIZE(n) (((n) + 15) & ~(size_t)15)
+/* Sampled blocks start on a 4 KiB boundary, so a free probes the set only
+   for such addresses (and for large blocks, which often are); a sampled
+   block costs up to 4 KiB of memory more. */
+#define THAG__SAMPLED_ALIGN ((size_t)4096)
+#define THAG__MAYBE_SAMPLED(p) (!((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) && thag__ss_maybe((uintptr_t)(p)))
+
+THAG__FN void *thag__bare_alloc(size_t n, size_t align, int zero, thag__at fp) {
     int *ep = thag__errno(), e = *ep;
+    thag__thread *t = NULL;
+    void *p;
+    if (thag__refused(n, fp)) { *ep = ENOMEM; return NULL; }
+    if ((thag__bare_left -= (int64_t)n) <= 0 && (t = thag__bare_due(n)) != NULL && align < THAG__SAMPLED_ALIGN)
+        align = THAG__SAMPLED_ALIGN;
+    /* mi_malloc_aligned misaligns some power-of-two sizes in 2.0.9 (1024
+       bytes at 256): the _at calls do not */
+    if (align <= THAG__HDR) p = zero ? mi_zalloc(THAG__BARE_SIZE(n)) : mi_malloc(THAG__BARE_SIZE(n));
+    else p = zero ? mi_zalloc_aligned_at(n, align, 0) : mi_malloc_aligned_at(n, align, 0);
+    if (!p) { *ep = ENOMEM; return NULL; }
+    *ep = e; /* mimalloc's first call sets ENOENT */
+    if (t) {
+        thag__mem_busy++;
+        thag__bare_sample(t, p, n, fp);
+        thag__mem_busy--;
+    }
+    return p;
+}
+
+/* malloc's short path: the countdown, and mimalloc (which leaves mmap's
+   ENOMEM when it fails). Each thread's first call takes the long one (its
+   countdown starts at 0), where errno is kept from mimalloc's start-up. */
+THAG__INLINE void *thag__bare_malloc(size_t n, thag__at fp) {
+    int64_t left = thag__bare_left - (int64_t)n;
+    if (THAG__UNLIKELY(left <= 0 || n > thag__bare_max)) return thag__bare_alloc(n, THAG__HDR, 0, fp);
+    thag__bare_left = left;
+    return mi_malloc(THAG__BARE_SIZE(n));
+}
+
+THAG__FN void thag__bare_free_sampled(void *p) {
+    int *ep = thag__errno(), e = *ep;
+    thag__sval v;
+    if (thag__ss_take((uintptr_t)p, &v)) thag__bare_unsample(&v);
+    mi_free(p);
+    *ep = e;
+}
+
+THAG__INLINE void thag__bare_release(void *p) {
+    if (THAG__UNLIKELY(THAG__MAYBE_SAMPLED(p))) thag__bare_free_sampled(p);
+    else mi_free(p);
+}
+
+THAG__FN void *thag__bare_realloc(void *p, size_t n, thag__at fp) {
+    thag__thread *t = NULL;
+    thag__sval v;
+    int was, e;
+    void *q;
+    if (!p) return thag__bare_alloc(n, THAG__HDR, 0, fp);
+    if (n == 0) { thag__bare_release(p); return NULL; } /* glibc: frees, returns NULL */
+    if (thag__refused(n, fp)) { errno = ENOMEM; return NULL; }
+    e = errno;
+    /* Out of the set first: once mimalloc has it back, its address may be
+       handed out (and sampled) on another thread. */
+    was = THAG__MAYBE_SAMPLED(p) && thag__ss_take((uintptr_t)p, &v);
+    if ((thag__bare_left -= (int64_t)n) <= 0) t = thag__bare_due(n);
+    if (!t) {
+        q = mi_realloc(p, THAG__BARE_SIZE(n));
+    } else if ((q = mi_malloc_aligned_at(n, THAG__SAMPLED_ALIGN, 0)) != NULL) { /* a sampled block is aligned */
+        size_t old = mi_usable_size(p);
+        memcpy(q, p, old < n ? old : n);
+        mi_free(p);
+    }
+    if (!q) {
+        if (was) thag__ss_add((uintptr_t)p, v);
+        errno = ENOMEM;
+        return NULL;
+    }
+    errno = e;
+    if (was) thag__bare_unsample(&v);
+    if (t) {
+        thag__mem_busy++;
+        thag__bare_sample(t, q, n, fp);
+        thag__mem_busy--;
+    }
+    return q;
+}
+
+/* At configuration: sampled mode exactly when the blocks have no header. */
+THAG__FN void thag__mem_configure(void) {
+    if (thag__bare()) {
+        thag__g.sample_bytes = thag__bare_mean;
+    } else if (thag__g.sample_bytes) {
+        thag__error("THAG_SAMPLE_BYTES must be in the environment when the program starts (sampled mode is "
+                    "chosen then); memory is profiled in %s mode", thag__g.mem_detail ? "detail" : "summary");
+        thag__g.sample_bytes = 0;
+    }
+    if (thag__g.alloc_limit && thag__g.alloc_limit < thag__bare_max) thag__bare_max = (size_t)thag__g.alloc_limit;
+}
+
+THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, thag__at fp) {
+    int *ep, e;
     void *b;
+    if (thag__bare()) return thag__bare_alloc(n, align, zero, fp);
+    ep = thag__errno();
+    e = *ep;
     if (thag__refused(n, fp)) { *ep = ENOMEM; return NULL; }
     /* The header sits before the aligned address: mimalloc aligns base +
        16 for us (its plain aligned call misaligns some power-of-two sizes
@@ -2122,9 +2425,10 @@ THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, uintptr_t fp) {
     return thag__mem_finish(b, n, fp);
 }
 
-THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
+THAG__FN void *thag__realloc(void *p, size_t n, thag__at fp) {
     thag__hdr *h;
     size_t old;
+    if (thag__bare()) return thag__bare_realloc(p, n, fp);
     if (!p) return thag__alloc(n, THAG__HDR, 0, fp);
     if (n == 0) { thag__release(p, fp); return NULL; } /* glibc: frees, returns NULL */
     if (!(h = thag__hdr_of(p))) return mi_realloc(p, n);
@@ -2141,16 +2445,17 @@ THAG__FN void *thag__realloc(void *p, size_t n, uintptr_t fp) {
     }
 }
 
-/* A hook's own frame starts the stack walks of detail mode: a hook must
-   be a real call (never inlined into a caller in this file) and must not
-   end in a tail call (its frame would be gone, and reused, by then). */
-#define THAG__FP ((uintptr_t)__builtin_frame_address(0))
-#ifdef __clang__
-#define THAG__NO_TAIL disable_tail_calls
-#else
-#define THAG__NO_TAIL optimize("no-optimize-sibling-calls")
-#endif
-#define THAG__HOOK extern __attribute__((no_instrument_function, noinline, visibility("default"), THAG__NO_TAIL))
+/* A hook's return address and its caller's frame start the stack walks of
+   detail mode: a hook must be a real call, never inlined into a caller in
+   this file (it may end in a tail call: both stay valid). */
+THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
+    thag__at a;
+    a.ret = (uintptr_t)ret;
+    a.fp = *(const uintptr_t *)frame; /* the frame pointer the hook saved: its caller's */
+    return a;
+}
+#define THAG__FP thag__at_of(__builtin_return_address(0), __builtin_frame_address(0))
+#define THAG__HOOK extern __attribute__((no_instrument_function, noinline, visibility("default")))
 
 #ifdef __cplusplus
 extern "C" {
@@ -2162,9 +2467,15 @@ THAG__HOOK void *valloc(size_t n) THAG__THROW;
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
 THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
 
-THAG__HOOK void *malloc(size_t n) THAG__THROW { return thag__alloc(n, THAG__HDR, 0, THAG__FP); }
+THAG__HOOK void *malloc(size_t n) THAG__THROW {
+    if (thag__bare()) return thag__bare_malloc(n, THAG__FP);
+    return thag__alloc(n, THAG__HDR, 0, THAG__FP);
+}
 THAG__HOOK void free(void *p) THAG__THROW {
-    if (p) {
+    if (!p) return;
+    if (thag__bare()) {
+        thag__bare_release(p);
+    } else {
         int *ep = thag__errno(), e = *ep;
         thag__release(p, THAG__FP);
         *ep = e;
@@ -2204,8 +2515,14 @@ THAG__HOOK void *pvalloc(size_t n) THAG__THROW {
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW {
     thag__hdr *h;
     if (!p) return 0;
+    if (thag__bare()) return mi_usable_size(p);
     if (!(h = thag__hdr_of(p))) return mi_usable_size(p);
     return mi_usable_size(h) - THAG__HDR;
+}
+
+THAG__INLINE void thag__free_any(void *p, thag__at fp) {
+    if (thag__bare()) thag__bare_release(p);
+    else thag__release(p, fp);
 }
 
 /* C++ operator new and delete, by their mangled names, so that they come
@@ -2213,7 +2530,7 @@ THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW {
    would bypass the hooks, depending on link order). On failure new throws
    std::bad_alloc through libstdc++ when it is linked, else aborts. */
 extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak));
-THAG__FN void *thag__new(size_t n, size_t align, int nothrow, uintptr_t fp) {
+THAG__FN void *thag__new(size_t n, size_t align, int nothrow, thag__at fp) {
     void *p = thag__alloc(n ? n : 1, align, 0, fp);
     if (!p && !nothrow) {
         if (_ZSt17__throw_bad_allocv) _ZSt17__throw_bad_allocv();
@@ -2224,7 +2541,7 @@ THAG__FN void *thag__new(size_t n, size_t align, int nothrow, uintptr_t fp) {
 /* Each hook is declared first: -Wmissing-prototypes builds stay quiet. */
 #define THAG__NEW(name, args, call) THAG__HOOK void *name args; THAG__HOOK void *name args { return call; }
 #define THAG__DEL(name, args) THAG__HOOK void name args; \
-    THAG__HOOK void name args { if (p) thag__release(p, THAG__FP); }
+    THAG__HOOK void name args { if (p) thag__free_any(p, THAG__FP); }
 #define THAG__U __attribute__((unused))
 THAG__NEW(_Znwm, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
 THAG__NEW(_Znam, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
@@ -2840,7 +3157,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
     t->root.out = base;
     if (base != root) { /* allocations outside any scope of the thread */
         base->m_bytes += THAG__LOAD(t->root.m_bytes);
-        base->m_allocs += THAG__LOAD(t->root.m_allocs);
+        base->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(t->root.m_allocs) + 512) / 1024 : THAG__LOAD(t->root.m_allocs);
         base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
     }
     for (n = thag__next_node(&t->root, &t->root); n; n = thag__next_node(n, &t->root)) {
@@ -2853,7 +3170,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         on->incl += THAG__LOAD(n->incl) + n->pend_incl;
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
         on->m_bytes += THAG__LOAD(n->m_bytes);
-        on->m_allocs += THAG__LOAD(n->m_allocs);
+        on->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(n->m_allocs) + 512) / 1024 : THAG__LOAD(n->m_allocs);
         on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
         n->pend_incl = n->pend_excl = 0;
     }
@@ -3226,6 +3543,12 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
     }
     cur = (int64_t)(bytes - freed);
     if (cur > peak) peak = cur;
+    if (thag__g.sample_bytes) { /* estimates: counts are in 1024ths, live bytes from the samples */
+        allocs = (allocs + 512) / 1024;
+        frees = (frees + 512) / 1024;
+        cur = __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
+        peak = __atomic_load_n(&thag__ss_peak, __ATOMIC_RELAXED);
+    }
     thag__stbsp_snprintf(buf, (int)size, " mode=%s allocations=%llu deallocations=%llu bytes=%llu peak=%lld current=%lld",
                          thag__g.sample_bytes ? "sampled" : thag__g.mem_detail ? "detail" : "summary",
                          (unsigned long long)allocs, (unsigned long long)frees, (unsigned long long)bytes,
@@ -3560,7 +3883,7 @@ THAG__FN thag_result thag__write_all(void) {
 /* >>watch: the allocation guard and the growth report (memory builds). */
 #if THAG__MEMORY
 /* THAG_ALLOC_LIMIT: refuses one allocation, and says where it came from. */
-THAG__FN void thag__refuse(size_t n, uintptr_t fp) {
+THAG__FN void thag__refuse(size_t n, thag__at fp) {
     uintptr_t f[THAG__MAX_FRAMES];
     char line[1024], name[256];
     int depth, i, len;
@@ -3589,7 +3912,8 @@ THAG__FN void *thag__watch(void *arg) {
     thag__mem_busy++; /* this thread's own allocations are the profiler's */
     while (!__atomic_load_n(&thag__g.final_written, __ATOMIC_ACQUIRE)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
-        int64_t live = __atomic_load_n(&thag__g_live, __ATOMIC_RELAXED);
+        int64_t live = thag__g.sample_bytes ? __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED)
+                                            : __atomic_load_n(&thag__g_live, __ATOMIC_RELAXED);
         if (live > last + last * (int64_t)thag__g.growth_pct / 100) {
             thag__error("live memory grew to %lld bytes (+%lld%%): snapshot written", (long long)live,
                         (long long)((live - last) * 100 / last));
@@ -3707,6 +4031,9 @@ THAG__FN void thag__atfork_child(void) {
     thag__g.forked_child = 1;
     THAG__STORE(thag__g.active, 0);
     pthread_mutex_init(&thag__g.lock, NULL);
+#if THAG__MEMORY
+    pthread_mutex_init(&thag__ss_lock, NULL); /* frees of sampled blocks take it */
+#endif
 }
 
 /* Scopes are tracked for either type: memory is charged to the current
@@ -3744,8 +4071,11 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
     thag__g.sample_seed = thag__env_count("THAG_SAMPLE_SEED", 0);
     thag__g.stack_unwind = thag__env_stack();
-    thag__g.mem_stacks = thag__g.mem_detail || thag__g.sample_bytes;
     thag__g.alloc_limit = thag__env_count("THAG_ALLOC_LIMIT", 0);
+#if THAG__MEMORY
+    thag__mem_configure(); /* sampled mode or not: the layout of the blocks decides */
+#endif
+    thag__g.mem_stacks = thag__g.mem_detail || thag__g.sample_bytes;
     thag__g.lines = thag__env_bool("THAG_LINES", 0);
     thag__g.growth_pct = thag__env_count("THAG_GROWTH_REPORT", 0);
     thag__g.size_threshold = thag__env_count("THAG_SIZE_TRACKING_THRESHOLD",

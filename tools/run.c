@@ -665,7 +665,8 @@ static void text_report(FILE *f, const report *r, const options *o, const char *
     for (i = 0; o->argv[i] && i < 8; i++) fprintf(f, " %.60s", o->argv[i]);
     fprintf(f, "%s%s%zu process%s", o->argv[i] ? " ..." : "", i ? ": " : " ", r->nprocs, r->nprocs == 1 ? "" : "es");
     text_status(f, status);
-    fprintf(f, "\nprofile files: %s\n\nSummary\n", dir);
+    fprintf(f, "\nprofile files: %s\n\nSummary%s\n", dir,
+            r->nprocs && !strcmp(r->procs[0].mode, "sampled") ? " (sampled: estimates from the samples)" : "");
     fprintf(f, "  total allocations:      %llu\n  total deallocations:    %llu\n", t.allocs, t.deallocs);
     fprintf(f, "  total bytes allocated:  %llu\n  peak memory:            %llu%s\n", t.bytes, t.peak,
             r->nprocs > 1 ? " (the highest of one process)" : "");

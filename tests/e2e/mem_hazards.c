@@ -59,6 +59,26 @@ static void semantics(void) {
     free(p);
 }
 
+/* realloc keeps the contents, growing and shrinking (a sampled block may
+   move to an aligned one). */
+static void contents(void) {
+    THAG_PROFILE(contents);
+    size_t sizes[] = {10, 100, 5000, 64, 100000, 3, 70000, 200};
+    size_t i, k, have = 0;
+    unsigned char *p = NULL;
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t keep = have < sizes[i] ? have : sizes[i];
+        p = (unsigned char *)realloc(p, sizes[i]);
+        CHECK(p != NULL && ((uintptr_t)p & 15) == 0);
+        if (!p) return;
+        for (k = 0; k < keep; k++)
+            if (p[k] != (unsigned char)(k * 7)) { CHECK(!"realloc kept the contents"); break; }
+        for (k = 0; k < sizes[i]; k++) p[k] = (unsigned char)(k * 7);
+        have = sizes[i];
+    }
+    free(p);
+}
+
 static void alignment(void) {
     THAG_PROFILE(alignment);
     size_t a;
@@ -123,6 +143,7 @@ int main(void) {
     CHECK(early != NULL);
     atexit(after_exit);
     semantics();
+    contents();
     alignment();
     forking();
     loading();

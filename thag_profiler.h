@@ -699,7 +699,7 @@ typedef struct thag__thread {
     char label[64];
     struct thag__thread *next;
     /* memory totals of this thread (its own writes; read at output) */
-    uint64_t m_allocs, m_frees, m_bytes, m_freed;
+    uint64_t m_frees, m_freed;  /* allocations: the sum over the thread's nodes */
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
@@ -1655,6 +1655,18 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 
 typedef struct thag__hdr { uint64_t word; void *owner; } thag__hdr;
 
+/* A build that profiles from the first allocation on (tools/preload.c,
+   whose constructor may run after other libraries' constructors have
+   allocated) defines THAG__LAZY_START as the function that starts it; it
+   is called by allocations made before the profiler is configured. */
+#ifdef THAG__LAZY_START
+static void THAG__LAZY_START(void);
+#define THAG__LAZY() \
+    do { if (THAG__UNLIKELY(!THAG__LOAD(thag__g.configured)) && !thag__mem_busy) THAG__LAZY_START(); } while (0)
+#else
+#define THAG__LAZY() ((void)0)
+#endif
+
 /* Where an allocation call came from: the return address into its caller
    and the caller's frame pointer, both read at the hook's entry. They stay
    valid when the hook ends in a tail call (its own frame does not). */
@@ -1944,14 +1956,14 @@ THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
     return weight == 1024 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / 1024.0 + 0.5);
 }
 
-/* What every counted allocation updates: the thread's totals and the
-   current scope's bytes and count (exact in every mode). */
+/* What every counted allocation updates: the current scope's bytes and
+   count (a thread's totals are the sum over its scopes, made at output),
+   and the live bytes. */
 THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
-    THAG__ADD(t->m_allocs, 1);
-    THAG__ADD(t->m_bytes, n);
+    thag__node *c = t->cur;
+    THAG__ADD(c->m_bytes, n);
+    THAG__ADD(c->m_allocs, 1);
     thag__mem_live(t, (int64_t)n);
-    THAG__ADD(t->cur->m_bytes, n);
-    THAG__ADD(t->cur->m_allocs, 1);
 }
 
 /* Charges a detail-mode allocation to its real call stack. */
@@ -1973,17 +1985,21 @@ THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
    owner (a node, a stack record, or NULL when only the totals count). */
 THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
+    int e = errno; /* libc calls below (thread attributes, locks) must not show */
     if (!t) {
         thag__mem_busy++;
         t = thag__attach();
         thag__mem_busy--;
-        if (!t) return 0;
+        if (!t) { errno = e; return 0; }
     }
     thag__mem_count(t, n);
-    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL)
+    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
+        errno = e;
         return THAG__F_COUNTED | THAG__F_STACK;
+    }
     h->owner = t->cur;
     THAG__ADD(t->cur->m_live, (int64_t)n);
+    errno = e;
     return THAG__F_COUNTED;
 }
 
@@ -2000,11 +2016,13 @@ THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n
     const thag__stack *s = (const thag__stack *)h->owner;
     thag__stack *d;
     thag__scount *c;
+    int e = errno;
     thag__mem_uncount(t, n);
     thag__mem_busy++;
     if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
     if ((d = thag__stack_here(t, fp)) != NULL && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
     thag__mem_busy--;
+    errno = e;
 }
 
 /* The summary-mode fast paths, inlined into the hooks: a few counters of
@@ -2054,6 +2072,7 @@ THAG__INLINE void *thag__mem_finish(void *base, size_t n, thag__at fp) {
     thag__hdr *h = (thag__hdr *)base;
     uint64_t flags = 0;
     h->owner = NULL;
+    THAG__LAZY();
     if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
     h->word = (uint64_t)n | flags | (uint64_t)THAG__MAGIC << 56;
     return (char *)base + THAG__HDR;
@@ -2257,8 +2276,6 @@ THAG__FN void thag__bare_sample(thag__thread *t, void *p, size_t n, thag__at fp)
     }
     THAG__ADD(t->cur->m_bytes, b);
     THAG__ADD(t->cur->m_allocs, w);
-    THAG__ADD(t->m_allocs, w);
-    THAG__ADD(t->m_bytes, b);
     if (!thag__ss_add((uintptr_t)p, v)) return; /* out of memory: its free is not seen */
     if (c) THAG__ADD(c->live, (int64_t)b);
     thag__ss_estimate((int64_t)b);
@@ -2285,7 +2302,9 @@ THAG__FN void thag__bare_unsample(const thag__sval *v) {
    started): the thread if the block is to be sampled, else NULL (then the
    countdown is re-armed). */
 THAG__FN thag__thread *thag__bare_due(size_t n) {
-    thag__thread *t = thag__self;
+    thag__thread *t;
+    THAG__LAZY();
+    t = thag__self;
     if (!thag__mem_on() || !thag__g.sample_bytes) {
         thag__bare_armed = 0;
         thag__bare_left = THAG__BARE_RECHECK;
@@ -2308,7 +2327,7 @@ THAG__FN thag__thread *thag__bare_due(size_t n) {
 
 /* mimalloc's blocks are 16-aligned when their size is a multiple of 16,
    as glibc's always are (a 24-byte block may be only 8-aligned). */
-#define THAG__BARE_SIZE(n) (((n) + 15) & ~(size_t)15)
+#define THAG__BARE_SIZE(n) (((n) + 15 + ((n) == 0)) & ~(size_t)15) /* 0: 16 bytes */
 /* Sampled blocks start on a 4 KiB boundary, so a free probes the set only
    for such addresses (and for large blocks, which often are); a sampled
    block costs up to 4 KiB of memory more. */
@@ -2406,22 +2425,36 @@ THAG__FN void thag__mem_configure(void) {
     if (thag__g.alloc_limit && thag__g.alloc_limit < thag__bare_max) thag__bare_max = (size_t)thag__g.alloc_limit;
 }
 
+/* A block of n bytes and a header from mimalloc. The header sits before
+   the aligned address: mimalloc aligns base + 16 for us (its plain aligned
+   call misaligns some power-of-two sizes in 2.0.9, e.g. 1024 bytes at 256). */
+THAG__INLINE void *thag__alloc_base(size_t n, size_t align, int zero) {
+    if (align <= THAG__HDR && !zero && n <= MI_SMALL_SIZE_MAX - THAG__HDR) return mi_malloc_small(n + THAG__HDR);
+    if (align <= THAG__HDR) return zero ? mi_zalloc(n + THAG__HDR) : mi_malloc(n + THAG__HDR);
+    if (zero) return mi_zalloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
+    return mi_malloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
+}
+
+/* mimalloc sets errno (ENOENT) in its process's first call only (tested:
+   tests/e2e/mem_hazards.c), so the calls before a first success keep
+   errno, and the others do not pay for it. */
+static int thag__mi_started; /* atomic */
+
+THAG__FN void *thag__alloc_first(size_t n, size_t align, int zero, thag__at fp) {
+    int e = errno;
+    void *b = thag__alloc_base(n, align, zero);
+    if (!b) { errno = ENOMEM; return NULL; }
+    errno = e;
+    THAG__STORE(thag__mi_started, 1);
+    return thag__mem_finish(b, n, fp);
+}
+
 THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, thag__at fp) {
-    int *ep, e;
     void *b;
     if (thag__bare()) return thag__bare_alloc(n, align, zero, fp);
-    ep = thag__errno();
-    e = *ep;
-    if (thag__refused(n, fp)) { *ep = ENOMEM; return NULL; }
-    /* The header sits before the aligned address: mimalloc aligns base +
-       16 for us (its plain aligned call misaligns some power-of-two sizes
-       in 2.0.9, e.g. 1024 bytes at 256). */
-    if (align <= THAG__HDR && !zero && n <= MI_SMALL_SIZE_MAX - THAG__HDR) b = mi_malloc_small(n + THAG__HDR);
-    else if (align <= THAG__HDR) b = zero ? mi_zalloc(n + THAG__HDR) : mi_malloc(n + THAG__HDR);
-    else if (zero) b = mi_zalloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
-    else b = mi_malloc_aligned_at(n + THAG__HDR, align, THAG__HDR);
-    if (!b) { *ep = ENOMEM; return NULL; }
-    *ep = e; /* mimalloc's first call sets ENOENT: a successful call leaves errno alone */
+    if (thag__refused(n, fp)) { errno = ENOMEM; return NULL; }
+    if (THAG__UNLIKELY(!THAG__LOAD(thag__mi_started))) return thag__alloc_first(n, align, zero, fp);
+    if (THAG__UNLIKELY(!(b = thag__alloc_base(n, align, zero)))) { errno = ENOMEM; return NULL; }
     return thag__mem_finish(b, n, fp);
 }
 
@@ -2473,13 +2506,8 @@ THAG__HOOK void *malloc(size_t n) THAG__THROW {
 }
 THAG__HOOK void free(void *p) THAG__THROW {
     if (!p) return;
-    if (thag__bare()) {
-        thag__bare_release(p);
-    } else {
-        int *ep = thag__errno(), e = *ep;
-        thag__release(p, THAG__FP);
-        *ep = e;
-    }
+    if (thag__bare()) thag__bare_release(p);
+    else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */
 }
 THAG__HOOK void *calloc(size_t k, size_t n) THAG__THROW {
     size_t total;
@@ -3534,10 +3562,13 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
     uint64_t allocs = 0, frees = 0, bytes = 0, freed = 0;
     int64_t peak = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED), cur;
     thag__thread *t;
+    thag__node *n;
     for (t = thag__g.threads; t; t = t->next) {
-        allocs += THAG__LOAD(t->m_allocs);
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
+            allocs += THAG__LOAD(n->m_allocs);
+            bytes += THAG__LOAD(n->m_bytes);
+        }
         frees += THAG__LOAD(t->m_frees);
-        bytes += THAG__LOAD(t->m_bytes);
         freed += THAG__LOAD(t->m_freed);
         if (THAG__LOAD(t->m_peak) > peak) peak = THAG__LOAD(t->m_peak);
     }

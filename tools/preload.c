@@ -6,7 +6,8 @@
               -o build/libthag_preload.so -lmimalloc -pthread
 
    What it adds to the header's implementation:
-   - a constructor that turns memory profiling on (THAG_TYPE_MEMORY); the
+   - a start that turns memory profiling on (THAG_TYPE_MEMORY) at the first
+     allocation, or in its constructor if nothing allocated before; the
      header reads THAG_PROFILER (directory, detail) at that first configure.
    - THAG_RUN_DIR=<dir>: each process writes into <dir>/<pid>/ (THAG_PROFILER's
      directory field is replaced before the configure, without allocating),
@@ -17,6 +18,7 @@
    - THAG_RUN_SIGNALS=1: SIGINT, SIGTERM, SIGHUP whose action is still the
      default write the profile, then die by the same signal. */
 #define THAG_PROFILER_IMPLEMENTATION
+#define THAG__LAZY_START thag_pl_start /* from the first allocation on */
 #include "../thag_profiler.h"
 
 #include <dlfcn.h>
@@ -72,7 +74,14 @@ static void thag_pl_signals(void) {
     }
 }
 
+/* Starts profiling, once: called by the first allocation (libraries'
+   constructors may allocate before ours runs), or by the constructor.
+   Not before libc has set environ: THAG_PROFILER and THAG_RUN_DIR are
+   read here. */
 __attribute__((constructor(101))) static void thag_pl_start(void) {
+    extern char **environ;
+    static int started;
+    if (!environ || __atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL)) return;
     thag_pl_set_dir();
     thag_pl_pid = getpid();
     thag_enable_profiling(1, THAG_TYPE_MEMORY);

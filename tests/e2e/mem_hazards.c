@@ -107,6 +107,17 @@ static void alignment(void) {
         memset(p, 1, a);
         free(p);
     }
+    {   /* many live blocks of every small size, 0 included: not only a reused one */
+        static void *live[65][40];
+        size_t k;
+        for (a = 0; a <= 64; a++)
+            for (k = 0; k < 40; k++) {
+                live[a][k] = malloc(a);
+                CHECK(live[a][k] && ALIGNED(live[a][k], 16));
+            }
+        for (a = 0; a <= 64; a++)
+            for (k = 0; k < 40; k++) free(live[a][k]);
+    }
 }
 
 static volatile int stop;

@@ -151,7 +151,7 @@ heaptrack_count() { # DIR ARGS...: the adjusted count of heaptrack's run
     else awk '{s += $NF} /_dl_init/ {s -= $NF} END {print s + 0}' "$d/ht.folded"; fi
 }
 versus() { # NAME PROGRAM-IN-REPORT ARGS...
-    local name=$1 prog=$2 d=$TMPROOT/ht-$1 ours theirs; shift 2
+    local name=$1 prog=$2 d=$TMPROOT/ht-$1; shift 2 # ours, theirs: left for the caller
     mkdir -p "$d"
     (cd "$d" && "$OLDPWD/$RUN" -q -d "$d/thag" -o json -- "$@" >/dev/null 2>&1)
     ours=$(json "$d/thag/report.json" "sum(p['total_allocations'] for p in d['processes'] if p['program']=='$prog')")
@@ -166,6 +166,14 @@ if command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null; the
     versus python3 python3 /usr/bin/python3 -c 'import json; print(len(json.dumps(list(range(10000)))))'
     printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' >"$TMPROOT/hello.c"
     versus gcc gcc gcc -c "$TMPROOT/hello.c" -o "$TMPROOT/hello.o"
+    # C++: libstdc++'s constructor allocates its exception pool before the
+    # preload library's constructor runs; profiling starts at the first
+    # allocation, so it is counted too (exactly heaptrack's count).
+    printf '#include <string>\n#include <vector>\nint main() { std::vector<std::string> v;\n for (int i = 0; i < 50; i++) v.push_back(std::string(40, 120));\n return 0; }\n' >"$TMPROOT/strings.cpp"
+    if g++ -O1 "$TMPROOT/strings.cpp" -o "$TMPROOT/strings"; then
+        versus c++ strings "$TMPROOT/strings"
+        check "c++: the same count as heaptrack, exactly" test "$ours" = "$theirs"
+    else bad "build the C++ comparison program"; fi
 else
     bad "heaptrack is not installed (apt-get install heaptrack)"
 fi

@@ -1,0 +1,46 @@
+/* bench/alloc_floor: the floors under the memory hooks, for bench/alloc.sh.
+   Linked with bench/alloc.c built without the profiler, it replaces the
+   malloc family with the least a hook can be:
+     -DFLOOR_HEADER=0  a call forwarded to mimalloc (what any hook costs);
+     -DFLOOR_HEADER=1  the same with a 16-byte header written before each
+                       block and read at its free, and nothing counted (the
+                       floor of any exact per-block accounting on mimalloc).
+   Only what the benchmark calls (malloc, free, realloc, calloc). */
+#include <mimalloc.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if FLOOR_HEADER
+typedef struct hdr { uint64_t size; void *owner; } hdr;
+
+void *malloc(size_t n) {
+    hdr *h = (hdr *)(n <= MI_SMALL_SIZE_MAX - sizeof *h ? mi_malloc_small(n + sizeof *h) : mi_malloc(n + sizeof *h));
+    if (!h) return NULL;
+    h->size = n;
+    h->owner = NULL;
+    return h + 1;
+}
+void free(void *p) {
+    hdr *h = (hdr *)p - 1;
+    if (!p || h->owner == (void *)1) return; /* reads the header, as a hook must */
+    mi_free(h);
+}
+void *realloc(void *p, size_t n) {
+    hdr *h;
+    if (!p) return malloc(n);
+    if (!(h = (hdr *)mi_realloc((hdr *)p - 1, n + sizeof *h))) return NULL;
+    h->size = n;
+    return h + 1;
+}
+void *calloc(size_t k, size_t n) {
+    hdr *h = (hdr *)mi_zalloc(k * n + sizeof *h);
+    if (!h) return NULL;
+    h->size = k * n;
+    return h + 1;
+}
+#else
+void *malloc(size_t n) { return mi_malloc(n); }
+void free(void *p) { mi_free(p); }
+void *realloc(void *p, size_t n) { return mi_realloc(p, n); }
+void *calloc(size_t k, size_t n) { return mi_calloc(k, n); }
+#endif

@@ -604,9 +604,25 @@ THAG__FN int thag__tsc_invariant(void) {
 typedef struct thag__calib { uint64_t tick0, ns0; double ns_per_tick; } thag__calib;
 static thag__calib thag__clock;
 
+/* A simultaneous reading of CLOCK_MONOTONIC and the ticks: the ticks
+   bracketed by two clock readings, taken again (a few times at most) until
+   the bracket is tight, so that being preempted between two reads does not
+   skew the rate (on a loaded machine it did, by percents over a short run). */
+THAG__FN void thag__clock_pair(uint64_t *ns, uint64_t *tk) {
+    uint64_t best = UINT64_MAX;
+    int i;
+    for (i = 0; i < 32 && best > 2000; i++) {
+        uint64_t a = thag__mono_ns(), t = thag__ticks(), b = thag__mono_ns();
+        if (b - a < best) {
+            best = b - a;
+            *ns = a + (b - a) / 2;
+            *tk = t;
+        }
+    }
+}
+
 THAG__FN void thag__clock_start(void) {
-    thag__clock.ns0 = thag__mono_ns();
-    thag__clock.tick0 = thag__ticks();
+    thag__clock_pair(&thag__clock.ns0, &thag__clock.tick0);
     thag__clock.ns_per_tick = 1.0;
 }
 
@@ -616,10 +632,8 @@ THAG__FN void thag__clock_start(void) {
 THAG__FN void thag__clock_calibrate(void) {
     uint64_t ns, tk;
     if (!thag__use_tsc) { thag__clock.ns_per_tick = 1.0; return; }
-    do {
-        ns = thag__mono_ns();
-        tk = thag__ticks();
-    } while (ns - thag__clock.ns0 < 2000000u);
+    do thag__clock_pair(&ns, &tk);
+    while (ns - thag__clock.ns0 < 2000000u);
     if (tk > thag__clock.tick0)
         thag__clock.ns_per_tick = (double)(ns - thag__clock.ns0) / (double)(tk - thag__clock.tick0);
 }

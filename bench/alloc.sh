@@ -13,6 +13,8 @@ cc -O2 -g -fno-omit-frame-pointer -DTHAG_FULL_PROFILING -I. bench/alloc.c -o $B/
 for h in 0 1; do # the floors: a forwarding hook, and one with a header
     cc -O2 -g -I. -DFLOOR_HEADER=$h bench/alloc.c bench/alloc_floor.c -o $B/alloc-floor$h -pthread -lmimalloc
 done
+cc -O2 -g -fno-omit-frame-pointer -I. -DFLOOR_WALK=1 bench/alloc.c bench/alloc_floor.c -o $B/alloc-floorwalk \
+    -pthread -lmimalloc
 cpu() { # the CPU seconds of a command, children included
     local s; s=$( { TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1)
     awk -v s="$s" 'BEGIN { split(s, a, " "); printf "%.3f", a[1] + a[2] }'
@@ -22,6 +24,7 @@ run() {
     plain) cpu $B/alloc-plain "$ROUNDS";;
     forward) cpu $B/alloc-floor0 "$ROUNDS";;
     header) cpu $B/alloc-floor1 "$ROUNDS";;
+    walk) cpu $B/alloc-floorwalk "$ROUNDS";;
     hooks) cpu env THAG_PROFILER=none,$OUT $B/alloc-full "$ROUNDS";;
     summary) cpu env THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
     detail) cpu env THAG_PROFILER=memory,$OUT,,true $B/alloc-full "$ROUNDS";;
@@ -29,10 +32,12 @@ run() {
     heaptrack) cpu heaptrack -o "$OUT/ht" $B/alloc-plain "$ROUNDS";;
     esac
 }
-# forward, header: floors (bench/alloc_floor.c), a hook that only forwards
-# to mimalloc, and one that also writes and reads a 16-byte header: no
-# exact per-block accounting can cost less. hooks: ours, profiling off.
-MODES="plain forward header hooks summary detail sampled"
+# forward, header, walk: floors (bench/alloc_floor.c), a hook that only
+# forwards to mimalloc; one that also writes and reads a 16-byte header (no
+# exact per-block accounting can cost less); one that walks the whole
+# frame-pointer chain at every allocation and free (no real stacks can).
+# hooks: ours, profiling off.
+MODES="plain forward header walk hooks summary detail sampled"
 command -v heaptrack >/dev/null && MODES="$MODES heaptrack"
 declare -A best
 for i in 1 2 3; do

@@ -4,13 +4,45 @@
      -DFLOOR_HEADER=0  a call forwarded to mimalloc (what any hook costs);
      -DFLOOR_HEADER=1  the same with a 16-byte header written before each
                        block and read at its free, and nothing counted (the
-                       floor of any exact per-block accounting on mimalloc).
+                       floor of any exact per-block accounting on mimalloc);
+     -DFLOOR_WALK=1    the forward with a frame-pointer walk of the whole
+                       stack at every allocation and every free, nothing
+                       kept (the floor of detail mode's real stacks; build
+                       with -fno-omit-frame-pointer).
    Only what the benchmark calls (malloc, free, realloc, calloc). */
 #include <mimalloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#if FLOOR_HEADER
+#if FLOOR_WALK
+/* Walks the frame-pointer chain from here to the outermost frame (glibc's
+   _start and clone leave rbp 0) and returns a value built from it, so that
+   the walk cannot be optimised away. */
+static volatile uintptr_t walk_sink;
+__attribute__((noinline)) static void walk(void) {
+    const uintptr_t *fp = (const uintptr_t *)__builtin_frame_address(0);
+    uintptr_t h = 0;
+    int n = 0;
+    while (fp && n < 64) {
+        const uintptr_t *next = (const uintptr_t *)fp[0];
+        h = (h ^ fp[1]) * 1099511628211ull;
+        n++;
+        if (next <= fp) break;
+        fp = next;
+    }
+    walk_sink = h;
+}
+void *malloc(size_t n) {
+    walk();
+    return mi_malloc(n);
+}
+void free(void *p) {
+    walk();
+    mi_free(p);
+}
+void *realloc(void *p, size_t n) { walk(); return mi_realloc(p, n); }
+void *calloc(size_t k, size_t n) { walk(); return mi_calloc(k, n); }
+#elif FLOOR_HEADER
 typedef struct hdr { uint64_t size; void *owner; } hdr;
 
 void *malloc(size_t n) {

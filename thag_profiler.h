@@ -939,10 +939,17 @@ THAG__FN void thag__thread_name(thag__thread *t) {
         thag__stbsp_snprintf(t->label, (int)sizeof t->label, "%s", name);
 }
 
+#if THAG__MEMORY
+THAG__FN void thag__mem_publish(thag__thread *t); /* >>memory */
+#endif
+
 THAG__FN void thag__thread_exit(void *arg) {
     thag__thread *t = (thag__thread *)arg;
     if (!t) return;
     if (!t->label[0] || strncmp(t->label, "thread-", 7) == 0) thag__thread_name(t);
+#if THAG__MEMORY
+    if (t->m_delta) thag__mem_publish(t); /* its live bytes count in the peak of the threads after it */
+#endif
     THAG__STORE(t->exited, 1);
 }
 
@@ -1692,7 +1699,7 @@ typedef struct thag__at { uintptr_t ret, fp; } thag__at;
 typedef struct thag__stack {
     struct thag__stack *next;  /* hash chain */
     uint64_t hash;
-    thag__thread *thread;      /* the first thread that made it (its label) */
+    thag__thread *thread;      /* its thread (the first one with THAG_MERGE_THREADS) */
     uint32_t id;               /* index of its counters in every thread */
     int depth;
     uintptr_t frames[1];
@@ -1726,9 +1733,10 @@ THAG__FN uint64_t thag__hash_frames(const uintptr_t *f, int n) {
     return THAG__HASH_END(h, n);
 }
 
-THAG__INLINE int thag__same_frames(const thag__stack *s, uint64_t h, const uintptr_t *f, int n) {
+THAG__INLINE int thag__same_frames(const thag__stack *s, const thag__thread *t, uint64_t h, const uintptr_t *f,
+                                   int n) {
     int i;
-    if (s->hash != h || s->depth != n) return 0;
+    if (s->hash != h || s->depth != n || (s->thread != t && !thag__g.merge_threads)) return 0;
     for (i = 0; i < n; i++)
         if (s->frames[i] != f[i]) return 0;
     return 1;
@@ -1739,10 +1747,10 @@ THAG__INLINE int thag__same_frames(const thag__stack *s, uint64_t h, const uintp
 THAG__FN thag__stack *thag__stack_find(thag__thread *t, uint64_t h, const uintptr_t *f, int n) {
     thag__stack **b = &thag__stacks[h & (THAG__STACK_BUCKETS - 1)], *s;
     for (s = __atomic_load_n(b, __ATOMIC_ACQUIRE); s; s = s->next)
-        if (thag__same_frames(s, h, f, n)) return s;
+        if (thag__same_frames(s, t, h, f, n)) return s;
     pthread_mutex_lock(&thag__stack_lock);
     for (s = *b; s; s = s->next)
-        if (thag__same_frames(s, h, f, n)) break;
+        if (thag__same_frames(s, t, h, f, n)) break;
     if (!s && thag__stack_count < THAG__SC_CHUNK * THAG__SC_CHUNKS &&
         (s = (thag__stack *)thag__arena_alloc(&thag__stack_arena, sizeof *s + (size_t)n * sizeof *f))) {
         s->hash = h;
@@ -1759,13 +1767,15 @@ THAG__FN thag__stack *thag__stack_find(thag__thread *t, uint64_t h, const uintpt
 
 /* The record of the call stack f[0..n) of hash h: from the thread's cache
    of recent stacks (a loop allocates from the same few), else the global
-   table. */
+   table. Threads have records of their own (the same frames on two threads
+   are two stacks under two thread frames) unless THAG_MERGE_THREADS. */
 THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n, uint64_t h) {
     thag__stack **slot, *s;
+    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
     if (THAG__UNLIKELY(!t->m_scache) && !(t->m_scache = (thag__stack **)thag__pmap(THAG__SCACHE * sizeof s)))
         return thag__stack_find(t, h, f, n);
     slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
-    if ((s = *slot) != NULL && thag__same_frames(s, h, f, n)) return s;
+    if ((s = *slot) != NULL && thag__same_frames(s, t, h, f, n)) return s;
     if ((s = thag__stack_find(t, h, f, n)) != NULL) *slot = s;
     return s;
 }
@@ -2317,9 +2327,13 @@ THAG__FN void thag__bare_unsample(const thag__sval *v) {
    countdown is re-armed). */
 THAG__FN thag__thread *thag__bare_due(size_t n) {
     thag__thread *t;
+    if (thag__mem_busy) { /* the profiler's own block: it leaves the countdown as it was */
+        thag__bare_left += (int64_t)n;
+        return NULL;
+    }
     THAG__LAZY();
     t = thag__self;
-    if (!thag__mem_on() || !thag__g.sample_bytes) {
+    if (!THAG__LOAD(thag__g.mem_active) || !thag__g.sample_bytes) {
         thag__bare_armed = 0;
         thag__bare_left = THAG__BARE_RECHECK;
         return NULL;

@@ -110,6 +110,25 @@ d="$TMPROOT/detail-thr"; mkdir -p "$d"
 check "THAG_SIZE_TRACKING_THRESHOLD: small blocks get no stack" \
     bash -c "grep -v '^#' $d/*-memory_detail.folded | grep -qx 'main;big 1048576' && ! grep -q inner $d/*-memory_detail.folded"
 
+# Threads in detail and sampled modes: each thread's real stacks under its
+# own thread frame (the same frames on four threads: four stacks). With
+# THAG_SAMPLE_BYTES=1 every 64-byte block is sampled with weight exactly 1
+# (p = 1 - e^-64): the estimates are the exact figures.
+bin="$TMPROOT/threads-modes"
+if mem_build mem_threads "$bin" gcc -O2 -fno-omit-frame-pointer; then
+    for m in detail sampled; do
+        d="$TMPROOT/threads-$m"
+        if [ $m = detail ]; then rc=$(run_in "$d" "$bin" THAG_PROFILER="memory,$d,,true")
+        else rc=$(run_in "$d" "$bin" THAG_PROFILER="memory,$d" THAG_SAMPLE_BYTES=1); fi
+        check "threads, $m: exit status" test "$rc" = 0 -a ! -s "$d/stderr"
+        check "threads, $m: per-scope bytes" expect_kind "$d" memory tests/e2e/mem_threads.memory.expected '^main'
+        check "threads, $m: live bytes per thread" test "$(data "$d"/*-memory_detail_live.folded |
+            awk '$1 ~ /^worker-[0-3];/ && $NF == 32000 { n++ } END { print n + 0 }')" = 4
+        check "threads, $m: peak counts every thread's blocks" \
+            test "$(head -1 "$d"/*-memory_detail.folded | tr ' ' '\n' | sed -n 's/^peak=//p')" -ge 256000
+    done
+else bad "build threads-modes" "$(cat "$bin.err")"; fi
+
 # Sampled mode: unbiased estimates within 10% (about 3000 samples).
 bin="$TMPROOT/sampled"
 if mem_build mem_sampled "$bin" gcc -O0 -fno-omit-frame-pointer -rdynamic; then

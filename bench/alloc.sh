@@ -34,8 +34,9 @@ run() {
 }
 # forward, header, walk: floors (bench/alloc_floor.c), a hook that only
 # forwards to mimalloc; one that also writes and reads a 16-byte header (no
-# exact per-block accounting can cost less); one that walks the whole
-# frame-pointer chain at every allocation and free (no real stacks can).
+# exact per-block accounting can cost less: summary's floor); one that also
+# walks the whole frame-pointer chain at every allocation and free (detail
+# mode's floor).
 # hooks: ours, profiling off.
 MODES="plain forward header walk hooks summary detail sampled"
 command -v heaptrack >/dev/null && MODES="$MODES heaptrack"

@@ -1,12 +1,13 @@
 #!/bin/bash
 # Memory-profiling benchmark: CPU time (user+sys, children included) of an
 # allocation-heavy workload, plain mimalloc against each mode and against
-# heaptrack, best of 3 runs each, interleaved. Ratios are to plain in the
+# heaptrack, best of $BENCH_ALLOC_REPS (3) runs each, interleaved. Ratios are to plain in the
 # same run. Not a test.
 set -eu
 cd "$(dirname "$0")/.."
 B=build/bench; mkdir -p $B
 ROUNDS=${BENCH_ALLOC_ROUNDS:-2000}
+REPS=${BENCH_ALLOC_REPS:-3} # runs of each mode, interleaved; the best counts
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
 cc -O2 -g -I. bench/alloc.c -o $B/alloc-plain -pthread -lmimalloc
 cc -O2 -g -fno-omit-frame-pointer -DTHAG_FULL_PROFILING -I. bench/alloc.c -o $B/alloc-full -pthread -lmimalloc
@@ -41,13 +42,13 @@ run() {
 MODES="plain forward header walk hooks summary detail sampled"
 command -v heaptrack >/dev/null && MODES="$MODES heaptrack"
 declare -A best
-for i in 1 2 3; do
+for i in $(seq "$REPS"); do
     for m in $MODES; do
         t=$(run $m)
         if [ -z "${best[$m]:-}" ] || awk -v a="$t" -v b="${best[$m]}" 'BEGIN{exit !(a<b)}'; then best[$m]=$t; fi
     done
 done
-echo "allocation benchmark: $ROUNDS rounds, CPU seconds (best of 3) and ratio to plain mimalloc"
+echo "allocation benchmark: $ROUNDS rounds, CPU seconds (best of $REPS) and ratio to plain mimalloc"
 for m in $MODES; do
     printf '%-10s %8.3f s  %6.2fx\n' "$m" "${best[$m]}" "$(awk -v a="${best[$m]}" -v b="${best[plain]}" 'BEGIN{print a/b}')"
 done

@@ -2383,16 +2383,6 @@ THAG__FN void *thag__bare_alloc(size_t n, size_t align, int zero, thag__at fp) {
     return p;
 }
 
-/* malloc's short path: the countdown, and mimalloc (which leaves mmap's
-   ENOMEM when it fails). Each thread's first call takes the long one (its
-   countdown starts at 0), where errno is kept from mimalloc's start-up. */
-THAG__INLINE void *thag__bare_malloc(size_t n, thag__at fp) {
-    int64_t left = thag__bare_left - (int64_t)n;
-    if (THAG__UNLIKELY(left <= 0 || n > thag__bare_max)) return thag__bare_alloc(n, THAG__HDR, 0, fp);
-    thag__bare_left = left;
-    return mi_malloc(THAG__BARE_SIZE(n));
-}
-
 THAG__FN void thag__bare_free_sampled(void *p) {
     int *ep = thag__errno(), e = *ep;
     thag__sval v;
@@ -2528,15 +2518,38 @@ THAG__HOOK void *valloc(size_t n) THAG__THROW;
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
 THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
 
-THAG__HOOK void *malloc(size_t n) THAG__THROW {
-    if (thag__bare()) return thag__bare_malloc(n, THAG__FP);
-    return thag__alloc(n, THAG__HDR, 0, THAG__FP);
+/* malloc and free: sampled mode's short paths in the hook itself, which
+   then needs no stack frame (compilers set one up only on the way to the
+   rest, in a function of its own). A thread's first malloc takes the long
+   way (its countdown starts at 0), where errno is kept through mimalloc's
+   start-up. */
+__attribute__((noinline)) THAG__FN void *thag__malloc_rest(size_t n, thag__at fp) {
+    return thag__alloc(n, THAG__HDR, 0, fp);
 }
-THAG__HOOK void free(void *p) THAG__THROW {
+__attribute__((noinline)) THAG__FN void thag__free_rest(void *p, thag__at fp) {
     if (!p) return;
     if (thag__bare()) thag__bare_release(p);
-    else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */
+    else thag__release(p, fp); /* mimalloc's free never sets errno; the slow paths keep it */
 }
+#define THAG__BARE_FAST() THAG__LIKELY(THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE)
+/* A free that is mimalloc's: sampled mode, not on a sampled block's boundary. */
+#define THAG__FREE_HOOK(p) \
+    do { \
+        if (THAG__BARE_FAST() && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
+        else thag__free_rest(p, THAG__FP); \
+    } while (0)
+
+THAG__HOOK void *malloc(size_t n) THAG__THROW {
+    if (THAG__BARE_FAST()) {
+        int64_t left = thag__bare_left - (int64_t)n;
+        if (THAG__LIKELY(left > 0 && n <= thag__bare_max)) {
+            thag__bare_left = left;
+            return mi_malloc(THAG__BARE_SIZE(n)); /* mimalloc leaves mmap's ENOMEM when it fails */
+        }
+    }
+    return thag__malloc_rest(n, THAG__FP);
+}
+THAG__HOOK void free(void *p) THAG__THROW { THAG__FREE_HOOK(p); }
 THAG__HOOK void *calloc(size_t k, size_t n) THAG__THROW {
     size_t total;
     if (__builtin_mul_overflow(k, n, &total)) { errno = ENOMEM; return NULL; }
@@ -2576,11 +2589,6 @@ THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW {
     return mi_usable_size(h) - THAG__HDR;
 }
 
-THAG__INLINE void thag__free_any(void *p, thag__at fp) {
-    if (thag__bare()) thag__bare_release(p);
-    else thag__release(p, fp);
-}
-
 /* C++ operator new and delete, by their mangled names, so that they come
    from the executable and cannot resolve to libmimalloc.so's own (which
    would bypass the hooks, depending on link order). On failure new throws
@@ -2597,7 +2605,7 @@ THAG__FN void *thag__new(size_t n, size_t align, int nothrow, thag__at fp) {
 /* Each hook is declared first: -Wmissing-prototypes builds stay quiet. */
 #define THAG__NEW(name, args, call) THAG__HOOK void *name args; THAG__HOOK void *name args { return call; }
 #define THAG__DEL(name, args) THAG__HOOK void name args; \
-    THAG__HOOK void name args { if (p) thag__free_any(p, THAG__FP); }
+    THAG__HOOK void name args { THAG__FREE_HOOK(p); }
 #define THAG__U __attribute__((unused))
 THAG__NEW(_Znwm, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))
 THAG__NEW(_Znam, (size_t n), thag__new(n, THAG__HDR, 0, THAG__FP))

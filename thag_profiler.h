@@ -2518,25 +2518,19 @@ THAG__HOOK void *valloc(size_t n) THAG__THROW;
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
 THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
 
-/* malloc and free: sampled mode's short paths in the hook itself, which
-   then needs no stack frame (compilers set one up only on the way to the
-   rest, in a function of its own). A thread's first malloc takes the long
-   way (its countdown starts at 0), where errno is kept through mimalloc's
-   start-up. */
-__attribute__((noinline)) THAG__FN void *thag__malloc_rest(size_t n, thag__at fp) {
-    return thag__alloc(n, THAG__HDR, 0, fp);
-}
-__attribute__((noinline)) THAG__FN void thag__free_rest(void *p, thag__at fp) {
-    if (!p) return;
-    if (thag__bare()) thag__bare_release(p);
-    else thag__release(p, fp); /* mimalloc's free never sets errno; the slow paths keep it */
-}
+/* malloc and free: sampled mode's short paths first, which gcc compiles
+   without a stack frame (it sets one up only on the way to the rest). A
+   thread's first malloc takes the long way (its countdown starts at 0),
+   where errno is kept through mimalloc's start-up. */
 #define THAG__BARE_FAST() THAG__LIKELY(THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE)
 /* A free that is mimalloc's: sampled mode, not on a sampled block's boundary. */
 #define THAG__FREE_HOOK(p) \
     do { \
         if (THAG__BARE_FAST() && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
-        else thag__free_rest(p, THAG__FP); \
+        else if (p) { \
+            if (thag__bare()) thag__bare_release(p); \
+            else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */ \
+        } \
     } while (0)
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
@@ -2547,7 +2541,7 @@ THAG__HOOK void *malloc(size_t n) THAG__THROW {
             return mi_malloc(THAG__BARE_SIZE(n)); /* mimalloc leaves mmap's ENOMEM when it fails */
         }
     }
-    return thag__malloc_rest(n, THAG__FP);
+    return thag__alloc(n, THAG__HDR, 0, THAG__FP);
 }
 THAG__HOOK void free(void *p) THAG__THROW { THAG__FREE_HOOK(p); }
 THAG__HOOK void *calloc(size_t k, size_t n) THAG__THROW {

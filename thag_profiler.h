@@ -744,6 +744,7 @@ typedef struct thag__global {
     int nthreads;
     pthread_key_t key;
     int notice_memory;
+    int defer_exit_hooks;     /* started inside an allocation: atexit/atfork come later */
     int mem_active;           /* atomic: allocations are accounted */
     int mem_detail;           /* capture real call stacks */
     uint64_t sample_bytes;    /* sampled mode: mean bytes between samples (0: off) */
@@ -4113,6 +4114,16 @@ THAG__FN void thag__set_type(thag_profile_type type) {
     THAG__STORE(thag__g.mem_active, (type & THAG_TYPE_MEMORY) && ok ? 1 : 0);
 }
 
+/* The exit and fork handlers, once. A start from inside an allocation
+   (tools/preload.c) registers them later, from its constructor: glibc
+   allocates while it holds the lock of its exit and fork handler lists. */
+THAG__FN void thag__exit_hooks(void) {
+    static int done;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
+    pthread_atfork(NULL, NULL, thag__atfork_child);
+    atexit(thag__atexit);
+}
+
 /* First-time setup, under the lock. option: a THAG__OPT_ value, or -1 for
    a type given by thag_enable_profiling. */
 THAG__FN void thag__configure(int option, thag_profile_type type) {
@@ -4142,8 +4153,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.size_threshold = thag__env_count("THAG_SIZE_TRACKING_THRESHOLD",
                                              thag__env_count("SIZE_TRACKING_THRESHOLD", 0));
     pthread_key_create(&thag__g.key, thag__thread_exit);
-    pthread_atfork(NULL, NULL, thag__atfork_child);
-    atexit(thag__atexit);
+    if (!thag__g.defer_exit_hooks) thag__exit_hooks();
     if (env < 0) type = THAG_TYPE_NONE;
     else if (option >= 0) type = thag__type_of(option, &c, env);
     thag__debug("version " THAG_PROFILER_VERSION_STRING ", program %s, type %d, dir %s, clock %s",

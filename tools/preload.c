@@ -18,7 +18,7 @@
    - THAG_RUN_SIGNALS=1: SIGINT, SIGTERM, SIGHUP whose action is still the
      default write the profile, then die by the same signal. */
 #define THAG_PROFILER_IMPLEMENTATION
-#define THAG__LAZY_START thag_pl_start /* from the first allocation on */
+#define THAG__LAZY_START thag_pl_lazy /* from the first allocation on */
 #include "../thag_profiler.h"
 
 #include <dlfcn.h>
@@ -92,6 +92,16 @@ __attribute__((constructor(101))) static void thag_pl_start(void) {
     thag__mem_busy--;
     thag_pl_signals();
 }
+
+/* The start from inside an allocation: glibc may hold the lock of its exit
+   or fork handler lists there, so those handlers are registered by the
+   constructor, which always runs before main. */
+static void thag_pl_lazy(void) {
+    thag__g.defer_exit_hooks = 1;
+    thag_pl_start();
+}
+
+__attribute__((constructor(102))) static void thag_pl_hooks(void) { thag__exit_hooks(); }
 
 /* Programs that never return from main nor call exit(). */
 __attribute__((destructor)) static void thag_pl_stop(void) { thag_pl_final(); }

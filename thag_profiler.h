@@ -932,6 +932,8 @@ THAG__FN void thag__choose_clock(void) {
 
 /* >>threads: each thread owns its state; the global list is locked only
    when a thread first enters a scope and when output is written. */
+/* Labels are read by the output under the global lock: they are written
+   under it too (a thread may rename itself while another one flushes). */
 THAG__FN void thag__thread_name(thag__thread *t) {
     char name[64] = {0};
     if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) name[0] = 0;
@@ -947,7 +949,9 @@ THAG__FN void thag__mem_publish(thag__thread *t); /* >>memory */
 THAG__FN void thag__thread_exit(void *arg) {
     thag__thread *t = (thag__thread *)arg;
     if (!t) return;
+    pthread_mutex_lock(&thag__g.lock);
     if (!t->label[0] || strncmp(t->label, "thread-", 7) == 0) thag__thread_name(t);
+    pthread_mutex_unlock(&thag__g.lock);
 #if THAG__MEMORY
     if (t->m_delta) thag__mem_publish(t); /* its live bytes count in the peak of the threads after it */
 #endif
@@ -966,11 +970,11 @@ THAG__FN thag__thread *thag__attach(void) {
     t->is_main = (pid_t)syscall(SYS_gettid) == getpid();
     pthread_mutex_lock(&thag__g.lock);
     t->index = thag__g.nthreads++;
+    thag__stbsp_snprintf(t->label, (int)sizeof t->label, "thread-%d", t->index);
+    thag__thread_name(t);
     t->next = thag__g.threads;
     thag__g.threads = t;
     pthread_mutex_unlock(&thag__g.lock);
-    thag__stbsp_snprintf(t->label, (int)sizeof t->label, "thread-%d", t->index);
-    thag__thread_name(t);
     pthread_setspecific(thag__g.key, t);
     thag__self = t;
     return t;
@@ -4222,7 +4226,10 @@ THAG__PUB int thag_is_profiling_enabled(void) { return THAG__LOAD(thag__g.active
 THAG__PUB void thag_set_thread_name(const char *name) {
     thag__thread *t = thag__self;
     if (!t && THAG__LOAD(thag__g.active)) t = thag__attach();
-    if (t && name) thag__stbsp_snprintf(t->label, (int)sizeof t->label, "%s", name);
+    if (!t || !name) return;
+    pthread_mutex_lock(&thag__g.lock); /* the output reads labels under it */
+    thag__stbsp_snprintf(t->label, (int)sizeof t->label, "%s", name);
+    pthread_mutex_unlock(&thag__g.lock);
 }
 
 THAG__PUB const char *thag_result_string(thag_result r) {

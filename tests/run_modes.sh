@@ -48,7 +48,7 @@ for cc in gcc clang; do
     bin="$TMPROOT/tsan-$cc"
     if build threads "$bin" $cc -O1 -fsanitize=thread -DTHAG_TIME_PROFILING; then
         d="$TMPROOT/tsan-out-$cc"; rc=$(run_in "$d" "$bin" TSAN_OPTIONS=halt_on_error=1)
-        check "TSan threads ($cc): no race" test "$rc" = 0 -a ! -s "$d/stderr"
+        check "TSan threads ($cc): no race" bash -c "test '$rc' = 0 -a ! -s '$d/stderr' || { head -40 '$d/stderr'; exit 1; }"
         check "TSan threads ($cc): stacks" expect_calls "$d" tests/e2e/threads.expected
     else bad "TSan build ($cc)" "$(cat "$bin.err")"; fi
 done

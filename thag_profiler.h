@@ -2523,10 +2523,11 @@ THAG__HOOK void *valloc(size_t n) THAG__THROW;
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
 THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
 
-/* malloc and free: sampled mode's short paths first, which gcc compiles
-   without a stack frame (it sets one up only on the way to the rest). A
-   thread's first malloc takes the long way (its countdown starts at 0),
-   where errno is kept through mimalloc's start-up. */
+/* malloc and free: sampled mode's short paths first, ending in a tail call
+   to mimalloc (the rest stays inline: a function of its own cost summary
+   mode more than the hook's stack frame costs sampled mode). A thread's
+   first malloc takes the long way (its countdown starts at 0), where errno
+   is kept through mimalloc's start-up. */
 #define THAG__BARE_FAST() THAG__LIKELY(THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE)
 /* A free that is mimalloc's: sampled mode, not on a sampled block's boundary. */
 #define THAG__FREE_HOOK(p) \

@@ -4,11 +4,14 @@
 #include <time.h>
 
 /* Busy-waits for ms milliseconds of monotonic time. */
+/* Spins for at least ms milliseconds of CLOCK_MONOTONIC (in nanoseconds:
+   milliseconds computed per field end early when a second boundary is
+   crossed, the negative nanosecond part being truncated towards zero). */
 __attribute__((unused)) static void spin_ms(int ms) {
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     do clock_gettime(CLOCK_MONOTONIC, &b);
-    while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+    while ((long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec) < (long long)ms * 1000000LL);
 }
 
 static volatile int e2e_sink;

@@ -160,63 +160,50 @@ int execvp(const char *file, char *const argv[]) {
     return execvpe(file, argv, environ);
 }
 
-/* The list forms: the arguments into an array on the stack. */
-static size_t thag_pl_count(va_list *ap) {
+/* The list forms: the arguments into an array on the stack, then the
+   vector form. The caller's va_list is past `arg`; envp is read after the
+   terminating NULL when with_env (execle), else it is environ. */
+static int thag_pl_exec_list(const char *file, const char *arg, va_list *ap, int search, int with_env) {
+    extern char **environ;
     va_list c;
-    size_t n = 1;
+    size_t n = 1, i;
     va_copy(c, *ap);
     while (va_arg(c, char *)) n++;
     va_end(c);
-    return n;
-}
-
-/* args[0..n] = first, the n - 1 next arguments, NULL; consumes the NULL. */
-static void thag_pl_fill(char **args, size_t n, const char *first, va_list *ap) {
-    size_t i;
-    args[0] = (char *)first;
-    for (i = 1; i < n; i++) args[i] = va_arg(*ap, char *);
-    args[n] = NULL;
-    (void)va_arg(*ap, char *);
+    {
+        char *args[n + 1], **envp = environ;
+        args[0] = (char *)arg;
+        for (i = 1; i < n; i++) args[i] = va_arg(*ap, char *);
+        args[n] = NULL;
+        (void)va_arg(*ap, char *);
+        if (with_env) envp = va_arg(*ap, char **);
+        return search ? execvpe(file, args, envp) : execve(file, args, envp);
+    }
 }
 
 int execl(const char *path, const char *arg, ...) {
-    extern char **environ;
     va_list ap;
-    size_t n;
+    int r;
     va_start(ap, arg);
-    n = thag_pl_count(&ap);
-    {
-        char *args[n + 1];
-        thag_pl_fill(args, n, arg, &ap);
-        va_end(ap);
-        return execve(path, args, environ);
-    }
+    r = thag_pl_exec_list(path, arg, &ap, 0, 0);
+    va_end(ap);
+    return r;
 }
 
 int execlp(const char *file, const char *arg, ...) {
-    extern char **environ;
     va_list ap;
-    size_t n;
+    int r;
     va_start(ap, arg);
-    n = thag_pl_count(&ap);
-    {
-        char *args[n + 1];
-        thag_pl_fill(args, n, arg, &ap);
-        va_end(ap);
-        return execvpe(file, args, environ);
-    }
+    r = thag_pl_exec_list(file, arg, &ap, 1, 0);
+    va_end(ap);
+    return r;
 }
 
 int execle(const char *path, const char *arg, ...) {
     va_list ap;
-    size_t n;
+    int r;
     va_start(ap, arg);
-    n = thag_pl_count(&ap);
-    {
-        char *args[n + 1], **envp;
-        thag_pl_fill(args, n, arg, &ap);
-        envp = va_arg(ap, char **);
-        va_end(ap);
-        return execve(path, args, envp);
-    }
+    r = thag_pl_exec_list(path, arg, &ap, 0, 1);
+    va_end(ap);
+    return r;
 }

@@ -664,6 +664,11 @@ THAG__FN void *thag__arena_alloc(thag__arena *a, size_t size) {
     return a->cur - size;
 }
 
+/* The slot of an address in the open-addressing tables keyed by address
+   (>>memory's sampled blocks, >>auto's functions): the high bits of a
+   Fibonacci product, masked by the caller. */
+THAG__INLINE size_t thag__addr_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
+
 /* >>state */
 typedef struct thag__node {
     const thag_site *site;
@@ -2206,12 +2211,11 @@ static thag__sset *thag__ss = &thag__ss0;
 static pthread_mutex_t thag__ss_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t thag__ss_live, thag__ss_peak; /* atomic: estimated live bytes (sampled blocks, scaled) */
 
-THAG__INLINE size_t thag__ss_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
 
 /* Whether p may be a sampled block. */
 THAG__INLINE int thag__ss_maybe(uintptr_t p) {
     const thag__sset *m = __atomic_load_n(&thag__ss, __ATOMIC_ACQUIRE);
-    size_t i = thag__ss_hash(p) & m->mask;
+    size_t i = thag__addr_hash(p) & m->mask;
     uintptr_t k;
     while ((k = __atomic_load_n(&m->key[i], __ATOMIC_RELAXED)) != 0) {
         if (k == p) return 1;
@@ -2221,7 +2225,7 @@ THAG__INLINE int thag__ss_maybe(uintptr_t p) {
 }
 
 THAG__FN void thag__ss_put(thag__sset *m, uintptr_t p, thag__sval v) {
-    size_t i = thag__ss_hash(p) & m->mask;
+    size_t i = thag__addr_hash(p) & m->mask;
     while (m->key[i] > THAG__SS_GONE) i = (i + 1) & m->mask;
     if (!m->key[i]) m->used++;
     m->live++;
@@ -2263,7 +2267,7 @@ THAG__FN int thag__ss_take(uintptr_t p, thag__sval *v) {
     int found = 0;
     pthread_mutex_lock(&thag__ss_lock);
     m = thag__ss;
-    for (i = thag__ss_hash(p) & m->mask; (k = m->key[i]) != 0; i = (i + 1) & m->mask) {
+    for (i = thag__addr_hash(p) & m->mask; (k = m->key[i]) != 0; i = (i + 1) & m->mask) {
         if (k != p) continue;
         *v = m->val[i];
         __atomic_store_n(&m->key[i], THAG__SS_GONE, __ATOMIC_RELEASE);
@@ -2935,9 +2939,6 @@ static struct {
 static thag__ashadow thag__auto_off = {0, 0, 1, NULL}; /* a thread without memory */
 static THAG__TLS thag__ashadow *thag__ash;
 
-static inline __attribute__((always_inline, no_instrument_function)) size_t thag__auto_hash(uintptr_t fn) {
-    return (size_t)(((uint64_t)fn * 0x9E3779B97F4A7C15ull) >> 32);
-}
 
 /* The functions of stb_sprintf (compiled into this file, maybe with
    -finstrument-functions): never recorded, so flushing or logging never
@@ -2957,7 +2958,7 @@ THAG__FN int thag__auto_is_own(uintptr_t fn) {
 
 /* Inserts s into m (the caller holds the lock; m has room). */
 THAG__FN void thag__auto_put(thag__amap *m, thag__asite *s) {
-    size_t i = thag__auto_hash(s->fn) & m->mask;
+    size_t i = thag__addr_hash(s->fn) & m->mask;
     while (m->slot[i].key) i = (i + 1) & m->mask;
     m->slot[i].site = s;
     __atomic_store_n(&m->slot[i].key, s->fn, __ATOMIC_RELEASE);
@@ -2997,7 +2998,7 @@ THAG__FN thag__asite *thag__auto_add(uintptr_t fn) {
     size_t i;
     pthread_mutex_lock(&thag__auto.lock);
     m = thag__auto.map;
-    for (i = m ? thag__auto_hash(fn) & m->mask : 0; m && m->slot[i].key; i = (i + 1) & m->mask)
+    for (i = m ? thag__addr_hash(fn) & m->mask : 0; m && m->slot[i].key; i = (i + 1) & m->mask)
         if (m->slot[i].key == fn) { s = m->slot[i].site; break; }
     if (!s && (m = thag__auto_room()) && (s = (thag__asite *)thag__arena_alloc(&thag__auto.arena, sizeof *s))) {
         s->fn = fn;
@@ -3019,7 +3020,7 @@ thag__auto_site(thag__ashadow *sh, uintptr_t fn) {
     thag__amap *m = __atomic_load_n(&thag__auto.map, __ATOMIC_ACQUIRE);
     thag__asite *s;
     if (THAG__LIKELY(m != NULL)) {
-        size_t i = thag__auto_hash(fn) & m->mask;
+        size_t i = thag__addr_hash(fn) & m->mask;
         uintptr_t k;
         while ((k = __atomic_load_n(&m->slot[i].key, __ATOMIC_ACQUIRE)) != 0) {
             if (k == fn) return m->slot[i].site;

@@ -32,6 +32,24 @@ expect_calls() {
     diff <(data "$f") "$2"
 }
 
+# asan_case TAG DIR BIN EXPECTED [ENV...]: a build with ASan+UBSan runs
+# with no report and the expected stacks.
+asan_case() {
+    local tag=$1 dir=$2 bin=$3 want=$4; shift 4
+    run_in "$dir" "$bin" "$@" >/dev/null
+    check "ASan+UBSan $tag: no report" bash -c "! grep -q 'runtime error\|AddressSanitizer' '$dir/stderr'"
+    check "ASan+UBSan $tag: stacks" expect_calls "$dir" "$want"
+}
+
+# tsan_case TAG DIR BIN EXPECTED: a build with TSan exits 0 with no report
+# (shown when there is one) and the expected stacks.
+tsan_case() {
+    local tag=$1 dir=$2 bin=$3 want=$4 rc
+    rc=$(run_in "$dir" "$bin" TSAN_OPTIONS=halt_on_error=1)
+    check "TSan $tag: no race" bash -c "test '$rc' = 0 -a ! -s '$dir/stderr' || { head -40 '$dir/stderr'; exit 1; }"
+    check "TSan $tag: stacks" expect_calls "$dir" "$want"
+}
+
 # zero_cost CC OPT FILE...: each file's machine code is identical with the
 # macros (no build switch) and with the macro lines deleted.
 zero_cost() {

@@ -39,17 +39,13 @@ check "header included twice with the implementation" bash -c "printf '#define T
 for p in $E2E; do
     bin="$TMPROOT/asan-$p"
     if build "$p" "$bin" gcc -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DTHAG_TIME_PROFILING; then
-        d="$TMPROOT/asan-out-$p"; rc=$(run_in "$d" "$bin")
-        check "ASan+UBSan $p: no report" bash -c "! grep -q 'runtime error\|AddressSanitizer' '$d/stderr'"
-        check "ASan+UBSan $p: stacks" expect_calls "$d" "tests/e2e/$p.expected"
+        asan_case "$p" "$TMPROOT/asan-out-$p" "$bin" "tests/e2e/$p.expected"
     else bad "ASan build $p" "$(cat "$bin.err")"; fi
 done
 for cc in gcc clang; do
     bin="$TMPROOT/tsan-$cc"
     if build threads "$bin" $cc -O1 -fsanitize=thread -DTHAG_TIME_PROFILING; then
-        d="$TMPROOT/tsan-out-$cc"; rc=$(run_in "$d" "$bin" TSAN_OPTIONS=halt_on_error=1)
-        check "TSan threads ($cc): no race" bash -c "test '$rc' = 0 -a ! -s '$d/stderr' || { head -40 '$d/stderr'; exit 1; }"
-        check "TSan threads ($cc): stacks" expect_calls "$d" tests/e2e/threads.expected
+        tsan_case "threads ($cc)" "$TMPROOT/tsan-out-$cc" "$bin" tests/e2e/threads.expected
     else bad "TSan build ($cc)" "$(cat "$bin.err")"; fi
 done
 if gcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -DTHAG_TIME_PROFILING tests/unit.c -o "$TMPROOT/unit-asan" -pthread -lcmocka 2>"$TMPROOT/err"; then

@@ -103,17 +103,13 @@ else bad "full build fibers" "$(cat "$bin.err")"; fi
 for p in $PROGS; do
     bin="$TMPROOT/asan-$p"
     if build "$p" "$bin" gcc -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DTHAG_TIME_PROFILING; then
-        dir="$TMPROOT/asan-out-$p"; rc=$(run_in "$dir" "$bin" ASAN_OPTIONS=detect_stack_use_after_return=0)
-        check "ASan+UBSan $p: no report" bash -c "! grep -q 'runtime error\|AddressSanitizer' '$dir/stderr'"
-        check "ASan+UBSan $p: stacks" expect_calls "$dir" "tests/async/$p.expected"
+        asan_case "$p" "$TMPROOT/asan-out-$p" "$bin" "tests/async/$p.expected" ASAN_OPTIONS=detect_stack_use_after_return=0
     else bad "ASan build $p" "$(cat "$bin.err")"; fi
 done
 for p in tasks uvserver; do
     bin="$TMPROOT/tsan-$p"
     if build "$p" "$bin" clang -O1 -fsanitize=thread -DTHAG_TIME_PROFILING; then
-        dir="$TMPROOT/tsan-out-$p"; rc=$(run_in "$dir" "$bin" TSAN_OPTIONS=halt_on_error=1)
-        check "TSan $p: no race" test "$rc" = 0 -a ! -s "$dir/stderr"
-        check "TSan $p: stacks" expect_calls "$dir" "tests/async/$p.expected"
+        tsan_case "$p" "$TMPROOT/tsan-out-$p" "$bin" "tests/async/$p.expected"
     else bad "TSan build $p" "$(cat "$bin.err")"; fi
 done
 summary async

@@ -1,11 +1,8 @@
 # thag-analyze (tools/analyze.c): build, test, bench, install. Included by the top Makefile;
 # also usable alone: make -f mk/analyze.mk thag-analyze (tests: make -f mk/analyze.mk -f mk/flamegraph.mk test-analyze)
-CC ?= cc
-BUILD ?= build
-PREFIX ?= /usr/local
-DESTDIR ?=
+include $(dir $(lastword $(MAKEFILE_LIST)))tools.inc
 
-ANALYZE_WARN := -Wall -Wextra -Wshadow -Wundef -Wconversion -Wmissing-prototypes -Wstrict-prototypes -Werror
+ANALYZE_WARN := $(TOOL_WARN)
 ANALYZE_CFLAGS := -std=c11 -O2 -g $(ANALYZE_WARN)
 ANALYZE_SRC := tools/analyze.c tools/analyze_json.h tools/analyze_term.h tools/folded.h
 # The interactive tests open real SVGs when the flamegraph tool's fragment is there.

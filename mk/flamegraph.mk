@@ -7,13 +7,11 @@
 #   fuzz-flamegraph   libFuzzer (clang) on the parser and SVG writer for FUZZ_SECONDS seconds
 #   install-flamegraph  $(DESTDIR)$(PREFIX)/bin/flamegraph
 
-BUILD ?= build
-CC ?= cc
-PREFIX ?= /usr/local
+include $(dir $(lastword $(MAKEFILE_LIST)))tools.inc
 BENCH_LINES ?= 1000000
 FUZZ_SECONDS ?= 60
 FG_WORK := $(BUILD)/flamegraph.work
-FG_WARN := -Wall -Wextra -Wshadow -Wundef -Wconversion -Wmissing-prototypes -Wstrict-prototypes -Werror
+FG_WARN := $(TOOL_WARN)
 FG_CFLAGS ?= -std=c99 -O2 $(FG_WARN)
 
 ALL_TARGETS += flamegraph

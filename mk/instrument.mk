@@ -1,13 +1,9 @@
 # thag-instrument / thag-remove (tools/instrument.c): build, test, install.
 # Included by the top Makefile; also usable alone:
 #   make -f mk/instrument.mk thag-instrument | test-instrument | install-instrument
-CC ?= cc
-BUILD ?= build
-PREFIX ?= /usr/local
-DESTDIR ?=
+include $(dir $(lastword $(MAKEFILE_LIST)))tools.inc
 
-INSTRUMENT_WARN := -Wall -Wextra -Wshadow -Wundef -Wconversion -Wmissing-prototypes \
-	-Wstrict-prototypes -Werror
+INSTRUMENT_WARN := $(TOOL_WARN)
 INSTRUMENT_CFLAGS := -std=c99 -O2 -g $(INSTRUMENT_WARN)
 
 ALL_TARGETS += thag-instrument

@@ -1,12 +1,9 @@
 # thag-run (tools/run.c) and libthag_preload.so (tools/preload.c): memory profiling of
 # unmodified programs. Included by the top Makefile; also usable alone:
 #   make -f mk/run.mk thag-run test-run bench-run
-CC ?= cc
-BUILD ?= build
-PREFIX ?= /usr/local
-DESTDIR ?=
+include $(dir $(lastword $(MAKEFILE_LIST)))tools.inc
 
-RUN_WARN := -Wall -Wextra -Wshadow -Wundef -Wconversion -Wmissing-prototypes -Wstrict-prototypes -Werror
+RUN_WARN := $(TOOL_WARN)
 RUN_CFLAGS := -std=c11 -O2 -g $(RUN_WARN)
 # The preload library compiles the header's implementation: the header's own warning set.
 RUN_SO_FLAGS := -O2 -g -Wall -Wextra -Wshadow -Werror -DTHAG_FULL_PROFILING -fPIC -shared -I.

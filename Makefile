@@ -61,12 +61,41 @@ bench-core:
 	@bench/run.sh
 	@bench/alloc.sh
 
-install: install-header $(INSTALL_TARGETS)
+# install: the header, the pkg-config files (thag_profiler: header only;
+# thag_profiler_time, thag_profiler_full: with the switch and the libraries),
+# the CMake package (find_package(thag_profiler CONFIG): thag_profiler::time,
+# thag_profiler::full, thag_profiler::thag_profiler), and each fragment's
+# tools ($(INSTALL_TARGETS)). The .pc files hold PREFIX (DESTDIR only stages);
+# the CMake files are relocatable. docs/projects.md says how to use them.
+THAG_VERSION := $(shell sed -n 's/^\#define THAG_PROFILER_VERSION_STRING "\(.*\)"/\1/p' thag_profiler.h)
+PKG_CONFIG ?= pkg-config
+# mimalloc: through its .pc where it has one (not Debian 12's), else -lmimalloc.
+THAG_MI_PC := $(shell $(PKG_CONFIG) --exists mimalloc 2>/dev/null && echo yes)
+THAG_PC_SED = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(THAG_VERSION)|g' \
+  -e 's|@MIMALLOC_REQUIRES@|$(if $(THAG_MI_PC),$(comma) mimalloc)|g' \
+  -e 's|@MIMALLOC_LIBS@|$(if $(THAG_MI_PC),,-lmimalloc )|g'
+comma := ,
+PCDIR = $(DESTDIR)$(PREFIX)/lib/pkgconfig
+CMAKEDIR = $(DESTDIR)$(PREFIX)/lib/cmake/thag_profiler
+
+.PHONY: install-pkgconfig install-cmake
+
+install: install-header install-pkgconfig install-cmake $(INSTALL_TARGETS)
 
 install-header:
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include
 	install -m 644 thag_profiler.h $(DESTDIR)$(PREFIX)/include/thag_profiler.h
-	sed 's|@PREFIX@|$(PREFIX)|' thag_profiler.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/thag_profiler.pc
+
+install-pkgconfig:
+	install -d $(PCDIR)
+	for pc in thag_profiler thag_profiler_time thag_profiler_full; do \
+	  sed $(THAG_PC_SED) pkgconfig/$$pc.pc.in > $(PCDIR)/$$pc.pc && chmod 644 $(PCDIR)/$$pc.pc || exit 1; done
+
+install-cmake:
+	install -d $(CMAKEDIR)
+	install -m 644 cmake/thag_profiler-config.cmake cmake/thag_profiler-targets.cmake $(CMAKEDIR)/
+	sed 's|@VERSION@|$(THAG_VERSION)|g' cmake/thag_profiler-config-version.cmake.in \
+	  > $(CMAKEDIR)/thag_profiler-config-version.cmake && chmod 644 $(CMAKEDIR)/thag_profiler-config-version.cmake
 
 clean:
 	rm -rf $(BUILD)

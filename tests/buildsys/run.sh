@@ -196,7 +196,7 @@ for m in time full off; do
     d=$T/make/$m
     sample "$d" make
     if log "$d.log" make -C "$d" PROFILE=$m THAG_DIR="$REPO" LDFLAGS=-Wl,--as-needed; then
-        check "make $m: linked with --as-needed" grep -q -- "--as-needed main.o work.o" "$d.log"
+        check "make $m: linked with --as-needed" grep -q -- "-Wl,--as-needed -o app main.o work.o" "$d.log"
         runs make "$d/app" $m
     else
         bad "make $m: build with -Wl,--as-needed" "$(tail -20 "$d.log")"
@@ -230,5 +230,18 @@ for line in 'find_package(thag_profiler 0.1 CONFIG REQUIRED' 'add_subdirectory('
     check "docs/projects.md and the tested project: $line" bash -c \
         "grep -qF -- \"\$1\" docs/projects.md && cat tests/buildsys/cmake/CMakeLists.txt tests/buildsys/meson/meson.build | grep -qF -- \"\$1\"" _ "$line"
 done
+
+# Every target and dependency name that README.md and this page mention exists.
+unknown=""
+for n in $(grep -ohE "thag_profiler::[a-z_]+|dependency\('[a-z_]+'" README.md docs/projects.md | sort -u); do
+    case $n in
+        thag_profiler::time|thag_profiler::full|thag_profiler::thag_profiler|thag_profiler::mimalloc) ;;
+        "dependency('thag_profiler'"|"dependency('thag_profiler_time'"|"dependency('thag_profiler_full'") ;;
+        *) unknown="$unknown $n";;
+    esac
+done
+if [ -z "$unknown" ]; then ok "README.md and docs name only real targets and dependencies"
+else bad "README.md and docs name only real targets and dependencies" "unknown:$unknown"; fi
+check "README.md shows the CMake line" grep -qF 'target_link_libraries(app PRIVATE thag_profiler::time)' README.md
 
 summary buildsys

@@ -77,7 +77,7 @@ want="include/thag_profiler.h lib/pkgconfig/thag_profiler.pc lib/pkgconfig/thag_
 for f in $want; do
     check "installed: $f" test -e "$INST/$f"
 done
-check "installed: nothing outside DESTDIR/PREFIX" bash -c "cd '$STAGE' && ! find . -mindepth 1 -maxdepth 1 ! -name '${PREFIX#/}' ! -name '${PREFIX#/}' | grep -v '^./opt$' | grep ."
+check "installed: nothing outside DESTDIR/PREFIX" test "$(cd "$STAGE" && find . -maxdepth 2)" = "$(printf '.\n./opt\n./opt/thag_profiler-test')"
 check "installed header = thag_profiler.h" cmp thag_profiler.h "$INST/include/thag_profiler.h"
 
 # ---- pkg-config ------------------------------------------------------------
@@ -157,7 +157,7 @@ cmake_case cmake-FetchContent -DTHAG_HOW=fetchcontent -DTHAG_GIT_URL="file://$gi
 
 # The tree as the top project: the tools too; its flamegraph draws a profile written above.
 b=$T/cmake-tools
-if log "$T/cmake-tools.log" cmake -S "$REPO" -B "$b" && log "$T/cmake-tools.build.log" cmake --build "$b" -j2; then
+if log "$T/cmake-tools.log" cmake -S "$REPO" -B "$b" -DCMAKE_BUILD_TYPE=Debug && log "$T/cmake-tools.build.log" cmake --build "$b" -j2; then
     ok "cmake top-level: configure and build the tools"
     for t in flamegraph thag-analyze thag-instrument thag-remove thag-run libthag_preload.so; do
         check "cmake top-level: built $t" test -e "$b/$t"
@@ -189,6 +189,16 @@ ln -s "$REPO" "$T/meson-subproject/src/subprojects/thag_profiler"
 meson_case meson-subproject "$T/meson-subproject/src" \
         --force-fallback-for=thag_profiler,thag_profiler_time,thag_profiler_full &&
     check "meson-subproject: the header from subprojects/" grep -q -- "subprojects/thag_profiler" "$T/meson-subproject/build/build.ninja"
+check "meson-subproject: no tools built" bash -c "! find '$T/meson-subproject/build' -name flamegraph | grep -q ."
+# The tree as the top project: the tools too.
+if log "$T/meson-tools.log" meson setup "$T/meson-tools" "$REPO" && log "$T/meson-tools.build.log" meson compile -C "$T/meson-tools" -j 2; then
+    ok "meson top-level: setup and build the tools"
+    for t in flamegraph thag-analyze thag-instrument thag-run libthag_preload.so; do
+        check "meson top-level: built $t" test -e "$T/meson-tools/$t"
+    done
+else
+    bad "meson top-level: setup and build the tools" "$(tail -30 "$T/meson-tools.log" "$T/meson-tools.build.log" 2>/dev/null)"
+fi
 check "meson.build's version = the header's ($VERSION)" grep -q "version: '$VERSION'" meson.build
 
 # ---- plain Makefiles -------------------------------------------------------

@@ -132,6 +132,19 @@ if cmake_case cmake-find_package -DTHAG_HOW=find_package -DCMAKE_PREFIX_PATH="$I
     check "cmake-find_package: THAG_FULL_PROFILING for app_full only" bash -c \
         "grep -c -- -DTHAG_FULL_PROFILING '$T/cmake-find_package/build/compile_commands.json' | grep -qx 2"
 fi
+# mimalloc without its CMake package: find_library's; without mimalloc at all:
+# COMPONENTS full fails with the message.
+src=$T/cmake-find_package/src b=$T/cmake-nomi
+if log "$b.log" cmake -S "$src" -B "$b/1" -DTHAG_HOW=find_package -DCMAKE_PREFIX_PATH="$INST" -DCMAKE_DISABLE_FIND_PACKAGE_mimalloc=ON; then
+    check "cmake: mimalloc by find_library without its CMake package" \
+        grep -q 'libmimalloc.so ' "$b/1/CMakeFiles/app_full.dir/link.txt"
+else
+    bad "cmake: mimalloc by find_library without its CMake package" "$(tail "$b.log")"
+fi
+check "cmake: COMPONENTS full without mimalloc fails, saying why" bash -c "! cmake -S '$src' -B '$b/2' -DTHAG_HOW=find_package \
+    -DCMAKE_PREFIX_PATH='$INST' -DCMAKE_DISABLE_FIND_PACKAGE_mimalloc=ON \
+    '-DCMAKE_IGNORE_PATH=/usr/lib/x86_64-linux-gnu;/lib/x86_64-linux-gnu;/usr/lib;/lib;/usr/local/lib' >'$b/2.log' 2>&1 &&
+    tr -s ' \n' ' ' < '$b/2.log' | grep -q 'component full needs mimalloc, not found'"
 # The version file: 0.1 requests are met, 0.2 and 1.0 not.
 printf 'include("%s")\nmessage("${PACKAGE_VERSION_COMPATIBLE}")\n' \
     "$INST/lib/cmake/thag_profiler/thag_profiler-config-version.cmake" > "$T/version.cmake"

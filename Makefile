@@ -67,14 +67,14 @@ bench-core:
 # thag_profiler::full, thag_profiler::thag_profiler), and each fragment's
 # tools ($(INSTALL_TARGETS)). The .pc files hold PREFIX (DESTDIR only stages);
 # the CMake files are relocatable. docs/projects.md says how to use them.
-THAG_VERSION := $(shell sed -n 's/^\#define THAG_PROFILER_VERSION_STRING "\(.*\)"/\1/p' thag_profiler.h)
+THAG_VERSION = $(shell sed -n 's/^\#define THAG_PROFILER_VERSION_STRING "\(.*\)"/\1/p' thag_profiler.h)
 PKG_CONFIG ?= pkg-config
 # mimalloc: through its .pc where it has one (not Debian 12's), else -lmimalloc.
-THAG_MI_PC := $(shell $(PKG_CONFIG) --exists mimalloc 2>/dev/null && echo yes)
+THAG_MI_PC = $(shell $(PKG_CONFIG) --exists mimalloc 2>/dev/null && echo yes)
+THAG_COMMA := ,
 THAG_PC_SED = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(THAG_VERSION)|g' \
-  -e 's|@MIMALLOC_REQUIRES@|$(if $(THAG_MI_PC),$(comma) mimalloc)|g' \
+  -e 's|@MIMALLOC_REQUIRES@|$(if $(THAG_MI_PC),$(THAG_COMMA) mimalloc)|g' \
   -e 's|@MIMALLOC_LIBS@|$(if $(THAG_MI_PC),,-lmimalloc )|g'
-comma := ,
 PCDIR = $(DESTDIR)$(PREFIX)/lib/pkgconfig
 CMAKEDIR = $(DESTDIR)$(PREFIX)/lib/cmake/thag_profiler
 

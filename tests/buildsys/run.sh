@@ -61,6 +61,8 @@ runs() {
     fi
 }
 
+check "the header's version ($VERSION) reads as x.y.z" bash -c "[[ '$VERSION' =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]"
+
 # ---- make install ----------------------------------------------------------
 if log "$T/install.log" make --no-print-directory install DESTDIR="$STAGE" PREFIX="$PREFIX"; then
     ok "make install DESTDIR PREFIX"

@@ -205,6 +205,16 @@ meson_case meson-subproject "$T/meson-subproject/src" \
         --force-fallback-for=thag_profiler,thag_profiler_time,thag_profiler_full &&
     check "meson-subproject: the header from subprojects/" grep -q -- "subprojects/thag_profiler" "$T/meson-subproject/build/build.ninja"
 check "meson-subproject: no tools built" bash -c "! find '$T/meson-subproject/build' -name flamegraph | grep -q ."
+# Without mimalloc (its name changed in a copy of meson.build) the subproject
+# still gives thag_profiler_time, and thag_profiler_full is not found.
+d=$T/meson-nomi
+sample "$d/src" meson
+mkdir -p "$d/src/subprojects/thag_profiler"
+cp thag_profiler.h meson_options.txt "$d/src/subprojects/thag_profiler/"
+sed "s/'mimalloc'/'no-such-mimalloc'/g" meson.build > "$d/src/subprojects/thag_profiler/meson.build"
+check "meson-subproject without mimalloc: thag_profiler_full not found, thag_profiler_time found" bash -c \
+    "! meson setup '$d/build' '$d/src' --force-fallback-for=thag_profiler,thag_profiler_time,thag_profiler_full >'$d.log' 2>&1 &&
+     grep -q 'thag_profiler_time found: YES' '$d.log' && grep -q \"Dependency 'thag_profiler_full' is required but not found\" '$d.log'"
 # The tree as the top project: the tools too.
 if log "$T/meson-tools.log" meson setup "$T/meson-tools" "$REPO" && log "$T/meson-tools.build.log" meson compile -C "$T/meson-tools" -j 2; then
     ok "meson top-level: setup and build the tools"

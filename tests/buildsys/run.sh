@@ -165,7 +165,8 @@ git=$T/git/thag_profiler
 mkdir -p "$git"
 git ls-files -z --cached --others --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
     tar --null -T - -cf - | tar -xf - -C "$git"
-(cd "$git" && git init -q && git add -A && git -c user.name=test -c user.email=test@example.com commit -q -m snapshot)
+(cd "$git" && git -c init.defaultBranch=main init -q && git add -A &&
+    git -c user.name=test -c user.email=test@example.com -c commit.gpgsign=false commit -q -m snapshot)
 rev=$(git -C "$git" rev-parse HEAD)
 cmake_case cmake-FetchContent -DTHAG_HOW=fetchcontent -DTHAG_GIT_URL="file://$git" -DTHAG_GIT_TAG="$rev" &&
     check "cmake-FetchContent: cloned" test -e "$T/cmake-FetchContent/build/_deps/thag_profiler-src/thag_profiler.h"

@@ -64,6 +64,13 @@ runs() {
 check "the header's version ($VERSION) reads as x.y.z" bash -c "[[ '$VERSION' =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]"
 
 # ---- make install ----------------------------------------------------------
+# The library's files first (what the rest uses), then everything with the
+# tools, so that a tool that fails to build fails one check, not all.
+if log "$T/install-lib.log" make --no-print-directory install-header install-pkgconfig install-cmake DESTDIR="$STAGE" PREFIX="$PREFIX"; then
+    ok "make install-header install-pkgconfig install-cmake DESTDIR PREFIX"
+else
+    bad "make install-header install-pkgconfig install-cmake DESTDIR PREFIX" "$(tail -20 "$T/install-lib.log")"
+fi
 if log "$T/install.log" make --no-print-directory install DESTDIR="$STAGE" PREFIX="$PREFIX"; then
     ok "make install DESTDIR PREFIX"
 else

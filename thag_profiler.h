@@ -663,8 +663,15 @@ extern char **environ;
 #define THAG_ASSERT(x) assert(x)
 #endif
 
+/* stb_sprintf's own warnings (seen when it is not in a system include
+   directory) are silenced for it alone. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#pragma GCC diagnostic ignored "-Wcast-align"
 #define STB_SPRINTF_IMPLEMENTATION
 #define STB_SPRINTF_STATIC
 #define STB_SPRINTF_NOFLOAT
@@ -2651,7 +2658,9 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
 extern "C" {
 #endif
 /* glibc declares these only in <malloc.h>, and some only under feature
-   macros (<stdlib.h>'s valloc, reallocarray): declared here always, with
+   macros (<stdlib.h>'s valloc, reallocarray, aligned_alloc, posix_memalign:
+   a file that included <stdlib.h> under -std=gnu99 has no aligned_alloc):
+   declared here always, with
    -Wredundant-decls silenced for these lines (see >>platform). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wredundant-decls"
@@ -2660,6 +2669,8 @@ THAG__HOOK void *pvalloc(size_t n) THAG__THROW;
 THAG__HOOK void *valloc(size_t n) THAG__THROW;
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
 THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
+THAG__HOOK int posix_memalign(void **out, size_t align, size_t n) THAG__THROW;
+THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
 #pragma GCC diagnostic pop
 
 /* malloc and free: sampled mode's short paths first, ending in a tail call

@@ -46,7 +46,13 @@
                          link with -lmimalloc -pthread (Debian
                          libmimalloc-dev). Allocations made by libraries
                          (strdup, qsort, C++ containers) are seen too.
-   Neither defined       every macro expands to ((void)0), the functions become
+   Neither defined       every macro expands to code-free C: ((void)0)-like
+                         expressions that name their arguments only inside
+                         sizeof (so a handle used only by the macros is not
+                         "unused"), and for the macros that declare a guard
+                         (THAG_PROFILE, THAG_SECTION, THAG_ENABLE_PROFILING,
+                         THAG_TASK_RESUME) an unused typedef, a declaration
+                         like their enabled twins. The functions become
                          inline no-ops, the implementation compiles to nothing,
                          and no symbol of this library is referenced: a
                          function's object code is identical with and without
@@ -54,6 +60,30 @@
                          disassembly).
    The VALUE matters, unlike Tracy's TRACY_ENABLE: `-DTHAG_TIME_PROFILING` or
    `=1` enables, `=0` disables, as you would expect.
+
+   THE IMPLEMENTATION FILE needs POSIX and GNU declarations. Include this
+   header there before any system header (it then defines _GNU_SOURCE for
+   its own includes, and undefines it again at its end with every macro
+   glibc derived from it, so the rest of the file sees its own feature-test
+   macros), or define THAG_PROFILER_IMPLEMENTATION in a file of its own.
+   Under -std=gnuNN any order works; under -std=cNN after a system header an
+   #error says what to do. In other files the header includes no system
+   header: it changes none of the file's feature-test macros, which may
+   still be defined after the include.
+
+   WARNINGS. The header adds no warning, in the implementation file or in
+   user files, in every mode (off, time, full, THAG_PROFILER_STATIC,
+   THAG_AUTO_INSTRUMENT), with GCC and Clang, as -std=c99/c11/c17/c2x and
+   gnu99/gnu11/gnu17/gnu2x and as C++11/14/17/20, under -Wall -Wextra
+   -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wredundant-decls
+   -Wnested-externs -Wdeclaration-after-statement -Wstrict-prototypes
+   -Wmissing-prototypes -Wundef -Wcast-qual -Wcast-align -Wswitch-enum
+   -Wformat=2 -Wwrite-strings -Wvla -Wc++-compat -Werror (C++: without the
+   C-only ones, with -Wold-style-cast -Wzero-as-null-pointer-constant
+   -Wuseless-cast), tests/strict checks it. stb_sprintf is found at
+   <stb/stb_sprintf.h> (Debian libstb-dev), else <stb_sprintf.h> (vcpkg,
+   Conan), or where THAG_STB_SPRINTF_H says (implementation file only:
+   -DTHAG_STB_SPRINTF_H='"path/stb_sprintf.h"').
 
    Options for the implementation file only (define before the include):
    THAG_PROFILER_STATIC  make the public functions static (one-file programs).

@@ -4,14 +4,15 @@
    none of these is "redefined". tests/strict/run.sh builds it in every
    mode and standard; with -DSTRICT_LATE it includes a system header first
    (fine under -std=gnuNN; under -std=cNN the header must stop with an
-   #error saying what to do). */
+   #error saying what to do); with -D_GNU_SOURCE -DSTRICT_USER_GNU the
+   project asked for GNU itself. */
 #ifdef STRICT_LATE
 #include <stdio.h>
 #endif
 #define THAG_PROFILER_IMPLEMENTATION
 #include "thag_profiler.h"
 
-#if !defined(STRICT_LATE) && !defined(__cplusplus)
+#if !defined(STRICT_LATE) && !defined(STRICT_USER_GNU) && !defined(__cplusplus)
 #ifdef _GNU_SOURCE
 #error "the implementation left _GNU_SOURCE defined"
 #endif

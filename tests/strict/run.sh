@@ -62,6 +62,10 @@ for cc in gcc clang; do
                "$cc -std=$std $CWARN -DTHAG_FULL_PROFILING -DSTRICT_LATE -I. -fsyntax-only $T/impl.c";;
         esac
     done
+    for std in c11 gnu11; do
+        job "impl.c, the project's own -D_GNU_SOURCE ($cc -std=$std, full)" ok \
+            "$cc -std=$std $CWARN -D_GNU_SOURCE -DSTRICT_USER_GNU $(mode full) -I. -fsyntax-only $T/impl.c"
+    done
     job "user.c ($cc -std=c99, off0)" ok "$cc -std=c99 $CWARN $(mode off0) -I. -fsyntax-only $T/user.c"
     # Optimised builds: the warnings of the middle end (GCC's -Wstringop-*, -Wformat-truncation...).
     for m in time full auto; do

@@ -179,7 +179,9 @@
    work (a request, a connection) whose callbacks appear under it
    (`main;uv_run;conn;on_read;parse`). Handles are thag_fiber / thag_task
    (uint64_t, 0 = none), declared in every mode; a stale handle (ended, or
-   ended twice) is ignored by every call.
+   ended twice) is ignored by every call. Compiled out, THAG_FIBER_NEW and
+   THAG_TASK_BEGIN leave their variable unset (zero cost) and the macros
+   never read it: initialise it (= 0) if other code reads it.
 
    THAG_FIBER_NEW(var, "name")   var = a new fiber; its root frame is
                              "name" (equal names add up).

@@ -78,8 +78,28 @@ static void coroutine(void) {
     THAG_FIBER_NEW(f, "x");
     THAG_FIBER_SWITCH(f);
     THAG_FIBER_SWITCH(0);
-    THAG_FIBER_END(f);
 }
+
+/* Each macro that takes a handle is somewhere its only reader... */
+static void fiber_switch(thag_fiber f) { THAG_FIBER_SWITCH(f); }
+static void fiber_end(thag_fiber f) { THAG_FIBER_END(f); }
+static void task_end(thag_task t) { THAG_TASK_END(t); }
+static void task_resume(thag_task t) { THAG_TASK_RESUME(t); }
+static void task_section(thag_task t) { THAG_TASK_SECTION(t, s); }
+static void task_section_end(thag_task t) { THAG_TASK_SECTION_END(t, s); }
+
+/* ... and, compiled out, each setter its only user (enabled, a handle only
+   set would be "set but not used", rightly). */
+#if !THAG__ENABLED
+static void setters(void);
+static void setters(void) {
+    thag_fiber f;
+    thag_task t, u;
+    THAG_FIBER_NEW(f, "f");
+    THAG_TASK_BEGIN(t, "t");
+    THAG_TASK_BEGIN_APART(u, "u");
+}
+#endif
 
 int main(void) {
     THAG_ENABLE_PROFILING(yes); /* first statement: declarations follow */
@@ -97,6 +117,15 @@ int main(void) {
     THAG_TASK_END(apart);
     with_sections();
     coroutine();
+    fiber_switch(0);
+    fiber_end(thag_fiber_new("e"));
+    task_resume(c.task);
+    task_section(c.task);
+    task_section_end(c.task);
+    task_end(thag_task_begin("e", 0));
+#if !THAG__ENABLED
+    setters();
+#endif
     reuse();
     g = thag_fiber_new("fn");
     thag_fiber_switch(g);

@@ -148,4 +148,16 @@ for cc in gcc clang; do for opt in -O0 -O2; do
     check "user.c: zero cost when off ($cc $opt)" zero_cost $cc $opt $T/user.c
 done; done
 
+# --- linked and run: the one-file program under strict ISO C (the header's
+# own _GNU_SOURCE for its includes), and the feature-test file with the
+# implementation linked in.
+for cc in gcc clang; do
+    bin="$TMPROOT/onefile-$cc"
+    if $cc -std=c99 -O1 $CWARN -DTHAG_TIME_PROFILING -I. $T/onefile.c -o "$bin" -pthread 2>"$bin.err"; then
+        rc=$(run_in "$TMPROOT/run-$cc" "$bin")
+        check "onefile.c -std=c99 runs ($cc)" test "$rc" = 0
+        check "onefile.c -std=c99 wrote its profile ($cc)" bash -c "grep -q '^main;with_sections;outer' $TMPROOT/run-$cc/*-calls.folded"
+    else bad "onefile.c -std=c99 build ($cc)" "$(cat "$bin.err")"; fi
+done
+
 summary strict

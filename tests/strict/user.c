@@ -81,12 +81,24 @@ static void coroutine(void) {
 }
 
 /* Each macro that takes a handle is somewhere its only reader... */
-static void fiber_switch(thag_fiber f) { THAG_FIBER_SWITCH(f); }
-static void fiber_end(thag_fiber f) { THAG_FIBER_END(f); }
-static void task_end(thag_task t) { THAG_TASK_END(t); }
-static void task_resume(thag_task t) { THAG_TASK_RESUME(t); }
-static void task_section(thag_task t) { THAG_TASK_SECTION(t, s); }
-static void task_section_end(thag_task t) { THAG_TASK_SECTION_END(t, s); }
+static void fiber_switch(thag_fiber f) {
+    THAG_FIBER_SWITCH(f);
+}
+static void fiber_end(thag_fiber f) {
+    THAG_FIBER_END(f);
+}
+static void task_end(thag_task t) {
+    THAG_TASK_END(t);
+}
+static void task_resume(thag_task t) {
+    THAG_TASK_RESUME(t);
+}
+static void task_section(thag_task t) {
+    THAG_TASK_SECTION(t, s);
+}
+static void task_section_end(thag_task t) {
+    THAG_TASK_SECTION_END(t, s);
+}
 
 /* ... and, compiled out, each setter its only user (enabled, a handle only
    set would be "set but not used", rightly). */

@@ -37,8 +37,8 @@ mode() {
 }
 
 # --- the job list: one line per compilation, "name<TAB>expect<TAB>command";
-# expect is "ok" (status 0, no output at all) or "error:TEXT" (fails, and
-# its output contains TEXT).
+# expect is "ok" (status 0, no output at all), "error:TEXT" (fails, and
+# its output contains TEXT) or "dep:FILE" (a -M run that lists FILE).
 J="$TMPROOT/jobs"; mkdir -p "$J"
 n=0
 job() { n=$((n + 1)); printf '%s\t%s\t%s\n' "$1" "$2" "$3" > "$J/$n.job"; }

@@ -46,7 +46,13 @@
                          link with -lmimalloc -pthread (Debian
                          libmimalloc-dev). Allocations made by libraries
                          (strdup, qsort, C++ containers) are seen too.
-   Neither defined       every macro expands to ((void)0), the functions become
+   Neither defined       every macro expands to code-free C: ((void)0)-like
+                         expressions that name their arguments only inside
+                         sizeof (so a handle used only by the macros is not
+                         "unused"), and for the macros that declare a guard
+                         (THAG_PROFILE, THAG_SECTION, THAG_ENABLE_PROFILING,
+                         THAG_TASK_RESUME) an unused typedef, a declaration
+                         like their enabled twins. The functions become
                          inline no-ops, the implementation compiles to nothing,
                          and no symbol of this library is referenced: a
                          function's object code is identical with and without
@@ -54,6 +60,30 @@
                          disassembly).
    The VALUE matters, unlike Tracy's TRACY_ENABLE: `-DTHAG_TIME_PROFILING` or
    `=1` enables, `=0` disables, as you would expect.
+
+   THE IMPLEMENTATION FILE needs POSIX and GNU declarations. Include this
+   header there before any system header (it then defines _GNU_SOURCE for
+   its own includes, and undefines it again at its end with every macro
+   glibc derived from it, so the rest of the file sees its own feature-test
+   macros), or define THAG_PROFILER_IMPLEMENTATION in a file of its own.
+   Under -std=gnuNN any order works; under -std=cNN after a system header an
+   #error says what to do. In other files the header includes no system
+   header: it changes none of the file's feature-test macros, which may
+   still be defined after the include.
+
+   WARNINGS. The header adds no warning, in the implementation file or in
+   user files, in every mode (off, time, full, THAG_PROFILER_STATIC,
+   THAG_AUTO_INSTRUMENT), with GCC and Clang, as -std=c99/c11/c17/c2x and
+   gnu99/gnu11/gnu17/gnu2x and as C++11/14/17/20, under -Wall -Wextra
+   -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wredundant-decls
+   -Wnested-externs -Wdeclaration-after-statement -Wstrict-prototypes
+   -Wmissing-prototypes -Wundef -Wcast-qual -Wcast-align -Wswitch-enum
+   -Wformat=2 -Wwrite-strings -Wvla -Wc++-compat -Werror (C++: without the
+   C-only ones, with -Wold-style-cast -Wzero-as-null-pointer-constant
+   -Wuseless-cast), tests/strict checks it. stb_sprintf is found at
+   <stb/stb_sprintf.h> (Debian libstb-dev), else <stb_sprintf.h> (vcpkg,
+   Conan), or where THAG_STB_SPRINTF_H says (implementation file only:
+   -DTHAG_STB_SPRINTF_H='"path/stb_sprintf.h"').
 
    Options for the implementation file only (define before the include):
    THAG_PROFILER_STATIC  make the public functions static (one-file programs).
@@ -103,7 +133,9 @@
                              nest, may overlap (end in any order: each gets its
                              own time), and a name may be reused in another
                              scope. Reusing a name in the same scope needs a new
-                             block: the section is a local variable.
+                             block: the section is a local variable (in a
+                             block nested in the first one's scope it
+                             shadows it, and -Wshadow says so).
    THAG_SECTION_NAMED(id, "text")   A section whose frame name is any string.
    THAG_END(name)            Ends section `name`. Ending it twice is harmless.
    THAG_ENABLE_PROFILING(opt)  First statement of main. opt is a bare word:
@@ -147,7 +179,9 @@
    work (a request, a connection) whose callbacks appear under it
    (`main;uv_run;conn;on_read;parse`). Handles are thag_fiber / thag_task
    (uint64_t, 0 = none), declared in every mode; a stale handle (ended, or
-   ended twice) is ignored by every call.
+   ended twice) is ignored by every call. Compiled out, THAG_FIBER_NEW and
+   THAG_TASK_BEGIN leave their variable unset (zero cost) and the macros
+   never read it: initialise it (= 0) if other code reads it.
 
    THAG_FIBER_NEW(var, "name")   var = a new fiber; its root frame is
                              "name" (equal names add up).
@@ -290,12 +324,6 @@
 #ifndef THAG_PROFILER_H
 #define THAG_PROFILER_H
 
-/* The implementation needs POSIX and a few GNU functions; when this header
-   is the first thing the implementation file includes, ask for them. */
-#if defined(THAG_PROFILER_IMPLEMENTATION) && !defined(_GNU_SOURCE) && !defined(__GLIBC__)
-#define _GNU_SOURCE 1
-#endif
-
 #define THAG_PROFILER_VERSION_MAJOR 0
 #define THAG_PROFILER_VERSION_MINOR 1
 #define THAG_PROFILER_VERSION_PATCH 0
@@ -318,7 +346,20 @@
 #error "thag_profiler needs GCC or Clang (the cleanup attribute); build without THAG_TIME_PROFILING/THAG_FULL_PROFILING on this compiler"
 #endif
 
+/* No system header here (under GCC and Clang): the integer types of the
+   declarations are the compiler's own, the same types as <stdint.h>'s, so
+   including this header changes nothing about feature-test macros. A file
+   may include it and then define _GNU_SOURCE or _POSIX_C_SOURCE before its
+   first system header, as it would without it. (The implementation part
+   does include system headers: see >>platform.) */
+#if defined(__UINT32_TYPE__) && defined(__UINT64_TYPE__)
+#define THAG__U32 __UINT32_TYPE__
+#define THAG__U64 __UINT64_TYPE__
+#else
 #include <stdint.h>
+#define THAG__U32 uint32_t
+#define THAG__U64 uint64_t
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -357,15 +398,15 @@ typedef struct thag_site {
 
 /* A scope guard: where its frame sits in the thread's stack. */
 typedef struct thag_scope {
-    uint32_t depth;
-    uint32_t serial; /* 0: inactive */
+    THAG__U32 depth;
+    THAG__U32 serial; /* 0: inactive */
 } thag_scope;
 
 /* Handles of fibers and tasks (see ASYNC): 0 is none; a handle that was
    ended is stale and every call ignores it. Declared in every mode, so a
    struct can hold one whether profiling is compiled in or not. */
-typedef uint64_t thag_fiber;
-typedef uint64_t thag_task;
+typedef THAG__U64 thag_fiber; /* uint64_t */
+typedef THAG__U64 thag_task;
 
 /* The guard of THAG_TASK_RESUME: a scope guard, and the task's record
    while this resume owns it (for its active time). */
@@ -419,10 +460,13 @@ THAG_API void thag__leave_main(thag_scope *scope);
     THAG__SCOPE(thag__sec_##name, thag__site_##name, text, THAG__KIND_section, thag__leave)
 #define THAG_END(name) thag__end(&thag__sec_##name)
 
+/* Declarations only (the enabling call is in the initialiser), so that
+   declarations may follow it under -Wdeclaration-after-statement. */
 #define THAG_ENABLE_PROFILING(opt)                                            \
-    thag__enable_main(THAG__OPT_##opt);                                       \
-    THAG__SCOPE(thag__main_scope, thag__main_site, "main", THAG__KIND_time,   \
-                thag__leave_main)
+    static const thag_site thag__main_site = {"main", __FILE__, __LINE__, THAG__KIND_time}; \
+    thag_scope thag__main_scope __attribute__((cleanup(thag__leave_main), unused)) = \
+        (thag__enable_main(THAG__OPT_##opt),                                  \
+         thag__enter(&thag__main_site, __builtin_frame_address(0), __builtin_return_address(0), &thag__main_scope))
 
 /* Async: fibers (coroutines) and tasks (work spread over callbacks). */
 THAG_API thag_fiber thag_fiber_new(const char *name);
@@ -453,15 +497,30 @@ THAG_API void thag__task_section_end(thag_task task, const char *name);
 
 #else /* !THAG__ENABLED: the disabled twins, same arity */
 
-#define THAG_FIBER_NEW(var, name) ((void)0)
-#define THAG_FIBER_SWITCH(fiber) ((void)0)
-#define THAG_FIBER_END(fiber) ((void)0)
-#define THAG_TASK_BEGIN(var, name) ((void)0)
-#define THAG_TASK_BEGIN_APART(var, name) ((void)0)
-#define THAG_TASK_END(task) ((void)0)
-#define THAG_TASK_RESUME(task) ((void)0)
-#define THAG_TASK_SECTION(task, name) ((void)0)
-#define THAG_TASK_SECTION_END(task, name) ((void)0)
+/* Zero cost and warning-free. The macros that declare a guard variable
+   when enabled (THAG_PROFILE, THAG_SECTION, THAG_ENABLE_PROFILING,
+   THAG_TASK_RESUME) declare an unused type of the same name instead: still
+   a declaration (declarations may follow, -Wdeclaration-after-statement),
+   no code, and the same scoping rules. The others name their arguments
+   inside sizeof: never evaluated (no code, no read of an uninitialised
+   handle), but a variable passed only to them is not "unused". */
+#ifdef __GNUC__
+#define THAG__OFF_DECL(name) typedef int name __attribute__((unused))
+#else
+#define THAG__OFF_DECL(name) typedef int name
+#endif
+#define THAG__OFF_USE(x) ((void)sizeof(x))
+#define THAG__OFF_USE2(x, y) ((void)sizeof(x), (void)sizeof(y))
+
+#define THAG_FIBER_NEW(var, name) THAG__OFF_USE2(var, name)
+#define THAG_FIBER_SWITCH(fiber) THAG__OFF_USE(fiber)
+#define THAG_FIBER_END(fiber) THAG__OFF_USE(fiber)
+#define THAG_TASK_BEGIN(var, name) THAG__OFF_USE2(var, name)
+#define THAG_TASK_BEGIN_APART(var, name) THAG__OFF_USE2(var, name)
+#define THAG_TASK_END(task) THAG__OFF_USE(task)
+#define THAG_TASK_RESUME(task) THAG__OFF_DECL(thag__task_guard[sizeof(task)])
+#define THAG_TASK_SECTION(task, name) THAG__OFF_USE(task)
+#define THAG_TASK_SECTION_END(task, name) THAG__OFF_USE(task)
 
 static inline thag_fiber thag_fiber_new(const char *name) { (void)name; return 0; }
 static inline void thag_fiber_switch(thag_fiber to) { (void)to; }
@@ -469,11 +528,11 @@ static inline void thag_fiber_end(thag_fiber fiber) { (void)fiber; }
 static inline thag_task thag_task_begin(const char *name, int apart) { (void)name; (void)apart; return 0; }
 static inline void thag_task_end(thag_task task) { (void)task; }
 
-#define THAG_PROFILE(...) ((void)0)
-#define THAG_SECTION(name) ((void)0)
-#define THAG_SECTION_NAMED(name, text) ((void)0)
-#define THAG_END(name) ((void)0)
-#define THAG_ENABLE_PROFILING(opt) ((void)0)
+#define THAG_PROFILE(...) THAG__OFF_DECL(thag__fn_scope)
+#define THAG_SECTION(name) THAG__OFF_DECL(thag__sec_##name)
+#define THAG_SECTION_NAMED(name, text) THAG__OFF_DECL(thag__sec_##name)
+#define THAG_END(name) THAG__OFF_USE(thag__sec_##name)
+#define THAG_ENABLE_PROFILING(opt) THAG__OFF_DECL(thag__main_scope)
 
 static inline thag_result thag_enable_profiling(int on, thag_profile_type type) {
     (void)on; (void)type; return THAG_ERR_DISABLED;
@@ -506,11 +565,89 @@ static inline const char *thag_result_string(thag_result r) {
 #error "thag_profiler: this version supports Linux only (clock, threads, output). Build without the switch elsewhere."
 #endif
 
+/* Feature-test macros. The implementation needs POSIX and a few GNU
+   functions, which libc declares only under feature-test macros, and those
+   act only before the first system header of the file. So when this is the
+   first system include of the file (glibc's <features.h> not yet read) and
+   the file has not asked for GNU itself, the implementation defines
+   _GNU_SOURCE for its own includes, and at its end undefines it again with
+   every macro <features.h> derived from it (_DEFAULT_SOURCE,
+   _LARGEFILE64_SOURCE, _POSIX_C_SOURCE, ...) that was not defined before:
+   code after the include sees the file's own macros, and may define any of
+   them without a "redefined" warning. (Declarations made stay made.) If a
+   system header came first: under -std=gnuNN everything needed is there
+   (the GNU functions are declared below); under strict -std=cNN it is not,
+   and an #error below says what to do. */
+#if !defined(_GNU_SOURCE) && !defined(__GLIBC__)
+#ifndef _GNU_SOURCE
+#define THAG__FTM_UNDEF_GNU_SOURCE 1
+#endif
+#ifndef _DEFAULT_SOURCE
+#define THAG__FTM_UNDEF_DEFAULT_SOURCE 1
+#endif
+#ifndef _ISOC95_SOURCE
+#define THAG__FTM_UNDEF_ISOC95_SOURCE 1
+#endif
+#ifndef _ISOC99_SOURCE
+#define THAG__FTM_UNDEF_ISOC99_SOURCE 1
+#endif
+#ifndef _ISOC11_SOURCE
+#define THAG__FTM_UNDEF_ISOC11_SOURCE 1
+#endif
+#ifndef _ISOC2X_SOURCE
+#define THAG__FTM_UNDEF_ISOC2X_SOURCE 1
+#endif
+#ifndef _ISOC23_SOURCE
+#define THAG__FTM_UNDEF_ISOC23_SOURCE 1
+#endif
+#ifndef _POSIX_SOURCE
+#define THAG__FTM_UNDEF_POSIX_SOURCE 1
+#endif
+#ifndef _POSIX_C_SOURCE
+#define THAG__FTM_UNDEF_POSIX_C_SOURCE 1
+#endif
+#ifndef _XOPEN_SOURCE
+#define THAG__FTM_UNDEF_XOPEN_SOURCE 1
+#endif
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define THAG__FTM_UNDEF_XOPEN_SOURCE_EXTENDED 1
+#endif
+#ifndef _LARGEFILE_SOURCE
+#define THAG__FTM_UNDEF_LARGEFILE_SOURCE 1
+#endif
+#ifndef _LARGEFILE64_SOURCE
+#define THAG__FTM_UNDEF_LARGEFILE64_SOURCE 1
+#endif
+#ifndef _ATFILE_SOURCE
+#define THAG__FTM_UNDEF_ATFILE_SOURCE 1
+#endif
+#ifndef _DYNAMIC_STACK_SIZE_SOURCE
+#define THAG__FTM_UNDEF_DYNAMIC_STACK_SIZE_SOURCE 1
+#endif
+#define _GNU_SOURCE 1
+#define THAG__FTM_OWN 1
+#endif
+
+/* The implementation is C. Compiled as C++ (an implementation file named
+   .cpp) it is warning-free under the same strict set as C; the warnings
+   that are C++ style only (C casts, 0 as a null pointer, casts that C
+   needs and C++ finds useless) are silenced for the implementation, and
+   only there: user code that expands the macros is clean under them. */
+#ifdef __cplusplus
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wzero-as-null-pointer-constant"
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuseless-cast"
+#endif
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,13 +665,23 @@ static inline const char *thag_result_string(thag_result r) {
 #endif
 
 #if !defined(MAP_ANONYMOUS) || !defined(CLOCK_MONOTONIC) || !defined(O_CLOEXEC)
-#error "thag_profiler: the implementation needs POSIX: include thag_profiler.h first in the file that defines THAG_PROFILER_IMPLEMENTATION, or compile that file with -D_GNU_SOURCE (or -std=gnu11)"
+#error "thag_profiler: the implementation needs POSIX declarations, which -std=cNN hides once a system header is included: include thag_profiler.h in the implementation file before any system header, or define THAG_PROFILER_IMPLEMENTATION in a file of its own (or build that file with -std=gnuNN or -D_GNU_SOURCE)"
 #endif
 #ifndef __cplusplus
-/* GNU extensions, declared here for builds without _GNU_SOURCE. */
+/* GNU extensions, declared here for files that included a system header
+   before this one without _GNU_SOURCE (-std=gnuNN). Whether libc has
+   declared them depends on the macros in force at its first header, which
+   glibc records only in internal macros and other libcs not at all; so
+   they are always declared, and -Wredundant-decls (a style warning: the
+   redeclarations are valid C) is silenced for these lines only. g++ and
+   clang++ define _GNU_SOURCE: libc declares them for C++. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls"
 extern int pthread_getname_np(pthread_t thread, char *name, size_t len);
 extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 extern char *program_invocation_short_name;
+extern char **environ;
+#pragma GCC diagnostic pop
 #endif
 
 #if THAG__MEMORY
@@ -548,14 +695,37 @@ extern char *program_invocation_short_name;
 #define THAG_ASSERT(x) assert(x)
 #endif
 
+/* stb_sprintf's own warnings (seen when it is not in a system include
+   directory) are silenced for it alone. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#pragma GCC diagnostic ignored "-Wcast-align"
 #define STB_SPRINTF_IMPLEMENTATION
 #define STB_SPRINTF_STATIC
 #define STB_SPRINTF_NOFLOAT
 #define STB_SPRINTF_NOUNALIGNED /* sanitizer-clean */
 #define STB_SPRINTF_DECORATE(name) thag__stbsp_##name
+/* stb_sprintf: THAG_STB_SPRINTF_H if defined (a quoted or bracketed path,
+   e.g. -DTHAG_STB_SPRINTF_H='"third_party/stb_sprintf.h"'), else
+   <stb/stb_sprintf.h> (Debian, Ubuntu: libstb-dev), else <stb_sprintf.h>
+   (vcpkg, Conan, other distributions). */
+#if defined(THAG_STB_SPRINTF_H)
+#include THAG_STB_SPRINTF_H
+#elif defined(__has_include)
+#if __has_include(<stb/stb_sprintf.h>)
 #include <stb/stb_sprintf.h>
+#elif __has_include(<stb_sprintf.h>)
+#include <stb_sprintf.h>
+#else
+#error "thag_profiler needs stb_sprintf.h (from github.com/nothings/stb): install libstb-dev (Debian, Ubuntu) or stb (vcpkg, Conan), or name its path with -DTHAG_STB_SPRINTF_H='\"path/stb_sprintf.h\"'"
+#endif
+#else
+#include <stb/stb_sprintf.h>
+#endif
 #pragma GCC diagnostic pop
 
 /* The library never profiles itself (-finstrument-functions builds). */
@@ -2158,7 +2328,6 @@ static THAG__TLS int thag__bare_armed;             /* 0: the next slow path draw
    has set environ (it is then read from /proc/self/environ). 0 when unset
    or not a positive number: the configuration reports a bad value. */
 THAG__FN uint64_t thag__early_sample_bytes(void) {
-    extern char **environ;
     static const char key[] = "THAG_SAMPLE_BYTES=";
     char buf[8192];
     const char *v = NULL;
@@ -2520,12 +2689,21 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* glibc declares these only in <malloc.h>, and only some of them. */
+/* glibc declares these only in <malloc.h>, and some only under feature
+   macros (<stdlib.h>'s valloc, reallocarray, aligned_alloc, posix_memalign:
+   a file that included <stdlib.h> under -std=gnu99 has no aligned_alloc):
+   declared here always, with
+   -Wredundant-decls silenced for these lines (see >>platform). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls"
 THAG__HOOK void *memalign(size_t align, size_t n) THAG__THROW;
 THAG__HOOK void *pvalloc(size_t n) THAG__THROW;
 THAG__HOOK void *valloc(size_t n) THAG__THROW;
 THAG__HOOK size_t malloc_usable_size(void *p) THAG__THROW;
 THAG__HOOK void *reallocarray(void *p, size_t k, size_t n) THAG__THROW;
+THAG__HOOK int posix_memalign(void **out, size_t align, size_t n) THAG__THROW;
+THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
+#pragma GCC diagnostic pop
 
 /* malloc and free: sampled mode's short paths first, ending in a tail call
    to mimalloc (the rest stays inline: a function of its own cost summary
@@ -3688,7 +3866,6 @@ THAG__FN const char *thag__lines_find(const thag__lines *l, uintptr_t a) {
 /* Runs `addr2line -e file @list` with LD_PRELOAD removed (it must not be
    profiled itself); returns its output in the arena, or NULL. */
 THAG__FN char *thag__run_addr2line(thag__obuf *o, const char *file, const char *list) {
-    extern char **environ;
     char at[PATH_MAX + 2], *argv[5], **envp, *out;
     int pfd[2], status = 0, k = 0, i;
     size_t len = 0, cap = (size_t)1 << 20;
@@ -3699,7 +3876,10 @@ THAG__FN char *thag__run_addr2line(thag__obuf *o, const char *file, const char *
         if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0) envp[k++] = environ[i];
     envp[k] = NULL;
     thag__stbsp_snprintf(at, (int)sizeof at, "@%s", list);
-    argv[0] = (char *)"addr2line"; argv[1] = (char *)"-e"; argv[2] = (char *)file; argv[3] = at; argv[4] = NULL;
+    /* execve's argv is char *const[] but is not written: the strings keep
+       their const (through uintptr_t: no -Wcast-qual). */
+    argv[0] = (char *)(uintptr_t)"addr2line"; argv[1] = (char *)(uintptr_t)"-e";
+    argv[2] = (char *)(uintptr_t)file; argv[3] = at; argv[4] = NULL;
     if ((pid = fork()) == 0) {
         int dn = open("/dev/null", O_WRONLY);
         dup2(pfd[1], 1);
@@ -4247,6 +4427,60 @@ THAG__PUB const char *thag_result_string(thag_result r) {
 
 #ifdef __cplusplus
 }
+#endif
+
+#ifdef __cplusplus
+#pragma GCC diagnostic pop
+#endif
+
+/* >>platform: the feature-test macros defined for the implementation's
+   includes (and only those) are undefined again. */
+#ifdef THAG__FTM_OWN
+#ifdef THAG__FTM_UNDEF_GNU_SOURCE
+#undef _GNU_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_DEFAULT_SOURCE
+#undef _DEFAULT_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_ISOC95_SOURCE
+#undef _ISOC95_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_ISOC99_SOURCE
+#undef _ISOC99_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_ISOC11_SOURCE
+#undef _ISOC11_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_ISOC2X_SOURCE
+#undef _ISOC2X_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_ISOC23_SOURCE
+#undef _ISOC23_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_POSIX_SOURCE
+#undef _POSIX_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_POSIX_C_SOURCE
+#undef _POSIX_C_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_XOPEN_SOURCE
+#undef _XOPEN_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_XOPEN_SOURCE_EXTENDED
+#undef _XOPEN_SOURCE_EXTENDED
+#endif
+#ifdef THAG__FTM_UNDEF_LARGEFILE_SOURCE
+#undef _LARGEFILE_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_LARGEFILE64_SOURCE
+#undef _LARGEFILE64_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_ATFILE_SOURCE
+#undef _ATFILE_SOURCE
+#endif
+#ifdef THAG__FTM_UNDEF_DYNAMIC_STACK_SIZE_SOURCE
+#undef _DYNAMIC_STACK_SIZE_SOURCE
+#endif
 #endif
 
 #endif /* THAG__ENABLED */

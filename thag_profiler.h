@@ -221,6 +221,17 @@
        files are always complete. The output holds the timeline's lock
        while it writes that file: a thread that fills a chunk meanwhile
        waits.
+   THAG_SIGNALS=<true|false|NAME,...>  signals that write the profile
+       before they end the process: true (default) is INT,TERM; a list
+       takes HUP INT QUIT TERM USR1 USR2 ALRM PIPE XCPU XFSZ VTALRM PROF
+       (SIG prefix optional, any case). Only a signal whose action is the
+       default one (it would kill the process) gets the profiler's
+       handler, which wakes a thread (started at the first statement of
+       main) that writes the profile and raises the signal again: the
+       process dies by it, its exit status unchanged. The program runs on
+       while the profile is written; the same signal again kills at once.
+       A handler the program installs replaces the profiler's (the profile
+       is then written at exit, if the program exits).
    THAG_CLOCK=<auto|tsc|monotonic>   the clock; auto (default) uses the
        invariant TSC on x86-64, else clock_gettime(CLOCK_MONOTONIC).
    THAG_SAMPLE_BYTES=<n>     memory sampled mode: sample allocations at a mean
@@ -762,6 +773,7 @@ typedef struct thag__global {
     thag_profile_type type;
     int debug;
     int merge_threads;
+    uint32_t signals;         /* THAG_SIGNALS (>>signals) */
     /* >>timeline: the pool of event chunks */
     pthread_mutex_t tl_lock;
     uint64_t tl_chunks, tl_max_chunks; /* taken, and the bound */
@@ -4142,6 +4154,130 @@ THAG__FN void thag__start_watch(void) {
 THAG__FN void thag__start_watch(void) {}
 #endif
 
+/* >>signals: THAG_SIGNALS. A signal that would kill the process (its
+   action is the default one) writes the profile first. The handler only
+   posts a semaphore (async-signal-safe); a thread waiting on it writes the
+   profile, restores the default action and raises the signal again, so the
+   process dies by it, with the status it would have had without the
+   profiler. Meanwhile the program runs on (system calls restart). The same
+   signal again while the profile is written kills at once. A handler the
+   program installs replaces ours; a handler installed before is kept. */
+#include <semaphore.h>
+#include <signal.h>
+
+static const struct thag__signame { const char *name; int sig; } thag__signames[] = {
+    {"hup", SIGHUP}, {"int", SIGINT}, {"quit", SIGQUIT}, {"term", SIGTERM}, {"usr1", SIGUSR1},
+    {"usr2", SIGUSR2}, {"alrm", SIGALRM}, {"pipe", SIGPIPE}, {"xcpu", SIGXCPU}, {"xfsz", SIGXFSZ},
+    {"vtalrm", SIGVTALRM}, {"prof", SIGPROF}}; /* lower case: thag__ieq */
+enum { THAG__NSIGNAMES = sizeof thag__signames / sizeof *thag__signames };
+
+static sem_t thag__sig_sem;
+static volatile sig_atomic_t thag__sig_got; /* the first signal caught */
+static uint32_t thag__sig_ours;             /* bit i: thag__signames[i] has our handler */
+THAG__FN void thag__final(void);            /* >>api */
+
+THAG__FN void thag__sig_handler(int sig) {
+    int e = errno;
+    if (thag__sig_got) { /* again: no profile, die now */
+        signal(sig, SIG_DFL);
+        raise(sig);
+    } else {
+        thag__sig_got = sig;
+        sem_post(&thag__sig_sem);
+    }
+    errno = e;
+}
+
+THAG__FN void *thag__sig_thread(void *arg) {
+    sigset_t set;
+    int sig;
+    (void)arg;
+    while (sem_wait(&thag__sig_sem) != 0) {}
+    sig = thag__sig_got;
+    thag__final();
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig); /* not reached: the default action of these signals ends the process */
+}
+
+/* THAG_SIGNALS=<true|false|NAME,NAME...> (names with or without SIG, any
+   case) as a bit set over thag__signames; default true: INT and TERM. */
+THAG__FN uint32_t thag__env_signals(void) {
+    const char *v = getenv("THAG_SIGNALS"), *p;
+    uint32_t set = 0, deflt = (1u << 1) | (1u << 3);
+    size_t n, k;
+    int i;
+    if (!v) return deflt;
+    n = thag__trim(&v, strlen(v));
+    if (thag__ieq(v, n, "true") || thag__ieq(v, n, "yes") || thag__ieq(v, n, "1")) return deflt;
+    if (thag__ieq(v, n, "false") || thag__ieq(v, n, "no") || thag__ieq(v, n, "0") || !n) return 0;
+    for (p = v; p < v + n; p += k + 1) {
+        const char *w = p;
+        size_t m;
+        k = strcspn(p, ",");
+        if (k > n - (size_t)(p - v)) k = n - (size_t)(p - v);
+        m = thag__trim(&w, k);
+        if (m > 3 && thag__ieq(w, 3, "sig")) { w += 3; m -= 3; }
+        for (i = 0; i < THAG__NSIGNAMES && !thag__ieq(w, m, thag__signames[i].name); i++) {}
+        if (i == THAG__NSIGNAMES) {
+            thag__error("THAG_SIGNALS=\"%s\" is malformed (accepted: true, false, or a list of HUP, INT, QUIT, "
+                        "TERM, USR1, USR2, ALRM, PIPE, XCPU, XFSZ, VTALRM, PROF); no signal writes the profile", v);
+            return 0;
+        }
+        set |= 1u << i;
+    }
+    return set;
+}
+
+/* A forked child has no writing thread: the default actions again. */
+THAG__FN void thag__signals_reset(void) {
+    struct sigaction old;
+    int i;
+    for (i = 0; i < THAG__NSIGNAMES; i++)
+        if ((thag__sig_ours >> i & 1u) && sigaction(thag__signames[i].sig, NULL, &old) == 0 &&
+            old.sa_handler == thag__sig_handler)
+            signal(thag__signames[i].sig, SIG_DFL);
+    thag__sig_ours = 0;
+}
+
+/* Our handler on the signals asked for whose action is the default one,
+   and the thread that writes the profile when one comes. */
+THAG__FN void thag__signals_install(uint32_t want) {
+    struct sigaction sa, old;
+    pthread_t th;
+    pthread_attr_t at;
+    sigset_t all, prev;
+    int i;
+    if (!want || sem_init(&thag__sig_sem, 0, 0) != 0) return;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = thag__sig_handler;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    for (i = 0; i < THAG__NSIGNAMES; i++) {
+        if (!(want >> i & 1u)) continue;
+        if (sigaction(thag__signames[i].sig, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+            old.sa_handler == SIG_DFL && sigaction(thag__signames[i].sig, &sa, NULL) == 0)
+            thag__sig_ours |= 1u << i;
+        else
+            thag__debug("THAG_SIGNALS: signal %d has a handler of the program's: left alone", thag__signames[i].sig);
+    }
+    if (!thag__sig_ours) return;
+    sigfillset(&all); /* the thread takes no signal of the program's */
+    pthread_sigmask(SIG_BLOCK, &all, &prev);
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&at, 256 * 1024);
+    if (pthread_create(&th, &at, thag__sig_thread, NULL) != 0) {
+        thag__error("THAG_SIGNALS: cannot start the thread that writes the profile on a signal");
+        thag__signals_reset();
+    }
+    pthread_attr_destroy(&at);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+}
+
 /* >>api: configuration, enabling, flushing, exit. */
 THAG__FN void thag__set_identity(void) {
     const char *p = program_invocation_short_name;
@@ -4235,6 +4371,7 @@ THAG__FN void thag__atfork_child(void) {
     /* The child would overwrite the parent's files: it is not profiled. */
     thag__g.forked_child = 1;
     THAG__STORE(thag__g.active, 0);
+    thag__signals_reset();
     pthread_mutex_init(&thag__g.lock, NULL);
     pthread_mutex_init(&thag__g.tl_lock, NULL);
 #if THAG__MEMORY
@@ -4266,6 +4403,7 @@ THAG__FN void thag__exit_hooks(void) {
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
     pthread_atfork(NULL, NULL, thag__atfork_child);
     atexit(thag__atexit);
+    thag__signals_install(thag__g.signals);
 }
 
 /* First-time setup, under the lock. option: a THAG__OPT_ value, or -1 for
@@ -4281,6 +4419,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     env = thag__read_env(&c);
     thag__stbsp_snprintf(thag__g.dir, (int)sizeof thag__g.dir, "%s", env == 1 && c.dir[0] ? c.dir : ".");
     thag__g.merge_threads = thag__env_bool("THAG_MERGE_THREADS", 0);
+    thag__g.signals = thag__env_signals();
     thag__tl_configure(thag__env_count("THAG_TIMELINE_EVENTS", (uint64_t)1 << 21));
     if (env == 1) thag__open_log(c.debug);
     thag__g.mem_detail = env == 1 && c.detail;

@@ -22,6 +22,9 @@ tl_data() {
          $1 == "T" { next } $1 != 0 { print p[$1], $2 }' "$1"
 }
 
+# profiles DIR: how many profile files DIR holds (folded files and the timeline).
+profiles() { ls "$1" | grep -c '\.folded$\|-timeline\.txt$'; }
+
 # one GLOB: the single file matching, or fails.
 one() { set -- $1; [ $# -eq 1 ] && [ -e "$1" ] && echo "$1"; }
 

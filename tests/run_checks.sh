@@ -80,7 +80,7 @@ runtime_case() { # NAME VALUE WANT_FILES STDERR_PATTERN
     mkdir -p "$d"
     rc=$(cd "$d" && if [ "$2" = UNSET ]; then env -u THAG_PROFILER "$B-runtime" >/dev/null 2>stderr; else
         THAG_PROFILER="$2" "$B-runtime" >/dev/null 2>stderr; fi; echo $?)
-    n=$(ls "$d" | grep -c '\.folded$\|-timeline.txt$')
+    n=$(profiles "$d")
     [ "$rc" = 7 ] || { echo "exit status $rc"; return 1; }
     [ "$n" = "$3" ] || { echo "$n files, want $3: $(ls "$d")"; return 1; }
     if [ -n "$4" ]; then grep -q -- "$4" "$d/stderr" || { echo "stderr: $(cat "$d/stderr")"; return 1; }
@@ -99,7 +99,7 @@ check "runtime: memory,,,true is valid" runtime_case memdetail "memory,,,true" 0
 
 # Output directory: created when missing; unwritable: a message, same status.
 d="$TMPROOT/made/deep/dir"; rc=$(run_in "$TMPROOT/made" "$B-exit" THAG_PROFILER="time,$d")
-check "output directory is created" test "$(ls "$d" | grep -c 'folded$\|-timeline.txt$')" = 4
+check "output directory is created" test "$(profiles "$d")" = 4
 d="$TMPROOT/unwritable"; mkdir -p "$d"
 rc=$(cd "$d" && THAG_PROFILER=time,/proc/self/none "$B-sections" >/dev/null 2>stderr; echo $?)
 check "unwritable directory: exit status unchanged" test "$rc" = 0
@@ -149,7 +149,7 @@ tl_tail() {
 }
 check "timeline bound: keeps the most recent window" tl_tail
 d="$TMPROOT/tl0"; rc=$(run_in "$d" "$B-sections" THAG_TIMELINE_EVENTS=0)
-check "THAG_TIMELINE_EVENTS=0: no timeline" test "$(ls "$d" | grep -c 'folded$\|timeline')" = 3
+check "THAG_TIMELINE_EVENTS=0: no timeline" test "$(profiles "$d")" = 3
 d="$TMPROOT/mono"; rc=$(run_in "$d" "$B-sections" THAG_CLOCK=monotonic)
 check "THAG_CLOCK=monotonic" grep -q 'clock=monotonic' "$d"/*-calls.folded
 check "THAG_CLOCK=monotonic: same stacks" expect_calls "$d" tests/e2e/sections.expected

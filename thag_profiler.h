@@ -769,6 +769,7 @@ typedef struct thag__global {
     int active;               /* atomic: scopes are recorded */
     int configured;
     int final_written;        /* atomic */
+    int final_done;           /* atomic: the final output is written */
     int forked_child;
     thag_profile_type type;
     int debug;
@@ -4156,12 +4157,15 @@ THAG__FN void thag__start_watch(void) {}
 
 /* >>signals: THAG_SIGNALS. A signal that would kill the process (its
    action is the default one) writes the profile first. The handler only
-   posts a semaphore (async-signal-safe); a thread waiting on it writes the
-   profile, restores the default action and raises the signal again, so the
-   process dies by it, with the status it would have had without the
-   profiler. Meanwhile the program runs on (system calls restart). The same
-   signal again while the profile is written kills at once. A handler the
-   program installs replaces ours; a handler installed before is kept. */
+   posts a semaphore and sleeps (both async-signal-safe); a thread waiting
+   on the semaphore writes the profile; then the handler (or that thread,
+   whichever is first) restores the default action and raises the signal
+   again, so the process dies by it, with the status it would have had
+   without the profiler, and the interrupted thread never runs on (a
+   program that raise()s a signal stops there, as without the profiler).
+   The handler waits at most THAG__SIG_WAIT_MS: the interrupted thread may
+   hold a lock the output needs. The same signal again kills at once. A
+   handler the program installs replaces ours; one installed before stays. */
 #include <semaphore.h>
 #include <signal.h>
 
@@ -4173,18 +4177,21 @@ enum { THAG__NSIGNAMES = sizeof thag__signames / sizeof *thag__signames };
 
 static sem_t thag__sig_sem;
 static volatile sig_atomic_t thag__sig_got; /* the first signal caught */
+static volatile sig_atomic_t thag__sig_done; /* its profile is written */
+#define THAG__SIG_WAIT_MS 5000
 static uint32_t thag__sig_ours;             /* bit i: thag__signames[i] has our handler */
 THAG__FN void thag__final(void);            /* >>api */
 
 THAG__FN void thag__sig_handler(int sig) {
-    int e = errno;
-    if (thag__sig_got) { /* again: no profile, die now */
-        signal(sig, SIG_DFL);
-        raise(sig);
-    } else {
+    int e = errno, ms;
+    if (!thag__sig_got) {
+        struct timespec tick = {0, 1000000};
         thag__sig_got = sig;
         sem_post(&thag__sig_sem);
+        for (ms = 0; ms < THAG__SIG_WAIT_MS && !thag__sig_done; ms++) nanosleep(&tick, NULL);
     }
+    signal(sig, SIG_DFL); /* the same signal again, or the profile written (or given up) */
+    raise(sig);
     errno = e;
 }
 
@@ -4195,6 +4202,7 @@ THAG__FN void *thag__sig_thread(void *arg) {
     while (sem_wait(&thag__sig_sem) != 0) {}
     sig = thag__sig_got;
     thag__final();
+    thag__sig_done = 1;
     signal(sig, SIG_DFL);
     sigemptyset(&set);
     sigaddset(&set, sig);
@@ -4204,13 +4212,19 @@ THAG__FN void *thag__sig_thread(void *arg) {
 }
 
 /* THAG_SIGNALS=<true|false|NAME,NAME...> (names with or without SIG, any
-   case) as a bit set over thag__signames; default true: INT and TERM. */
+   case) as a bit set over thag__signames; true: INT and TERM, the default
+   unless the implementation file defines THAG__SIGNALS_OFF (thag-run's
+   preload library: its option --signals decides). */
 THAG__FN uint32_t thag__env_signals(void) {
     const char *v = getenv("THAG_SIGNALS"), *p;
     uint32_t set = 0, deflt = (1u << 1) | (1u << 3);
     size_t n, k;
     int i;
+#ifdef THAG__SIGNALS_OFF
+    if (!v) return 0;
+#else
     if (!v) return deflt;
+#endif
     n = thag__trim(&v, strlen(v));
     if (thag__ieq(v, n, "true") || thag__ieq(v, n, "yes") || thag__ieq(v, n, "1")) return deflt;
     if (thag__ieq(v, n, "false") || thag__ieq(v, n, "no") || thag__ieq(v, n, "0") || !n) return 0;
@@ -4250,12 +4264,12 @@ THAG__FN void thag__signals_install(uint32_t want) {
     pthread_t th;
     pthread_attr_t at;
     sigset_t all, prev;
-    int i;
-    if (!want || sem_init(&thag__sig_sem, 0, 0) != 0) return;
+    int i, rc;
+    if (!want || thag__sig_ours || sem_init(&thag__sig_sem, 0, 0) != 0) return; /* once */
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = thag__sig_handler;
-    sa.sa_flags = SA_RESTART;
-    sigfillset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_NODEFER; /* the same signal again interrupts the wait */
+    sigemptyset(&sa.sa_mask);
     for (i = 0; i < THAG__NSIGNAMES; i++) {
         if (!(want >> i & 1u)) continue;
         if (sigaction(thag__signames[i].sig, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
@@ -4270,7 +4284,10 @@ THAG__FN void thag__signals_install(uint32_t want) {
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&at, 256 * 1024);
-    if (pthread_create(&th, &at, thag__sig_thread, NULL) != 0) {
+    thag__mem_busy++; /* the thread's own memory (its TLS) is the profiler's */
+    rc = pthread_create(&th, &at, thag__sig_thread, NULL);
+    thag__mem_busy--;
+    if (rc != 0) {
         thag__error("THAG_SIGNALS: cannot start the thread that writes the profile on a signal");
         thag__signals_reset();
     }
@@ -4447,13 +4464,22 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
 
 /* Writes the final output exactly once (main returning, or exit()). */
 THAG__FN void thag__final(void) {
-    if (__atomic_exchange_n(&thag__g.final_written, 1, __ATOMIC_ACQ_REL)) return;
+    if (__atomic_exchange_n(&thag__g.final_written, 1, __ATOMIC_ACQ_REL)) {
+        /* Another thread writes it (exit() racing a signal): wait for it
+           (10 s at most), so that this one does not end the process while
+           the other writes. */
+        struct timespec tick = {0, 1000000};
+        int ms;
+        for (ms = 0; ms < 10000 && !THAG__LOAD(thag__g.final_done); ms++) nanosleep(&tick, NULL);
+        return;
+    }
     thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     THAG__STORE(thag__g.active, 0);
     THAG__STORE(thag__g.mem_active, 0);
     if (thag__g.configured && !thag__g.forked_child && thag__g.threads) thag__write_all();
     pthread_mutex_unlock(&thag__g.lock);
+    THAG__STORE(thag__g.final_done, 1);
     thag__mem_busy--;
 }
 

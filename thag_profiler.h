@@ -243,9 +243,29 @@
    THAG_MERGE_THREADS=<true|false>   merge all threads' stacks (no thread root
        frame). Default false.
    THAG_TIMELINE_EVENTS=<n>  bound of the chronological timeline, in events
-       per thread (two per scope). Default 1000000 (16 MB per thread at most);
-       0 turns the timeline off. Past the bound the timeline stops (its
-       metadata line says truncated=yes); the aggregated files are complete.
+       (two per scope) for the whole run, all threads together. Default
+       2097152: 32 MiB of memory at most, and a timeline file of about 11
+       bytes an event (24 MB at most). 0 turns the timeline off. The
+       timeline keeps the most recent events: once the bound is reached,
+       the oldest chunk of events (a sixteenth of the bound, 64 to 4096
+       events) is reused, so it covers the last window of the run (at least
+       15/16 of the bound, for all threads alike; a thread whose events
+       find no chunk, when more threads run than there are chunks, loses
+       them). Its metadata line says how many were dropped; the aggregated
+       files are always complete. The output holds the timeline's lock
+       while it writes that file: a thread that fills a chunk meanwhile
+       waits.
+   THAG_SIGNALS=<true|false|NAME,...>  signals that write the profile
+       before they end the process: true (default) is INT,TERM; a list
+       takes HUP INT QUIT TERM USR1 USR2 ALRM PIPE XCPU XFSZ VTALRM PROF
+       (SIG prefix optional, any case). Only a signal whose action is the
+       default one (it would kill the process) gets the profiler's
+       handler, which wakes a thread (started at the first statement of
+       main) that writes the profile and raises the signal again: the
+       process dies by it, its exit status unchanged. The program runs on
+       while the profile is written; the same signal again kills at once.
+       A handler the program installs replaces the profiler's (the profile
+       is then written at exit, if the program exits).
    THAG_CLOCK=<auto|tsc|monotonic>   the clock; auto (default) uses the
        invariant TSC on x86-64, else clock_gettime(CLOCK_MONOTONIC).
    THAG_SAMPLE_BYTES=<n>     memory sampled mode: sample allocations at a mean
@@ -278,9 +298,20 @@
    <p>-<ts>.folded            exclusive time per stack, in nanoseconds.
    <p>-<ts>-inclusive.folded  inclusive time per stack, in nanoseconds.
    <p>-<ts>-calls.folded      calls per stack (entries of the last frame).
-   <p>-<ts>-timeline.folded   chronological: each line is one interval in
-                              which that stack was on top, in order; merged
-                              when adjacent lines are equal. For flamecharts.
+   <p>-<ts>-timeline.txt      chronological, for flamecharts (`flamegraph
+                              --flamechart`, thag-analyze): not folded but
+                              compact, a stack is written once. After the
+                              metadata line (format=timeline-1):
+                                S <id> <parent id> <frame>   a stack (ids
+                                  from 1, parents first; parent 0: none)
+                                T <index> <start ns> <thread name>   a
+                                  thread's window starts (ns since the
+                                  profiler started)
+                                <id> <ns>   that stack was on top for ns;
+                                  id 0: no profiled scope open
+                              A thread's intervals follow each other, so
+                              their running sum from its start gives each
+                              one's time. Equal neighbours are merged.
    <p>-<ts>-wall.folded       tasks and async sections only (ASYNC): elapsed
                               (wall) ns per stack, begin/open to end. Its
                               metadata counts tasks_begun, tasks_ended and
@@ -296,7 +327,7 @@
    Their metadata has the totals: allocations, deallocations, bytes, peak,
    current (live bytes). Peak is exact with one allocating thread, and
    within 64 KiB per thread with several.
-   Lines are `frame;frame;frame value`. The first line is metadata that
+   Folded lines are `frame;frame;frame value`. The first line is metadata that
    flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
    Main thread stacks start with main; other threads with their name.
 
@@ -866,8 +897,9 @@ typedef struct thag__frame {
 typedef struct thag__event { uint64_t ticks; thag__node *node; } thag__event;
 
 typedef struct thag__evchunk {
-    struct thag__evchunk *next;
-    uint32_t count;
+    struct thag__evchunk *next;  /* the owner's next chunk (>>timeline) */
+    struct thag__evchunk *qnext; /* the next chunk in the order they were taken */
+    struct thag__thread *owner;
     thag__event ev[1];
 } thag__evchunk;
 
@@ -881,10 +913,12 @@ typedef struct thag__thread {
     /* cold */
     thag__node root;
     thag__arena arena;
-    thag__evchunk *ev_first, *ev_last;
-    uint64_t ev_total;
-    int ev_truncated;
+    thag__evchunk *ev_first, *ev_last; /* under thag__g.tl_lock */
+    int ev_closed;            /* exited: its last chunk may be reused */
+    uint32_t ev_wait;         /* no chunk to be had: events until it asks again */
     int is_main, index, exited;
+    int named;                /* thag_set_thread_name: the label is not the OS name */
+    pthread_t handle;         /* the OS name is read at output */
     char label[64];
     struct thag__thread *next;
     /* memory totals of this thread (its own writes; read at output) */
@@ -905,11 +939,19 @@ typedef struct thag__global {
     int active;               /* atomic: scopes are recorded */
     int configured;
     int final_written;        /* atomic */
+    int final_done;           /* atomic: the final output is written */
     int forked_child;
     thag_profile_type type;
     int debug;
     int merge_threads;
-    uint64_t timeline_max;
+    uint32_t signals;         /* THAG_SIGNALS (>>signals) */
+    /* >>timeline: the pool of event chunks */
+    pthread_mutex_t tl_lock;
+    uint64_t tl_chunks, tl_max_chunks; /* taken, and the bound */
+    uint32_t tl_chunk_events;
+    thag__evchunk *tl_old, *tl_new;    /* oldest and newest taken */
+    uint64_t tl_reused;                /* events dropped to keep the bound */
+    uint64_t tl_bound;                 /* THAG_TIMELINE_EVENTS */
     char dir[PATH_MAX];
     char program[128];
     char stamp[32];
@@ -1111,7 +1153,7 @@ THAG__FN void thag__choose_clock(void) {
    under it too (a thread may rename itself while another one flushes). */
 THAG__FN void thag__thread_name(thag__thread *t) {
     char name[64] = {0};
-    if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) name[0] = 0;
+    if (pthread_getname_np(t->handle, name, sizeof name) != 0) name[0] = 0;
     /* An unnamed thread inherits the program's name: no information. */
     if (name[0] && strncmp(name, thag__g.program, 15) != 0 && !t->is_main)
         thag__stbsp_snprintf(t->label, (int)sizeof t->label, "%s", name);
@@ -1120,13 +1162,15 @@ THAG__FN void thag__thread_name(thag__thread *t) {
 #if THAG__MEMORY
 THAG__FN void thag__mem_publish(thag__thread *t); /* >>memory */
 #endif
+THAG__FN void thag__ev_close(thag__thread *t); /* >>timeline */
 
 THAG__FN void thag__thread_exit(void *arg) {
     thag__thread *t = (thag__thread *)arg;
     if (!t) return;
     pthread_mutex_lock(&thag__g.lock);
-    if (!t->label[0] || strncmp(t->label, "thread-", 7) == 0) thag__thread_name(t);
+    if (!t->named) thag__thread_name(t);
     pthread_mutex_unlock(&thag__g.lock);
+    thag__ev_close(t);
 #if THAG__MEMORY
     if (t->m_delta) thag__mem_publish(t); /* its live bytes count in the peak of the threads after it */
 #endif
@@ -1143,6 +1187,7 @@ THAG__FN thag__thread *thag__attach(void) {
     t->root.thread = t;
     t->arena.chunk = 64 * 1024;
     t->is_main = (pid_t)syscall(SYS_gettid) == getpid();
+    t->handle = pthread_self();
     pthread_mutex_lock(&thag__g.lock);
     t->index = thag__g.nthreads++;
     thag__stbsp_snprintf(t->label, (int)sizeof t->label, "thread-%d", t->index);
@@ -1155,26 +1200,98 @@ THAG__FN thag__thread *thag__attach(void) {
     return t;
 }
 
-/* >>timeline: a bounded, chunked log of "from now on this node is on top". */
-THAG__FN void thag__ev_grow(thag__thread *t, uint64_t ticks, thag__node *n) {
-    uint64_t left, cnt;
+/* >>timeline: the most recent events of the whole run, each "from now on
+   this node is on top". Events are kept in chunks from one pool bounded by
+   THAG_TIMELINE_EVENTS; once it is used up, a thread that fills its chunk
+   takes the oldest chunk of the run instead (its events are dropped), so
+   the timeline is the last window of the run, the same for every thread,
+   in bounded memory however long the run and however many threads.
+   A thread writes into its last chunk without a lock; chunks change hands
+   only under tl_lock, which the output holds from reading the write
+   positions until the timeline is written: it never reads a chunk that is
+   being reused, nor events written after its snapshot. */
+
+/* Takes c out of the queue and out of its owner's list (its first chunk),
+   counting the events it held as dropped. */
+THAG__FN void thag__tl_unlink(thag__evchunk *c) {
+    thag__evchunk **pp = &thag__g.tl_old, *prev = NULL;
+    thag__thread *o = c->owner;
+    while (*pp != c) { prev = *pp; pp = &prev->qnext; }
+    *pp = c->qnext;
+    if (thag__g.tl_new == c) thag__g.tl_new = prev;
+    thag__g.tl_reused += c == o->ev_last
+        ? (uint64_t)(__atomic_load_n(&o->ev, __ATOMIC_ACQUIRE) - c->ev) : thag__g.tl_chunk_events;
+    o->ev_first = c->next;
+    if (!c->next) o->ev_last = NULL;
+}
+
+/* The oldest chunk nobody writes into (not a live thread's last one); the
+   thread's own last one when there is none, or NULL. An owner's first
+   reusable chunk is its first chunk: its chunks are queued in order. */
+THAG__FN thag__evchunk *thag__tl_reuse(thag__thread *t) {
     thag__evchunk *c;
-    if (t->ev_truncated || !thag__g.timeline_max) return;
-    left = thag__g.timeline_max - t->ev_total;
-    if (!left) { THAG__STORE(t->ev_truncated, 1); return; }
-    cnt = left < 65536u ? left : 65536u;
-    c = (thag__evchunk *)thag__pmap(sizeof(thag__evchunk) + cnt * sizeof(thag__event));
-    if (!c) { THAG__STORE(t->ev_truncated, 1); return; }
-    c->count = (uint32_t)cnt;
-    THAG__ADD(t->ev_total, cnt);
-    c->ev[0].ticks = ticks;
-    c->ev[0].node = n;
-    t->ev_end = c->ev + cnt;
-    /* Link before publishing the position: a reader follows the links. */
-    if (t->ev_last) __atomic_store_n(&t->ev_last->next, c, __ATOMIC_RELEASE);
-    else __atomic_store_n(&t->ev_first, c, __ATOMIC_RELEASE);
+    for (c = thag__g.tl_old; c; c = c->qnext)
+        if (c != c->owner->ev_last || c->owner->ev_closed) break;
+    if (!c) c = t->ev_last;
+    if (c) thag__tl_unlink(c);
+    return c;
+}
+
+/* A chunk for t, queued as the newest: a new one while the pool has room,
+   else a reused one. */
+THAG__FN thag__evchunk *thag__tl_take(thag__thread *t) {
+    thag__evchunk *c = NULL;
+    if (thag__g.tl_chunks < thag__g.tl_max_chunks &&
+        (c = (thag__evchunk *)thag__pmap(sizeof(thag__evchunk) + thag__g.tl_chunk_events * sizeof(thag__event))))
+        thag__g.tl_chunks++;
+    if (!c && !(c = thag__tl_reuse(t))) return NULL;
+    c->next = c->qnext = NULL;
+    c->owner = t;
+    if (thag__g.tl_new) thag__g.tl_new->qnext = c;
+    else thag__g.tl_old = c;
+    thag__g.tl_new = c;
+    if (t->ev_last) t->ev_last->next = c;
+    else t->ev_first = c;
     t->ev_last = c;
-    __atomic_store_n(&t->ev, c->ev + 1, __ATOMIC_RELEASE);
+    t->ev_closed = 0;
+    return c;
+}
+
+/* The thread's chunk is full (or it has none): continue in another one.
+   Without one (more live threads than chunks) the thread's events are
+   lost, and it asks again only every 4096 events (the lock is shared). */
+THAG__FN void thag__ev_grow(thag__thread *t, uint64_t ticks, thag__node *n) {
+    thag__evchunk *c;
+    if (!thag__g.tl_max_chunks || (t->ev_wait && --t->ev_wait)) return;
+    pthread_mutex_lock(&thag__g.tl_lock);
+    if ((c = thag__tl_take(t)) != NULL) {
+        c->ev[0].ticks = ticks;
+        c->ev[0].node = n;
+        t->ev_end = c->ev + thag__g.tl_chunk_events;
+        __atomic_store_n(&t->ev, c->ev + 1, __ATOMIC_RELEASE);
+    } else {
+        t->ev_wait = 4096;
+    }
+    pthread_mutex_unlock(&thag__g.tl_lock);
+}
+
+/* The pool: `events` in chunks of a sixteenth of it, from 64 to 4096
+   events (a run with fewer threads than chunks keeps at least 15/16 of the
+   bound); one chunk when the bound is under 64. */
+THAG__FN void thag__tl_configure(uint64_t events) {
+    uint64_t k = events / 16 < 64 ? 64 : events / 16 > 4096 ? 4096 : events / 16;
+    thag__g.tl_chunk_events = (uint32_t)(k < events ? k : events);
+    thag__g.tl_max_chunks = events ? events / thag__g.tl_chunk_events : 0;
+    thag__g.tl_bound = events;
+}
+
+/* At thread exit: its last chunk may be reused; an event after this (a
+   scope in a later TLS destructor) takes a chunk of its own. */
+THAG__FN void thag__ev_close(thag__thread *t) {
+    pthread_mutex_lock(&thag__g.tl_lock);
+    t->ev_end = t->ev;
+    t->ev_closed = 1;
+    pthread_mutex_unlock(&thag__g.tl_lock);
 }
 
 static inline __attribute__((always_inline, no_instrument_function)) void
@@ -3338,6 +3455,7 @@ typedef struct thag__onode {
     int64_t m_live;             /* bytes still live */
     uint64_t m_freed;           /* bytes freed (deallocating stacks) */
     size_t plen;                /* length of the path up to this frame */
+    uint64_t id;                /* its number in the timeline's stack table */
 } thag__onode;
 
 typedef struct thag__obuf {
@@ -3473,12 +3591,13 @@ __attribute__((format(printf, 2, 3))) THAG__FN void thag__wprintf(thag__writer *
     thag__wput(w, tmp, (size_t)(n < (int)sizeof tmp ? n : (int)sizeof tmp - 1));
 }
 
-THAG__FN int thag__wopen(thag__writer *w, const char *kind) {
+/* Opens <dir>/<program>-<stamp>[-<kind>]<ext>. */
+THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext) {
     char tmp[PATH_MAX + 40];
     w->n = 0;
     w->err = 0;
-    thag__stbsp_snprintf(w->path, (int)sizeof w->path, "%s/%s-%s%s%s.folded", thag__g.dir,
-                         thag__g.program, thag__stamp(), kind[0] ? "-" : "", kind);
+    thag__stbsp_snprintf(w->path, (int)sizeof w->path, "%s/%s-%s%s%s%s", thag__g.dir,
+                         thag__g.program, thag__stamp(), kind[0] ? "-" : "", kind, ext);
     thag__stbsp_snprintf(tmp, (int)sizeof tmp, "%s.tmp", w->path);
     w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
@@ -3487,6 +3606,8 @@ THAG__FN int thag__wopen(thag__writer *w, const char *kind) {
     }
     return 0;
 }
+
+THAG__FN int thag__wopen(thag__writer *w, const char *kind) { return thag__wopen_ext(w, kind, ".folded"); }
 
 /* Closes and renames into place; 0 on success. */
 THAG__FN int thag__wclose(thag__writer *w) {
@@ -3630,58 +3751,72 @@ THAG__FN const char *thag__onode_path(thag__obuf *o, thag__onode *n, size_t *len
     return p;
 }
 
-typedef struct thag__tl {
-    thag__onode *node;
-    const char *path;
-    size_t len;
-    uint64_t acc;
-} thag__tl;
+/* The timeline file: a table of stacks, then each thread's intervals.
+     S <id> <parent id> <frame>   a stack: its parent's frames, then frame
+     T <index> <start ns> <name>  a thread's window starts
+     <id> <ns>                    that stack was on top for ns (0: none)
+   A stack is written once, not on every line, and the intervals follow
+   each other, so their sums give each interval's time. Ids are given in
+   pre-order, so a parent comes before its children. */
+THAG__FN void thag__tl_frame(thag__writer *w, thag__obuf *o, const thag__onode *n) {
+    char tmp[256], *p = tmp;
+    size_t k = strlen(n->name);
+    if (k >= sizeof tmp && !(p = (char *)thag__oalloc(o, k + 1))) return;
+    thag__frame_copy(p, n->name, k);
+    thag__wprintf(w, "S %llu %llu ", (unsigned long long)n->id, (unsigned long long)(n->parent ? n->parent->id : 0));
+    thag__wput(w, p, k);
+    thag__wput(w, "\n", 1);
+}
 
-THAG__FN void thag__tl_emit(thag__writer *w, thag__obuf *o, thag__tl *s) {
-    uint64_t ns = thag__to_ns(s->acc);
-    char num[32];
-    int k;
-    if (s->node && ns) {
-        if (!s->path) s->path = thag__onode_path(o, s->node, &s->len);
-        if (s->path) {
-            thag__wput(w, s->path, s->len);
-            k = thag__stbsp_snprintf(num, (int)sizeof num, " %llu\n", (unsigned long long)ns);
-            thag__wput(w, num, (size_t)k);
-        }
+THAG__FN void thag__tl_stacks(thag__writer *w, thag__obuf *o, thag__onode *root) {
+    thag__onode *n = root->child;
+    uint64_t id = 0;
+    root->id = 0;
+    while (n) {
+        n->id = ++id;
+        thag__tl_frame(w, o, n);
+        if (n->child) { n = n->child; continue; }
+        while (n && !n->sibling) n = n->parent == root ? NULL : n->parent;
+        if (n) n = n->sibling;
     }
-    s->node = NULL;
-    s->path = NULL;
+}
+
+typedef struct thag__tl { uint64_t id, acc; } thag__tl;
+
+THAG__FN void thag__tl_emit(thag__writer *w, thag__tl *s, uint64_t id) {
+    uint64_t ns;
+    if (id == s->id) return;
+    if ((ns = thag__to_ns(s->acc)) != 0) thag__wprintf(w, "%llu %llu\n", (unsigned long long)s->id, (unsigned long long)ns);
+    s->id = id;
     s->acc = 0;
 }
 
-/* One thread's timeline, up to the position `upto` read before the merge
-   (events after it may name nodes the merge has not seen). */
-THAG__FN void thag__write_timeline(thag__writer *w, thag__obuf *o, thag__thread *t,
-                                   const thag__event *upto, uint64_t now, int self) {
-    thag__evchunk *c = __atomic_load_n(&t->ev_first, __ATOMIC_ACQUIRE);
+/* One thread's window, up to the position `upto` read with the output's
+   snapshot (under tl_lock, so its chunks stay its own). The calling
+   thread's last interval lasts until now. */
+THAG__FN void thag__write_timeline(thag__writer *w, thag__thread *t, const thag__event *upto, uint64_t now, int self) {
+    thag__evchunk *c;
     const thag__event *prev = NULL;
-    thag__tl s = {NULL, NULL, 0, 0};
-    for (; c; c = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE)) {
-        const thag__event *e = c->ev, *end = c->ev + c->count;
-        int last = upto >= c->ev && upto <= end;
-        if (last) end = upto;
+    thag__tl s = {0, 0};
+    if (!t->ev_first || upto < t->ev_last->ev || upto > t->ev_last->ev + thag__g.tl_chunk_events) return;
+    thag__wprintf(w, "T %d %llu %s\n", t->index,
+                  (unsigned long long)thag__to_ns(t->ev_first->ev[0].ticks - thag__clock.tick0),
+                  t->is_main ? "main" : t->label);
+    for (c = t->ev_first; c; c = c->next) {
+        const thag__event *e = c->ev, *end = c == t->ev_last ? upto : c->ev + thag__g.tl_chunk_events;
         for (; e < end; e++) {
             if (prev) {
-                thag__onode *on = prev->node ? prev->node->out : NULL;
-                if (on != s.node) thag__tl_emit(w, o, &s);
-                s.node = on;
+                thag__tl_emit(w, &s, prev->node && prev->node->out ? prev->node->out->id : 0);
                 s.acc += e->ticks - prev->ticks;
             }
             prev = e;
         }
-        if (last) break;
     }
-    if (prev && self && prev->node && !THAG__LOAD(t->ev_truncated)) {
-        if (prev->node->out != s.node) thag__tl_emit(w, o, &s);
-        s.node = prev->node->out;
+    if (prev && self && prev->node && prev->node->out) {
+        thag__tl_emit(w, &s, prev->node->out->id);
         s.acc += now - prev->ticks;
     }
-    thag__tl_emit(w, o, &s);
+    thag__tl_emit(w, &s, (uint64_t)-1);
 }
 
 /* >>taskwall: the wall file, elapsed time of tasks (begin to end) and of
@@ -3753,13 +3888,16 @@ THAG__FN int thag__cmp_snap(const void *a, const void *b) {
     return ((const thag__snap *)a)->t->index - ((const thag__snap *)b)->t->index;
 }
 
-/* Snapshots the threads (timeline positions first), merges their trees. */
+/* Snapshots the threads (timeline positions first, under tl_lock), merges
+   their trees. Under the global lock a thread that has not exited is alive,
+   so its name can be read. */
 THAG__FN thag__snap *thag__collect(thag__obuf *o, thag__onode *root, int *count) {
     thag__snap *v = (thag__snap *)thag__oalloc(o, (size_t)thag__g.nthreads * sizeof *v + 16);
     thag__thread *t;
     int n = 0, i;
     if (!v) return NULL;
     for (t = thag__g.threads; t; t = t->next) {
+        if (!t->named && !THAG__LOAD(t->exited)) thag__thread_name(t); /* named since it started */
         v[n].t = t;
         v[n++].upto = __atomic_load_n(&t->ev, __ATOMIC_ACQUIRE);
     }
@@ -4069,22 +4207,23 @@ THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
     return nw;
 }
 
-THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__writer *w, thag__snap *v, int n, uint64_t now) {
-    int truncated = 0, i;
-    char extra[96];
-    for (i = 0; i < n; i++) truncated |= THAG__LOAD(v[i].t->ev_truncated);
-    if (thag__wopen(w, "timeline")) return -1;
-    /* bound: THAG_TIMELINE_EVENTS, events per thread */
-    thag__stbsp_snprintf(extra, (int)sizeof extra, " bound=%llu truncated=%s",
-                         (unsigned long long)thag__g.timeline_max, truncated ? "yes" : "no");
+THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__onode *root, thag__snap *v, int n, uint64_t now) {
+    thag__writer *w = (thag__writer *)thag__oalloc(o, sizeof(thag__writer));
+    char extra[128];
+    int i;
+    if (!w || thag__wopen_ext(w, "timeline", ".txt")) return -1;
+    thag__stbsp_snprintf(extra, (int)sizeof extra, " format=timeline-1 bound=%llu dropped=%llu",
+                         (unsigned long long)thag__g.tl_bound,
+                         (unsigned long long)thag__g.tl_reused);
     thag__meta(w, "timeline", extra, "ns");
-    for (i = 0; i < n; i++) thag__write_timeline(w, o, v[i].t, v[i].upto, now, v[i].t == thag__self);
+    thag__tl_stacks(w, o, root);
+    for (i = 0; i < n; i++) thag__write_timeline(w, v[i].t, v[i].upto, now, v[i].t == thag__self);
     return thag__wclose(w);
 }
 
-THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, int n, uint64_t now) {
-    enum { nfiles = sizeof thag__files / sizeof *thag__files }; /* and the timeline after them */
-    thag__writer *w = (thag__writer *)thag__oalloc(o, (nfiles + 1) * sizeof(thag__writer));
+THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root) {
+    enum { nfiles = sizeof thag__files / sizeof *thag__files };
+    thag__writer *w = (thag__writer *)thag__oalloc(o, nfiles * sizeof(thag__writer));
     char mem_meta[256] = "";
     int i, nw, rc;
     if (!w) return -1;
@@ -4098,15 +4237,26 @@ THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root, thag__snap *v, 
     if (!rc && (thag__g.type & THAG_TYPE_MEMORY) && thag__g.mem_stacks) rc = thag__write_stacks(o, mem_meta);
 #endif
     if (!rc) rc = thag__write_wall(o); /* >>taskwall: tasks and async sections, if any */
-    if (rc || !thag__g.timeline_max || !(thag__g.type & THAG_TYPE_TIME)) return rc;
-    return thag__write_timeline_file(o, &w[nfiles], v, n, now);
+    return rc;
+}
+
+/* The snapshot and the timeline, under tl_lock: threads that fill a chunk
+   meanwhile wait. Then the aggregated files, from the merged tree. */
+THAG__FN int thag__write_snapshot(thag__obuf *o, thag__onode *root, uint64_t now) {
+    thag__snap *v;
+    int n = 0, rc = 0, timeline = thag__g.tl_max_chunks && (thag__g.type & THAG_TYPE_TIME);
+    pthread_mutex_lock(&thag__g.tl_lock);
+    if (!(v = thag__collect(o, root, &n))) rc = -2;
+    else if (timeline) rc = thag__write_timeline_file(o, root, v, n, now);
+    pthread_mutex_unlock(&thag__g.tl_lock);
+    if (rc == -2) return rc;
+    return thag__write_files(o, root) | rc;
 }
 
 THAG__FN thag_result thag__write_all(void) {
     thag__obuf o;
     thag__onode *root;
-    thag__snap *v;
-    int n = 0, err;
+    int err;
     uint64_t now = thag__ticks();
     thag_result r = THAG_OK;
     memset(&o, 0, sizeof o);
@@ -4118,10 +4268,10 @@ THAG__FN thag_result thag__write_all(void) {
     thag__clock_calibrate();
     thag__pend_open(thag__self, now);
     thag__auto_names(); /* >>auto: name the sites of hooked functions */
-    if (!(root = (thag__onode *)thag__oalloc(&o, sizeof *root)) || !(v = thag__collect(&o, root, &n))) {
+    if (!(root = (thag__onode *)thag__oalloc(&o, sizeof *root)) || (err = thag__write_snapshot(&o, root, now)) == -2) {
         thag__error("out of memory while writing the profile");
         r = THAG_ERR_NOMEM;
-    } else if (thag__write_files(&o, root, v, n, now)) {
+    } else if (err) {
         r = THAG_ERR_IO;
     }
     thag__ofree(&o);
@@ -4184,6 +4334,146 @@ THAG__FN void thag__start_watch(void) {
 #else
 THAG__FN void thag__start_watch(void) {}
 #endif
+
+/* >>signals: THAG_SIGNALS. A signal that would kill the process (its
+   action is the default one) writes the profile first. The handler only
+   posts a semaphore and sleeps (both async-signal-safe); a thread waiting
+   on the semaphore writes the profile; then the handler (or that thread,
+   whichever is first) restores the default action and raises the signal
+   again, so the process dies by it, with the status it would have had
+   without the profiler, and the interrupted thread never runs on (a
+   program that raise()s a signal stops there, as without the profiler).
+   The handler waits at most THAG__SIG_WAIT_MS: the interrupted thread may
+   hold a lock the output needs. The same signal again kills at once. A
+   handler the program installs replaces ours; one installed before stays. */
+#include <semaphore.h>
+#include <signal.h>
+
+static const struct thag__signame { const char *name; int sig; } thag__signames[] = {
+    {"hup", SIGHUP}, {"int", SIGINT}, {"quit", SIGQUIT}, {"term", SIGTERM}, {"usr1", SIGUSR1},
+    {"usr2", SIGUSR2}, {"alrm", SIGALRM}, {"pipe", SIGPIPE}, {"xcpu", SIGXCPU}, {"xfsz", SIGXFSZ},
+    {"vtalrm", SIGVTALRM}, {"prof", SIGPROF}}; /* lower case: thag__ieq */
+enum { THAG__NSIGNAMES = sizeof thag__signames / sizeof *thag__signames };
+
+static sem_t thag__sig_sem;
+static volatile sig_atomic_t thag__sig_got; /* the first signal caught */
+static volatile sig_atomic_t thag__sig_done; /* its profile is written */
+#define THAG__SIG_WAIT_MS 5000
+static uint32_t thag__sig_ours;             /* bit i: thag__signames[i] has our handler */
+THAG__FN void thag__final(void);            /* >>api */
+
+THAG__FN void thag__sig_handler(int sig) {
+    int e = errno, ms;
+    if (!thag__sig_got) {
+        struct timespec tick = {0, 1000000};
+        thag__sig_got = sig;
+        sem_post(&thag__sig_sem);
+        for (ms = 0; ms < THAG__SIG_WAIT_MS && !thag__sig_done; ms++) nanosleep(&tick, NULL);
+    }
+    signal(sig, SIG_DFL); /* the same signal again, or the profile written (or given up) */
+    raise(sig);
+    errno = e;
+}
+
+THAG__FN void *thag__sig_thread(void *arg) {
+    sigset_t set;
+    int sig;
+    (void)arg;
+    while (sem_wait(&thag__sig_sem) != 0) {}
+    sig = thag__sig_got;
+    thag__final();
+    thag__sig_done = 1;
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig); /* not reached: the default action of these signals ends the process */
+}
+
+/* THAG_SIGNALS=<true|false|NAME,NAME...> (names with or without SIG, any
+   case) as a bit set over thag__signames; true: INT and TERM, the default
+   unless the implementation file defines THAG__SIGNALS_OFF (thag-run's
+   preload library: its option --signals decides). */
+THAG__FN uint32_t thag__env_signals(void) {
+    const char *v = getenv("THAG_SIGNALS"), *p;
+    uint32_t set = 0, deflt = (1u << 1) | (1u << 3);
+    size_t n, k;
+    int i;
+#ifdef THAG__SIGNALS_OFF
+    if (!v) return 0;
+#else
+    if (!v) return deflt;
+#endif
+    n = thag__trim(&v, strlen(v));
+    if (thag__ieq(v, n, "true") || thag__ieq(v, n, "yes") || thag__ieq(v, n, "1")) return deflt;
+    if (thag__ieq(v, n, "false") || thag__ieq(v, n, "no") || thag__ieq(v, n, "0") || !n) return 0;
+    for (p = v; p < v + n; p += k + 1) {
+        const char *w = p;
+        size_t m;
+        k = strcspn(p, ",");
+        if (k > n - (size_t)(p - v)) k = n - (size_t)(p - v);
+        m = thag__trim(&w, k);
+        if (m > 3 && thag__ieq(w, 3, "sig")) { w += 3; m -= 3; }
+        for (i = 0; i < THAG__NSIGNAMES && !thag__ieq(w, m, thag__signames[i].name); i++) {}
+        if (i == THAG__NSIGNAMES) {
+            thag__error("THAG_SIGNALS=\"%s\" is malformed (accepted: true, false, or a list of HUP, INT, QUIT, "
+                        "TERM, USR1, USR2, ALRM, PIPE, XCPU, XFSZ, VTALRM, PROF); no signal writes the profile", v);
+            return 0;
+        }
+        set |= 1u << i;
+    }
+    return set;
+}
+
+/* A forked child has no writing thread: the default actions again. */
+THAG__FN void thag__signals_reset(void) {
+    struct sigaction old;
+    int i;
+    for (i = 0; i < THAG__NSIGNAMES; i++)
+        if ((thag__sig_ours >> i & 1u) && sigaction(thag__signames[i].sig, NULL, &old) == 0 &&
+            old.sa_handler == thag__sig_handler)
+            signal(thag__signames[i].sig, SIG_DFL);
+    thag__sig_ours = 0;
+}
+
+/* Our handler on the signals asked for whose action is the default one,
+   and the thread that writes the profile when one comes. */
+THAG__FN void thag__signals_install(uint32_t want) {
+    struct sigaction sa, old;
+    pthread_t th;
+    pthread_attr_t at;
+    sigset_t all, prev;
+    int i, rc;
+    if (!want || thag__sig_ours || sem_init(&thag__sig_sem, 0, 0) != 0) return; /* once */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = thag__sig_handler;
+    sa.sa_flags = SA_RESTART | SA_NODEFER; /* the same signal again interrupts the wait */
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < THAG__NSIGNAMES; i++) {
+        if (!(want >> i & 1u)) continue;
+        if (sigaction(thag__signames[i].sig, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+            old.sa_handler == SIG_DFL && sigaction(thag__signames[i].sig, &sa, NULL) == 0)
+            thag__sig_ours |= 1u << i;
+        else
+            thag__debug("THAG_SIGNALS: signal %d has a handler of the program's: left alone", thag__signames[i].sig);
+    }
+    if (!thag__sig_ours) return;
+    sigfillset(&all); /* the thread takes no signal of the program's */
+    pthread_sigmask(SIG_BLOCK, &all, &prev);
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&at, 256 * 1024);
+    thag__mem_busy++; /* the thread's own memory (its TLS) is the profiler's */
+    rc = pthread_create(&th, &at, thag__sig_thread, NULL);
+    thag__mem_busy--;
+    if (rc != 0) {
+        thag__error("THAG_SIGNALS: cannot start the thread that writes the profile on a signal");
+        thag__signals_reset();
+    }
+    pthread_attr_destroy(&at);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+}
 
 /* >>api: configuration, enabling, flushing, exit. */
 THAG__FN void thag__set_identity(void) {
@@ -4278,7 +4568,9 @@ THAG__FN void thag__atfork_child(void) {
     /* The child would overwrite the parent's files: it is not profiled. */
     thag__g.forked_child = 1;
     THAG__STORE(thag__g.active, 0);
+    thag__signals_reset();
     pthread_mutex_init(&thag__g.lock, NULL);
+    pthread_mutex_init(&thag__g.tl_lock, NULL);
 #if THAG__MEMORY
     pthread_mutex_init(&thag__ss_lock, NULL); /* frees of sampled blocks take it */
 #endif
@@ -4308,6 +4600,7 @@ THAG__FN void thag__exit_hooks(void) {
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
     pthread_atfork(NULL, NULL, thag__atfork_child);
     atexit(thag__atexit);
+    thag__signals_install(thag__g.signals);
 }
 
 /* First-time setup, under the lock. option: a THAG__OPT_ value, or -1 for
@@ -4323,7 +4616,8 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     env = thag__read_env(&c);
     thag__stbsp_snprintf(thag__g.dir, (int)sizeof thag__g.dir, "%s", env == 1 && c.dir[0] ? c.dir : ".");
     thag__g.merge_threads = thag__env_bool("THAG_MERGE_THREADS", 0);
-    thag__g.timeline_max = thag__env_count("THAG_TIMELINE_EVENTS", 1000000u);
+    thag__g.signals = thag__env_signals();
+    thag__tl_configure(thag__env_count("THAG_TIMELINE_EVENTS", (uint64_t)1 << 21));
     if (env == 1) thag__open_log(c.debug);
     thag__g.mem_detail = env == 1 && c.detail;
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
@@ -4350,13 +4644,22 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
 
 /* Writes the final output exactly once (main returning, or exit()). */
 THAG__FN void thag__final(void) {
-    if (__atomic_exchange_n(&thag__g.final_written, 1, __ATOMIC_ACQ_REL)) return;
+    if (__atomic_exchange_n(&thag__g.final_written, 1, __ATOMIC_ACQ_REL)) {
+        /* Another thread writes it (exit() racing a signal): wait for it
+           (10 s at most), so that this one does not end the process while
+           the other writes. */
+        struct timespec tick = {0, 1000000};
+        int ms;
+        for (ms = 0; ms < 10000 && !THAG__LOAD(thag__g.final_done); ms++) nanosleep(&tick, NULL);
+        return;
+    }
     thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     THAG__STORE(thag__g.active, 0);
     THAG__STORE(thag__g.mem_active, 0);
     if (thag__g.configured && !thag__g.forked_child && thag__g.threads) thag__write_all();
     pthread_mutex_unlock(&thag__g.lock);
+    THAG__STORE(thag__g.final_done, 1);
     thag__mem_busy--;
 }
 
@@ -4411,6 +4714,7 @@ THAG__PUB void thag_set_thread_name(const char *name) {
     if (!t || !name) return;
     pthread_mutex_lock(&thag__g.lock); /* the output reads labels under it */
     thag__stbsp_snprintf(t->label, (int)sizeof t->label, "%s", name);
+    t->named = 1;
     pthread_mutex_unlock(&thag__g.lock);
 }
 

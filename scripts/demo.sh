@@ -39,7 +39,7 @@ for f in "$OUT"/*[0-9].folded; do
     fi
     if [ -x "$FG" ]; then
         "$FG" --title "$(basename "$base") (exclusive time)" "$f" > "$base.svg"
-        "$FG" --flamechart --title "$(basename "$base") (timeline)" "$base-timeline.folded" > "$base-flamechart.svg"
+        "$FG" --flamechart --title "$(basename "$base") (timeline)" "$base-timeline.txt" > "$base-flamechart.svg"
         echo "   flamegraph: $base.svg"
         echo "   flamechart: $base-flamechart.svg"
         if [ -e "$base-memory.folded" ]; then

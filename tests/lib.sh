@@ -14,6 +14,17 @@ check() { local name=$1; shift; if out=$("$@" 2>&1); then ok "$name"; else bad "
 # data FILE: the lines of a folded file without its metadata.
 data() { grep -v '^#' "$1"; }
 
+# tl_data FILE: a timeline file (<p>-<ts>-timeline.txt) as chronological
+# folded lines, the way tools/folded.h reads it (intervals without a stack
+# are left out).
+tl_data() {
+    awk '/^#/ { next } $1 == "S" { f = $0; sub(/^S [0-9]+ [0-9]+ /, "", f); p[$2] = ($3 == 0 ? f : p[$3] ";" f); next }
+         $1 == "T" { next } $1 != 0 { print p[$1], $2 }' "$1"
+}
+
+# profiles DIR: how many profile files DIR holds (folded files and the timeline).
+profiles() { ls "$1" | grep -c '\.folded$\|-timeline\.txt$'; }
+
 # one GLOB: the single file matching, or fails.
 one() { set -- $1; [ $# -eq 1 ] && [ -e "$1" ] && echo "$1"; }
 

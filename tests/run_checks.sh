@@ -12,11 +12,12 @@ lines() { data "$1" | wc -l; }
 # (each interval is charged to exactly one stack); rounding: 1 ns a line.
 consistent() {
     local d=$1 ex inc tl main n
-    ex=$(one "$d/*[0-9].folded") && inc=$(one "$d/*-inclusive.folded") && tl=$(one "$d/*-timeline.folded") || return 1
-    main=$(value "$inc" main); n=$(( $(lines "$ex") + $(lines "$tl") ))
-    awk -v a="$(sum "$ex")" -v b="$main" -v c="$(sum "$tl")" -v n="$n" \
+    ex=$(one "$d/*[0-9].folded") && inc=$(one "$d/*-inclusive.folded") && tl=$(one "$d/*-timeline.txt") || return 1
+    main=$(value "$inc" main); n=$(( $(lines "$ex") + $(grep -vc '^[#ST]' "$tl") ))
+    tls=$(tl_data "$tl" | awk '{ s += $NF } END { print s + 0 }')
+    awk -v a="$(sum "$ex")" -v b="$main" -v c="$tls" -v n="$n" \
         'BEGIN { d1 = a - b; d2 = c - a; if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2; exit !(d1 <= n && d2 <= n && b > 0) }' ||
-        { echo "exclusive sum $(sum "$ex"), main inclusive $main, timeline sum $(sum "$tl")"; return 1; }
+        { echo "exclusive sum $(sum "$ex"), main inclusive $main, timeline sum $tls"; return 1; }
 }
 check "exclusive times add up to main (sections)" consistent "$O-sections"
 check "exclusive times add up to main (longjmp)" consistent "$O-longjmp"
@@ -63,7 +64,7 @@ check "flamegraph.pl parses every line (threads)" flamegraph_pl_parse "$O-thread
 # Timeline order: execution order, first main, then nested first.
 timeline_order() {
     local got
-    got=$(data "$(one "$O-sections/*-timeline.folded")" | awk '{print $1}' | uniq | head -4 | tr '\n' ' ')
+    got=$(tl_data "$(one "$O-sections/*-timeline.txt")" | awk '{print $1}' | uniq | head -4 | tr '\n' ' ')
     [ "$got" = "main main;nested main;nested;outer main;nested;outer;inner " ] || { echo "got: $got"; return 1; }
 }
 check "timeline follows execution order" timeline_order
@@ -79,7 +80,7 @@ runtime_case() { # NAME VALUE WANT_FILES STDERR_PATTERN
     mkdir -p "$d"
     rc=$(cd "$d" && if [ "$2" = UNSET ]; then env -u THAG_PROFILER "$B-runtime" >/dev/null 2>stderr; else
         THAG_PROFILER="$2" "$B-runtime" >/dev/null 2>stderr; fi; echo $?)
-    n=$(ls "$d" | grep -c '\.folded$')
+    n=$(profiles "$d")
     [ "$rc" = 7 ] || { echo "exit status $rc"; return 1; }
     [ "$n" = "$3" ] || { echo "$n files, want $3: $(ls "$d")"; return 1; }
     if [ -n "$4" ]; then grep -q -- "$4" "$d/stderr" || { echo "stderr: $(cat "$d/stderr")"; return 1; }
@@ -98,7 +99,7 @@ check "runtime: memory,,,true is valid" runtime_case memdetail "memory,,,true" 0
 
 # Output directory: created when missing; unwritable: a message, same status.
 d="$TMPROOT/made/deep/dir"; rc=$(run_in "$TMPROOT/made" "$B-exit" THAG_PROFILER="time,$d")
-check "output directory is created" test "$(ls "$d" | grep -c folded)" = 4
+check "output directory is created" test "$(profiles "$d")" = 4
 d="$TMPROOT/unwritable"; mkdir -p "$d"
 rc=$(cd "$d" && THAG_PROFILER=time,/proc/self/none "$B-sections" >/dev/null 2>stderr; echo $?)
 check "unwritable directory: exit status unchanged" test "$rc" = 0
@@ -107,7 +108,8 @@ check "unwritable directory: clear message" grep -q 'cannot create the output di
 # A full disk: the output files are links to /dev/full for the next seconds.
 d="$TMPROOT/full"; mkdir -p "$d"
 for s in 0 1 2 3 4; do st=$(date -d "+$s sec" +%Y%m%d-%H%M%S)
-    for k in "" -inclusive -calls -timeline; do ln -sf /dev/full "$d/$SEC-$st$k.folded.tmp"; done; done
+    for k in "" -inclusive -calls; do ln -sf /dev/full "$d/$SEC-$st$k.folded.tmp"; done
+    ln -sf /dev/full "$d/$SEC-$st-timeline.txt.tmp"; done
 rc=$(cd "$d" && THAG_PROFILER=time,. "$B-sections" >/dev/null 2>stderr; echo $?)
 check "full disk: exit status unchanged" test "$rc" = 0
 check "full disk: clear message" grep -q 'No space left on device; this profile is not written' "$d/stderr"
@@ -133,12 +135,21 @@ d="$TMPROOT/dbgq"; mkdir -p "$d"
 check "debug log quiet: silent, log present" bash -c "[ ! -s $d/stderr ] && ls $d/thag_profiler-$SEC-*.log"
 
 # Timeline bound; clock choice.
+# The bound keeps the most recent events: the bounded timeline's stacks are
+# the last ones of the unbounded timeline of the same program.
 d="$TMPROOT/tl10"; rc=$(run_in "$d" "$B-sections" THAG_TIMELINE_EVENTS=10)
-check "timeline bound: truncated=yes" grep -q 'truncated=yes' "$d"/*-timeline.folded
+check "timeline bound: dropped= counts the older events" grep -q ' bound=10 dropped=[1-9]' "$d"/*-timeline.txt
 check "timeline bound: aggregates complete" expect_calls "$d" tests/e2e/sections.expected
-check "timeline bound: at most 9 intervals" test "$(grep -vc '^#' "$d"/*-timeline.folded)" -le 9
+check "timeline bound: at most 9 intervals" test "$(grep -c '^[1-9][0-9]* ' "$d"/*-timeline.txt)" -le 9
+tl_tail() {
+    local got full
+    got=$(tl_data "$(one "$d/*-timeline.txt")" | awk '{ print $1 }')
+    full=$(tl_data "$(one "$O-sections/*-timeline.txt")" | awk '{ print $1 }' | tail -n "$(echo "$got" | wc -l)")
+    [ -n "$got" ] && [ "$got" = "$full" ] || { echo "bounded: $got"; echo "tail of full: $full"; return 1; }
+}
+check "timeline bound: keeps the most recent window" tl_tail
 d="$TMPROOT/tl0"; rc=$(run_in "$d" "$B-sections" THAG_TIMELINE_EVENTS=0)
-check "THAG_TIMELINE_EVENTS=0: no timeline" test "$(ls "$d" | grep -c folded)" = 3
+check "THAG_TIMELINE_EVENTS=0: no timeline" test "$(profiles "$d")" = 3
 d="$TMPROOT/mono"; rc=$(run_in "$d" "$B-sections" THAG_CLOCK=monotonic)
 check "THAG_CLOCK=monotonic" grep -q 'clock=monotonic' "$d"/*-calls.folded
 check "THAG_CLOCK=monotonic: same stacks" expect_calls "$d" tests/e2e/sections.expected

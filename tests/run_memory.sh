@@ -48,7 +48,7 @@ for cc in "gcc -O2" "gcc -O0" "clang -O2" "g++ -x c++ -O2" "clang++ -x c++ -O2";
         mem_case "$p" "$tag" "$d"
     done
 done
-check "mem_exact: time files too (both)" test "$(ls "$TMPROOT/memout-gcc_-O2-mem_exact" | grep -c folded)" = 7
+check "mem_exact: time files too (both)" test "$(profiles "$TMPROOT/memout-gcc_-O2-mem_exact")" = 7
 
 for cxx in g++ clang++; do
     bin="$TMPROOT/mem-$cxx-cpp"
@@ -158,7 +158,7 @@ else bad "build sampled" "$(cat "$bin.err")"; fi
 # A time-only build asked for memory says so, once, and still profiles time.
 d="$TMPROOT/mem-in-time"; rc=$(run_in "$d" "$TMPROOT/bin-gcc_-O2-runtime" THAG_PROFILER=both)
 check "memory in a time build: notice" grep -q 'memory profiling needs the THAG_FULL_PROFILING build switch' "$d/stderr"
-check "memory in a time build: time written" test "$(ls "$d" | grep -c folded)" = 4
+check "memory in a time build: time written" test "$(profiles "$d")" = 4
 
 # UBSan with the hooks (ASan and TSan replace malloc themselves: they
 # cannot run with THAG_FULL_PROFILING).

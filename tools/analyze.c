@@ -252,14 +252,22 @@ static int is_memory_kind(int k) { return k >= K_MEM && k <= K_DLIVE; }
 
 /* Kind from the file name's suffix (`-memory.folded`...), K_TIME for a plain name matching
  * the library's `<program>-<yyyymmdd>-<HHMMSS>.folded`, K_OTHER otherwise. */
+/* The length of a profile file's extension: ".folded", or ".txt" for the library's compact
+ * timeline (<p>-<ts>-timeline.txt); 0 for other names. */
+static size_t ext_len(const char *name)
+{
+    if (has_suffix(name, ".folded")) return 7;
+    return has_suffix(name, "-timeline.txt") ? 4 : 0;
+}
+
 static int kind_from_name(const char *path)
 {
     const char *b = strrchr(path, '/');
     size_t n;
     int k, best = -1;
     b = b ? b + 1 : path;
-    if (!has_suffix(b, ".folded")) return K_OTHER;
-    n = strlen(b) - 7;
+    if (!ext_len(b)) return K_OTHER;
+    n = strlen(b) - ext_len(b);
     for (k = 1; kind_suffix[k]; k++) {
         size_t sl = strlen(kind_suffix[k]);
         if (n >= sl && !memcmp(b + n - sl, kind_suffix[k], sl) &&
@@ -493,7 +501,7 @@ static void profile_free(profile *p)
 static char *path_base(const char *path)
 {
     int k = kind_from_name(path);
-    return xstrndup(path, strlen(path) - (has_suffix(path, ".folded") ? 7 : 0)
+    return xstrndup(path, strlen(path) - ext_len(path)
                     - (k == K_OTHER ? 0 : strlen(kind_suffix[k])));
 }
 
@@ -1652,7 +1660,7 @@ static int entry_cmp(const void *a, const void *b)
 /* Splits `<program>-<yyyymmdd>-<HHMMSS>[-<kind>].folded`; 0 when name does not follow it. */
 static int split_name(const char *name, int kind, char **program, char **stamp)
 {
-    size_t n = strlen(name) - 7 - (kind == K_OTHER ? 0 : strlen(kind_suffix[kind])), i;
+    size_t n = strlen(name) - ext_len(name) - (kind == K_OTHER ? 0 : strlen(kind_suffix[kind])), i;
     if (kind == K_OTHER || n < 17 || name[n - 7] != '-' || name[n - 16] != '-') return 0;
     for (i = n - 15; i < n; i++)
         if (i != n - 7 && !isdigit((unsigned char)name[i])) return 0;
@@ -1713,7 +1721,7 @@ static int list_dir(listing *l, const char *dir)
         char path[4096];
         struct stat st;
         int k;
-        if (!has_suffix(de->d_name, ".folded")) continue;
+        if (!ext_len(de->d_name)) continue;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         if (stat(path, &st) || !S_ISREG(st.st_mode)) continue;
         k = kind_from_name(de->d_name);
@@ -1996,6 +2004,7 @@ static int graph_input(session *s, const char *path, int chart, char *out, size_
     if (chart) {
         char *base = path_base(path);
         tl = sibling(base, "-timeline");
+        if (!file_exists(tl)) { free(tl); tl = xmalloc(strlen(base) + 16); sprintf(tl, "%s-timeline.txt", base); }
         free(base);
         if (!file_exists(tl)) { printf("No timeline file (%s): a flamechart needs it.\n", tl); free(tl); return -1; }
         src = tl;

@@ -22,6 +22,11 @@
  * Malformed lines (no count, bad count, count above 2^64, empty stack, overlong line) are
  * skipped and counted; the first FOLDED_REPORT_MAX are reported on stderr as
  * "name:LINE: reason", and at the end of input a summary line gives the total.
+ *
+ * A thag_profiler timeline file (metadata "format=timeline-1", <p>-<ts>-timeline.txt) is
+ * read the same way: its compact lines ("S id parent frame" defines a stack once,
+ * "T index start name" starts a thread, "id ns" is an interval) come out as the folded
+ * lines "frame;...;frame ns", in order; intervals with no stack on top (id 0) are skipped.
  */
 #ifndef THAG_FOLDED_H
 #define THAG_FOLDED_H
@@ -59,6 +64,12 @@ typedef struct folded_reader {
     unsigned long lineno, malformed;
     char *meta;         /* first-line "# thag_profiler ..." metadata, without "# " */
     char err[256];
+    /* A timeline file (format=timeline-1): its stack table, and the stack of the line read. */
+    int tl;
+    size_t tl_n, tl_cap;          /* stacks defined; ids are 1..tl_n */
+    size_t *tl_parent, *tl_off;   /* per id: its parent's id, its frame in tl_names */
+    char *tl_names, *tl_stack;
+    size_t tl_names_len, tl_names_cap, tl_stack_cap;
 } folded_reader;
 
 typedef struct {
@@ -132,6 +143,10 @@ FOLDED_FN void folded_close(folded_reader *r)
     free(r->buf);
     free(r->name);
     free(r->meta);
+    free(r->tl_parent);
+    free(r->tl_off);
+    free(r->tl_names);
+    free(r->tl_stack);
     free(r);
 }
 
@@ -221,6 +236,96 @@ FOLDED_FN int folded__tail_number(const char *line, size_t *len, double *v)
     return 1;
 }
 
+FOLDED_FN int folded__grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 64;
+    void *p;
+    if (need <= *cap) return 0;
+    while (n < need) n *= 2;
+    if (!(p = realloc(*(void **)pp, n * size))) return -1;
+    *(void **)pp = p;
+    *cap = n;
+    return 0;
+}
+
+/* Parses a decimal id at *s up to a space or the end; advances *s past one space. */
+FOLDED_FN int folded__id(const char **s, const char *e, size_t *v)
+{
+    const char *p = *s, *q = p;
+    double d;
+    while (q < e && *q != ' ') q++;
+    if (folded__number(p, q, &d) != 1 || d != (double)(size_t)d) return 0;
+    *v = (size_t)d;
+    *s = q < e ? q + 1 : q;
+    return 1;
+}
+
+/* "S id parent frame": the next stack of the table. */
+FOLDED_FN void folded__tl_define(folded_reader *r, const char *p, const char *e)
+{
+    size_t id, parent, n, k;
+    if (!folded__id(&p, e, &id) || !folded__id(&p, e, &parent) || p >= e) {
+        folded__bad(r, "malformed stack definition");
+        return;
+    }
+    if (id != r->tl_n + 1 || parent >= id) {
+        folded__bad(r, "stack id out of order");
+        return;
+    }
+    n = (size_t)(e - p);
+    k = r->tl_n + 1;
+    if (folded__grow(&r->tl_parent, &r->tl_cap, k + 1, sizeof(size_t)) ||
+        (r->tl_off = (size_t *)realloc(r->tl_off, r->tl_cap * sizeof(size_t))) == NULL ||
+        folded__grow(&r->tl_names, &r->tl_names_cap, r->tl_names_len + n + 1, 1)) {
+        folded__bad(r, "out of memory for the stack table");
+        return;
+    }
+    r->tl_parent[k] = parent;
+    r->tl_off[k] = r->tl_names_len;
+    memcpy(r->tl_names + r->tl_names_len, p, n);
+    r->tl_names[r->tl_names_len + n] = 0;
+    r->tl_names_len += n + 1;
+    r->tl_n = k;
+}
+
+/* The folded stack of id, in tl_stack; its length, or 0 on failure. */
+FOLDED_FN size_t folded__tl_path(folded_reader *r, size_t id)
+{
+    size_t len = 0, i, pos;
+    for (i = id; i; i = r->tl_parent[i]) len += strlen(r->tl_names + r->tl_off[i]) + 1;
+    if (folded__grow(&r->tl_stack, &r->tl_stack_cap, len, 1)) return 0;
+    pos = len - 1;
+    r->tl_stack[pos] = 0;
+    for (i = id; i; i = r->tl_parent[i]) {
+        size_t k = strlen(r->tl_names + r->tl_off[i]);
+        pos -= k;
+        memcpy(r->tl_stack + pos, r->tl_names + r->tl_off[i], k);
+        if (pos) r->tl_stack[--pos] = ';';
+    }
+    return len - 1;
+}
+
+/* One line of a timeline file; 1 for an interval with a stack. */
+FOLDED_FN int folded__tl_parse(folded_reader *r, char *line, size_t len, folded_line *out)
+{
+    const char *p = line, *e = line + len;
+    size_t id;
+    if (len >= 2 && line[1] == ' ' && line[0] == 'S') { folded__tl_define(r, line + 2, e); return 0; }
+    if (len >= 2 && line[1] == ' ' && line[0] == 'T') return 0;
+    if (!folded__id(&p, e, &id) || folded__number(p, e, &out->value) != 1) {
+        folded__bad(r, "malformed timeline line");
+        return 0;
+    }
+    if (id == 0) return 0;
+    if (id > r->tl_n) { folded__bad(r, "unknown stack id"); return 0; }
+    if (!(out->stack_len = folded__tl_path(r, id))) { folded__bad(r, "out of memory for a stack"); return 0; }
+    out->stack = r->tl_stack;
+    out->has_two = 0;
+    out->value2 = 0;
+    out->lineno = r->lineno;
+    return 1;
+}
+
 /* Parses one complete line (NUL-terminated at line[len]); 1 if it is a stack line. */
 FOLDED_FN int folded__parse(folded_reader *r, char *line, size_t len, folded_line *out)
 {
@@ -234,10 +339,12 @@ FOLDED_FN int folded__parse(folded_reader *r, char *line, size_t len, folded_lin
             if (r->meta) {
                 memcpy(r->meta, line + 2, len - 2);
                 r->meta[len - 2] = 0;
+                r->tl = strstr(r->meta, " format=timeline-1 ") != NULL;
             }
         }
         return 0;
     }
+    if (r->tl) return folded__tl_parse(r, line, len, out);
     if (memchr(line, 0, len)) {
         for (size_t i = 0; i < len; i++)
             if (line[i] == 0) line[i] = 0x1A;

@@ -16,9 +16,12 @@
    - _exit/_Exit write the profile first (in the process that configured,
      never in a vfork child); exec* write it before the image is replaced.
    - THAG_RUN_SIGNALS=1: SIGINT, SIGTERM, SIGHUP whose action is still the
-     default write the profile, then die by the same signal. */
+     default write the profile, then die by the same signal (the header's
+     THAG_SIGNALS mechanism, off by default here: a program run by thag-run
+     gets its signals unchanged unless asked). */
 #define THAG_PROFILER_IMPLEMENTATION
 #define THAG__LAZY_START thag_pl_lazy /* from the first allocation on */
+#define THAG__SIGNALS_OFF
 #include "../thag_profiler.h"
 
 #include <dlfcn.h>
@@ -54,24 +57,9 @@ static void thag_pl_final(void) {
     if (thag_pl_pid && getpid() == thag_pl_pid) thag__final();
 }
 
-static void thag_pl_signal(int sig) {
-    thag_pl_final();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
+/* --signals: HUP, INT and TERM (bits of the header's thag__signames). */
 static void thag_pl_signals(void) {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-    size_t i;
-    if (!thag__env_bool("THAG_RUN_SIGNALS", 0)) return;
-    for (i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-        struct sigaction old, sa;
-        if (sigaction(sigs[i], NULL, &old) || old.sa_handler != SIG_DFL) continue;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = thag_pl_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
+    if (thag__env_bool("THAG_RUN_SIGNALS", 0)) thag__signals_install((1u << 0) | (1u << 1) | (1u << 3));
 }
 
 /* Starts profiling, once: called by the first allocation (libraries'

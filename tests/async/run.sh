@@ -67,7 +67,7 @@ check "uvserver: output" grep -q 'uvserver: 4 clients x 2 requests, checksum' "$
 
 # Timeline: consecutive lines never put one coroutine's frame under another's.
 check "coro: timeline stacks are all known stacks" bash -c \
-    "data $d-coro/*-timeline.folded | sed 's/ [0-9]*$//' | sort -u | while read -r s; do grep -qx \"\$s [0-9]*\" <(data $d-coro/*-calls.folded) || { echo \"unknown: \$s\"; exit 1; }; done"
+    ". tests/lib.sh; tl_data $d-coro/*-timeline.txt | sed 's/ [0-9]*$//' | sort -u | while read -r s; do grep -qx \"\$s [0-9]*\" <(data $d-coro/*-calls.folded) || { echo \"unknown: \$s\"; exit 1; }; done"
 
 # Off: no files, no thag symbol; zero cost: identical code with the macro
 # lines deleted (the pattern of tests/run_modes.sh plus the async macros).

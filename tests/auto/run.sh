@@ -57,7 +57,7 @@ for cc in gcc clang; do
         check "$tag stacks and call counts" same_calls "$T/out-$cc$opt" "$HERE/autoprog.expected"
         check "$tag time stacks" diff <(data "$T/out-$cc$opt"/*[0-9].folded | sed 's/ [0-9]*$//' | sort) \
             <(sed 's/ [0-9]*$//' "$HERE/autoprog.expected" | sort)
-        check "$tag four files" test "$(ls "$T/out-$cc$opt" | grep -c '\.folded$')" = 4
+        check "$tag four files" test "$(profiles "$T/out-$cc$opt")" = 4
         check "$tag quiet" test ! -s "$T/out-$cc$opt/stderr"
     done
 done

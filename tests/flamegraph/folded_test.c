@@ -73,10 +73,48 @@ static void test_malformed(void)
     fclose(f);
 }
 
+/* The library's compact timeline: stacks defined once, intervals by id, in order. */
+static void test_timeline(void)
+{
+    static const char in[] = "# thag_profiler 0.1.0: format=timeline-1 unit=ns\n"
+                             "S 1 0 main\nS 2 1 parse\nS 3 2 lex; x\nS 4 0 worker 1\n"
+                             "T 0 12 main\n1 5\n3 7\n0 9\n2 1\nT 1 40 worker 1\n4 3\n";
+    FILE *f;
+    folded_reader *r = open_text(in, sizeof in - 1, &f);
+    folded_line l;
+    CHECK(folded_next(r, &l) == 1 && strcmp(l.stack, "main") == 0 && l.value == 5 && l.lineno == 7);
+    CHECK(folded_next(r, &l) == 1 && strcmp(l.stack, "main;parse;lex; x") == 0 && l.value == 7);
+    CHECK(folded_next(r, &l) == 1 && strcmp(l.stack, "main;parse") == 0 && l.value == 1); /* id 0 skipped */
+    CHECK(folded_next(r, &l) == 1 && strcmp(l.stack, "worker 1") == 0 && l.value == 3 && !l.has_two);
+    CHECK(folded_next(r, &l) == 0 && folded_malformed(r) == 0);
+    folded_close(r);
+    fclose(f);
+}
+
+/* Hostile timelines: ids out of order, unknown ids, a parent after its child, junk. */
+static void test_timeline_bad(void)
+{
+    static const char in[] = "# thag_profiler 0.1.0: format=timeline-1 unit=ns\n"
+                             "S 1 0 a\nS 3 1 skipped\nS 2 2 self\nS 2 5 fwd\nS x 0 y\nS 2 1\n"
+                             "9 4\n1\n1 x\n-1 3\n1 18446744073709551615\nS 2 1 b\n2 6\n";
+    FILE *f;
+    folded_reader *r = open_text(in, sizeof in - 1, &f);
+    folded_line l;
+    folded_set_report(r, 0);
+    CHECK(folded_next(r, &l) == 1 && strcmp(l.stack, "a") == 0 && l.value == 18446744073709551615.0);
+    CHECK(folded_next(r, &l) == 1 && strcmp(l.stack, "a;b") == 0 && l.value == 6);
+    CHECK(folded_next(r, &l) == 0);
+    CHECK(folded_malformed(r) == 9);
+    folded_close(r);
+    fclose(f);
+}
+
 int main(void)
 {
     test_basic();
     test_malformed();
+    test_timeline();
+    test_timeline_bad();
     if (failures) return 1;
     puts("folded.h tests passed");
     return 0;

@@ -83,6 +83,10 @@ golden utf8 "$W/utf8.folded"
 golden inverted --inverted $C/basic.folded
 golden reverse --reverse $C/basic.folded
 golden chart --flamechart $C/chart.folded
+# The library's compact timeline draws the same chart as the same intervals written as folded lines.
+{ head -1 $C/chart-timeline.txt | sed "s/ format=timeline-1//"; cat $C/chart.folded; } > "$W/chart-meta.folded"
+run chart-timeline 0 --flamechart $C/chart-timeline.txt && run chart-meta 0 --flamechart "$W/chart-meta.folded" &&
+    { cmp -s "$W/chart-timeline.svg" "$W/chart-meta.svg" || bad "chart-timeline: differs from the same folded lines"; }
 golden diff --diff $C/before.folded $C/after.folded
 golden difffolded $C/difffolded.folded
 golden cpp --colors cpp $C/cpp.folded

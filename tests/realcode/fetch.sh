@@ -1,0 +1,68 @@
+#!/bin/bash
+# tests/realcode/fetch.sh CACHE NAME: prints the path of NAME's Debian source
+# package (.dsc) in CACHE, downloading it with `apt-get source` first unless
+# CACHE holds one already (so repeated runs never fetch again).
+# When apt knows no source for NAME, deb-src entries are added first
+# (idempotently, as root, next to the existing deb entries) and the lists
+# updated. When the newest source (e.g. a security update) cannot be
+# downloaded, the other versions apt knows are tried (NAME=VERSION).
+# Fails with a message on stderr when nothing works: never skips.
+set -u
+cache=$1 name=$2
+die() { echo "realcode: $name: $*" >&2; exit 1; }
+mkdir -p "$cache" || die "cannot create the cache directory $cache"
+newest() { ls "$cache/${name}_"*.dsc 2>/dev/null | sort -V | tail -1; }
+have=$(newest)
+if [ -n "$have" ]; then echo "$have"; exit 0; fi
+
+command -v apt-get >/dev/null || die "apt-get not found (a Debian system is needed)"
+command -v dpkg-source >/dev/null || die "dpkg-source not found (install dpkg-dev)"
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else die "needs root to run: $*"; fi
+}
+
+# deb-src: one entry per deb entry that has no deb-src twin, in our own files.
+add_deb_src() {
+    local f out=/etc/apt/sources.list.d/thag-realcode-src.sources list=/etc/apt/sources.list.d/thag-realcode-src.list
+    local tmp; tmp=$(mktemp)
+    # deb822 files: a stanza whose Types lacks deb-src gets a deb-src copy.
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -e "$f" ] && [ "$f" != "$out" ] || continue
+        awk 'BEGIN { RS=""; ORS="\n\n" }
+             /(^|\n)Types:[^\n]*deb/ && !/(^|\n)Types:[^\n]*deb-src/ {
+                 sub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$f" >> "$tmp"
+    done
+    [ -s "$tmp" ] && as_root cp "$tmp" "$out"
+    # one-line format
+    : > "$tmp"
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -e "$f" ] && [ "$f" != "$list" ] || continue
+        sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >> "$tmp"
+    done
+    [ -s "$tmp" ] && as_root cp "$tmp" "$list"
+    rm -f "$tmp"
+    as_root apt-get update -qq || die "apt-get update failed (network?)"
+}
+
+if [ -z "$(apt-cache showsrc "$name" 2>/dev/null)" ]; then
+    echo "realcode: no deb-src entry knows $name: adding deb-src entries" >&2
+    add_deb_src
+    [ -n "$(apt-cache showsrc "$name" 2>/dev/null)" ] || die "apt knows no source package (deb-src entries added, lists updated)"
+fi
+
+cd "$cache" || die "cannot enter $cache"
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+if ! apt-get source --download-only "$name" >"$log" 2>&1; then
+    ok=0
+    for v in $(apt-cache showsrc "$name" | sed -n 's/^Version: //p' | sort -Vr -u); do
+        echo "realcode: $name: newest source unavailable, trying $name=$v" >&2
+        if apt-get source --download-only "$name=$v" >>"$log" 2>&1; then ok=1; break; fi
+    done
+    [ "$ok" = 1 ] || { cat "$log" >&2; die "apt-get source failed (network or archive unavailable?)"; }
+fi
+have=$(newest)
+[ -n "$have" ] || { cat "$log" >&2; die "no .dsc in $cache after apt-get source"; }
+echo "$have"

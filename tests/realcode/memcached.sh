@@ -6,7 +6,7 @@
 # makes memcached leave its event loop and return from main: the profile is
 # written then. A second run stops the server with SIGTERM instead (memcached
 # catches it and also returns from main).
-MC_N=${MC_N:-2000}
+MC_N=${MC_N:-1000}
 MC_CONNS=${MC_CONNS:-4}
 MC_ROOTS='main|mc-[a-z]+|thread-[0-9]+'
 MC_WORKER='^mc-worker;worker_libevent;event_handler;drive_machine;'
@@ -89,13 +89,13 @@ project_memcached() {
     # thag-instrument, build with the project's flags
     variant memcached inst
     check "memcached: thag-instrument every source file of the program" instrument_tree "$r/inst" $srcs
-    check "memcached: every source file got THAG_ macros" all_marked "$r/inst" $srcs
+    check "memcached: every function of the program is profiled (nm of the plain objects)" covered memcached "$r/plain" "$r/inst" "memcached-*.o" "$srcs"
     record "memcached profiled_functions $(cat $(printf "$r/inst/%s " $srcs) | grep -c 'THAG_PROFILE(.*thag-instrument')"
     if mc_build "$r/inst" inst "$r/inst.log"; then
         ok "memcached: instrumented build with its own flags (-Werror -pedantic -Wmissing-prototypes -Wmissing-declarations -Wredundant-decls)"
     else
         bad "memcached: instrumented build with its own flags (-Werror -pedantic -Wmissing-prototypes -Wmissing-declarations -Wredundant-decls)" \
-            "$(grep -E 'error|warning' "$r/inst.log" | head -8)"
+            "$(grep -E ': (error|warning):' "$r/inst.log" | head -8)"
         mc_build "$r/inst" inst-nowerror "$r/inst-nowerror.log" ||
             { bad "memcached: instrumented build with -Wno-error (diagnostic)" "$(tail -20 "$r/inst-nowerror.log")"; return; }
         echo "memcached: continuing with the -Wno-error build (diagnostic)"
@@ -108,6 +108,10 @@ project_memcached() {
     graphs "memcached instrumented" "$r/run-inst/prof" "$r/run-inst" drive_machine
     bounds "memcached instrumented" "$r/run-inst/prof" "$(echo "$pt" | cut -d' ' -f4)" \
         "$(cut -d' ' -f4 < "$r/run-inst/time")" "$(cat "$r/run-inst/threads" 2>/dev/null || echo 12)"
+    # the cost of the scopes alone: the same run without the timeline
+    THAG_TIMELINE_EVENTS=0 mc_run "$r/inst/memcached" "$r/run-inst-notl"
+    mc_same_output "memcached instrumented, no timeline" "$r/run-inst-notl" "$r/run-plain"
+    record "memcached instrumented,THAG_TIMELINE_EVENTS=0 $(sumtimes "$r/run-inst-notl/time") $(dir_bytes "$r/run-inst-notl/prof") 0"
     # the same binary stopped by SIGTERM (memcached catches it and returns from main)
     MC_STOP=term MC_N=200 mc_run "$r/inst/memcached" "$r/run-term"
     check "memcached SIGTERM: server returned 0" eq "$(cat "$r/run-term/server.rc")" 0
@@ -126,7 +130,7 @@ project_memcached() {
         record "memcached automatic $(sumtimes "$r/run-auto/time") $(dir_bytes "$r/run-auto/prof") $(timeline_bytes "$r/run-auto/prof")"
         graphs "memcached automatic" "$r/run-auto/prof" "$r/run-auto" drive_machine
     else
-        bad "memcached: automatic-mode build (-finstrument-functions)" "$(grep -E 'error' "$r/auto.log" | head)"
+        bad "memcached: automatic-mode build (-finstrument-functions)" "$(grep -E ': error:' "$r/auto.log" | head)"
     fi
 
     # thag-run: memory of the unmodified plain build

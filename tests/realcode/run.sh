@@ -10,7 +10,7 @@
 #   (-finstrument-functions), and thag-run on the unmodified program; profile
 #   sizes, peak RSS and plain/profiled times go to build/realcode/results.txt.
 #
-# Usage: tests/realcode/run.sh BUILD [PROJECT...]   (default: memcached lz4)
+# Usage: tests/realcode/run.sh BUILD [PROJECT...]   (default: memcached lz4 lua5.4)
 # Environment:
 #   THAG_REALCODE_CACHE    downloaded source packages (default ~/.cache/thag-realcode),
 #                          kept across `make clean`
@@ -32,7 +32,7 @@ TA=$BUILD/thag-analyze TRUN=$BUILD/thag-run
 CC=${CC:-cc}
 export CC
 RESULTS=$RC/results.txt
-PROJECTS=${*:-memcached lz4}
+PROJECTS=${*:-memcached lz4 lua5.4}
 # What a user adds to a project's build to profile it.
 PROF_CPPFLAGS="-DTHAG_TIME_PROFILING -I$REPO"
 PROF_LIBS="-pthread"
@@ -103,11 +103,22 @@ instrument_tree() {
     return $rc
 }
 
-# all_marked DIR FILE...: every file has at least one inserted statement.
-all_marked() {
-    local d=$1 f miss=""; shift
-    for f in "$@"; do grep -q 'THAG_[A-Z_]*([^)]*); /\* thag-instrument \*/' "$d/$f" || miss="$miss $f"; done
-    [ -z "$miss" ] || { echo "not instrumented:$miss"; return 1; }
+# covered NAME PLAIN INST "OBJS" "SRCS" [SED]: every function the plain build
+# defines (nm: T and t symbols of OBJS, clone suffixes removed, then SED, for
+# names a macro renames) is profiled under its name in the instrumented SRCS;
+# except main (it gets the enable macro) and functions defined in the
+# project's headers (the suite instruments .c files; thag-instrument run on
+# the headers says which functions they define).
+covered() {
+    local name=$1 plain=$2 inst=$3 objs=$4 srcs=$5 sedx=${6:-} w=$RC/$1 missing
+    (cd "$plain" && nm --defined-only $objs) | awk 'NF == 3 && $2 ~ /^[Tt]$/ {print $3}' |
+        sed -e 's/\..*//' ${sedx:+-e "$sedx"} | sort -u > "$w/functions.defined"
+    (cd "$inst" && cat $srcs) | grep -o 'THAG_PROFILE([A-Za-z_0-9]*' | sed 's/THAG_PROFILE(//' | sort -u > "$w/functions.profiled"
+    (cd "$RC/$name/pristine" && find . -name '*.h' -exec "$TI" {} \; 2>/dev/null) |
+        grep -o 'THAG_PROFILE([A-Za-z_0-9]*' | sed 's/THAG_PROFILE(//' | sort -u > "$w/functions.headers"
+    missing=$(sort -u "$w/functions.profiled" "$w/functions.headers" | comm -23 "$w/functions.defined" - | grep -vx main)
+    [ -n "$(cat "$w/functions.defined")" ] || { echo "nm found no function in $objs"; return 1; }
+    [ -z "$missing" ] || { echo "$(echo "$missing" | wc -l) of $(wc -l < "$w/functions.defined") functions not profiled:"; echo "$missing" | head -20; return 1; }
 }
 
 # restored DIR PRISTINE FILE...: thag-remove --in-place, then each file equals the pristine copy.
@@ -133,7 +144,7 @@ graphs() {
     f=$(one "$prof/*-timeline.folded") || { bad "$name: flamechart (no timeline file)"; return; }
     check "$name: flamechart of the timeline renders" "$FG" --flamechart -o "$w/chart.svg" "$f"
     check "$name: flamechart SVG is valid XML" svg_ok "$w/chart.svg"
-    check "$name: thag-analyze reports the profile" bash -c "'$TA' report '$(prim "$prof")' --limit 5 > '$w/report.txt' && grep -q -- '$func' '$w/report.txt'"
+    check "$name: thag-analyze reports the profile" bash -c "'$TA' report '$(prim "$prof")' --filter '$func' > '$w/report.txt' && grep -q -- '$func' '$w/report.txt'"
 }
 
 # bounds NAME PROFDIRS PLAIN_RSS_KB RSS_KB THREADS: the profile files and the
@@ -155,7 +166,8 @@ bounds() {
 unpack() {
     local name=$1 dsc=$2 d=$RC/$1
     rm -rf "$d"; mkdir -p "$d"
-    dpkg-source --no-copy -x "$dsc" "$d/pristine" > "$d/unpack.log" 2>&1 || { cat "$d/unpack.log"; return 1; }
+    local opts=${name//./_}; opts=${opts^^}_UNPACK_OPTS; opts=${!opts:-}
+    dpkg-source --no-copy $opts -x "$dsc" "$d/pristine" > "$d/unpack.log" 2>&1 || { cat "$d/unpack.log"; return 1; }
 }
 
 # variant NAME KIND: a fresh copy of the pristine tree, build/realcode/NAME/KIND.
@@ -174,6 +186,7 @@ auto_impl() {
 # ---------------------------------------------------------------- projects
 . "$HERE/memcached.sh"
 . "$HERE/lz4.sh"
+. "$HERE/lua5.4.sh"
 
 rm -f "$RESULTS"
 record "# project variant wall_s user_s sys_s maxrss_kb profile_bytes timeline_bytes"

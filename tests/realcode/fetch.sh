@@ -53,16 +53,23 @@ if [ -z "$(apt-cache showsrc "$name" 2>/dev/null)" ]; then
     [ -n "$(apt-cache showsrc "$name" 2>/dev/null)" ] || die "apt knows no source package (deb-src entries added, lists updated)"
 fi
 
-cd "$cache" || die "cannot enter $cache"
-log=$(mktemp); trap 'rm -f "$log"' EXIT
+# Download into a scratch directory, moved into the cache only when complete,
+# so an interrupted download never leaves a .dsc without its tarballs.
+tmpd=$(mktemp -d "$cache/.partial.XXXXXX") || die "cannot write into $cache"
+log=$tmpd.log
+trap 'rm -rf "$tmpd" "$log"' EXIT
+cd "$tmpd" || die "cannot enter $tmpd"
 if ! apt-get source --download-only "$name" >"$log" 2>&1; then
     ok=0
     for v in $(apt-cache showsrc "$name" | sed -n 's/^Version: //p' | sort -Vr -u); do
         echo "realcode: $name: newest source unavailable, trying $name=$v" >&2
+        rm -f ./*
         if apt-get source --download-only "$name=$v" >>"$log" 2>&1; then ok=1; break; fi
     done
-    [ "$ok" = 1 ] || { cat "$log" >&2; die "apt-get source failed (network or archive unavailable?)"; }
+    [ "$ok" = 1 ] || { grep -E '^(E|Err):' "$log" | tail -6 >&2; die "apt-get source failed (network or archive unavailable?)"; }
 fi
+ls ./*.dsc >/dev/null 2>&1 || { tail -6 "$log" >&2; die "apt-get source wrote no .dsc"; }
+mv -f ./* "$cache/" || die "cannot move the download into $cache"
 have=$(newest)
-[ -n "$have" ] || { cat "$log" >&2; die "no .dsc in $cache after apt-get source"; }
+[ -n "$have" ] || die "no .dsc in $cache after apt-get source"
 echo "$have"

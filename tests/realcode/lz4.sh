@@ -13,6 +13,8 @@ lz4_build() {
     case $kind in
     plain) (cd "$d" && make -j"$JOBS" lz4) ;;
     inst)  (cd "$d" && CPPFLAGS="$PROF_CPPFLAGS" LDLIBS="$PROF_LIBS" make -j"$JOBS" lz4) ;;
+    # memory profiling: the full switch and mimalloc (README: Build switches)
+    full)  (cd "$d" && CPPFLAGS="-DTHAG_FULL_PROFILING -I$REPO" LDLIBS="$PROF_LIBS -lmimalloc" make -j"$JOBS" lz4) ;;
     auto)  impl=$(auto_impl) || return 1
            (cd "$d" && CC="$CC -finstrument-functions" CPPFLAGS="$PROF_CPPFLAGS" LDLIBS="$impl $PROF_LIBS" make -j"$JOBS" lz4) ;;
     esac > "$log" 2>&1
@@ -39,10 +41,10 @@ lz4_run() {
     rm -rf "$od"; mkdir -p "$od/prof-c" "$od/prof-d"
     local wrc=() wrd=()
     [ $# -gt 0 ] && { wrc=("$@" -d "$od/run-c" --); wrd=("$@" -d "$od/run-d" --); }
-    THAG_PROFILER="time,$od/prof-c" timeout -s KILL 120 /usr/bin/time -o "$od/time-c" -f '%e %U %S %M' \
+    THAG_PROFILER="${THAG_PROFILER_TYPE:-time},$od/prof-c" timeout -s KILL 120 /usr/bin/time -o "$od/time-c" -f '%e %U %S %M' \
         "${wrc[@]}" "$bin" -q -f "$in" "$od/out.lz4" > "$od/c.out" 2>&1
     echo $? > "$od/c.rc"
-    THAG_PROFILER="time,$od/prof-d" timeout -s KILL 120 /usr/bin/time -o "$od/time-d" -f '%e %U %S %M' \
+    THAG_PROFILER="${THAG_PROFILER_TYPE:-time},$od/prof-d" timeout -s KILL 120 /usr/bin/time -o "$od/time-d" -f '%e %U %S %M' \
         "${wrd[@]}" "$bin" -q -d -f "$od/out.lz4" "$od/out.back" > "$od/d.out" 2>&1
     echo $? > "$od/d.rc"
 }
@@ -124,4 +126,30 @@ project_lz4() {
     check "lz4 thag-run: report of one process" grep -q '1 process, exit status 0' "$r/run-thagrun/run-c/report.txt"
     check "lz4 thag-run: lz4's allocation sites" grep -Eq ' LZ4IO_createCResources$' "$r/run-thagrun/run-c/report.txt"
     record "lz4 thag-run $(sumtimes "$r/run-thagrun/time-c" "$r/run-thagrun/time-d") $(dir_bytes "$r/run-thagrun") 0"
+
+    # memory profiling of the instrumented sources (-DTHAG_FULL_PROFILING),
+    # whose totals must equal thag-run's of the plain build
+    variant lz4 full
+    instrument_tree "$r/full" $srcs > /dev/null
+    if lz4_build "$r/full" full "$r/full.log"; then
+        ok "lz4: instrumented build with -DTHAG_FULL_PROFILING -lmimalloc"
+        check "lz4: thag_profiler.h adds no warning under the project's flags (full switch)" no_header_warning "$r/full.log"
+        THAG_PROFILER_TYPE=memory lz4_run "$r/full/programs/lz4" "$r/run-full"
+        lz4_same_output "lz4 memory" "$r/run-full" "$r/run-plain"
+        local mf tf
+        if mf=$(one "$r/run-full/prof-c/*-memory.folded"); then
+            ok "lz4 memory: memory profile written"
+            check "lz4 memory: the 2 x 4 MiB buffers charged to main;LZ4IO_compressFilename;LZ4IO_createCResources" \
+                bash -c "grep -v '^#' '$mf' | awk '\$1 == \"main;LZ4IO_compressFilename;LZ4IO_createCResources\" && \$2 >= 8388608 {f = 1} END {exit !f}'"
+            tf=$(one "$r/run-thagrun/run-c/*/*-memory.folded")
+            check "lz4 memory: allocations and bytes equal thag-run's on the plain build" \
+                eq "$(head -1 "$mf" | grep -o 'allocations=[0-9]* deallocations=[0-9]* bytes=[0-9]*')" \
+                   "$(head -1 "$tf" | grep -o 'allocations=[0-9]* deallocations=[0-9]* bytes=[0-9]*')"
+        else
+            bad "lz4 memory: memory profile written" "$(ls -la "$r/run-full/prof-c")"
+        fi
+        record "lz4 memory(THAG_PROFILER=memory) $(sumtimes "$r/run-full/time-c" "$r/run-full/time-d") $(dir_bytes "$r/run-full") 0"
+    else
+        bad "lz4: instrumented build with -DTHAG_FULL_PROFILING -lmimalloc" "$(grep -E ': error:' "$r/full.log" | head)"
+    fi
 }

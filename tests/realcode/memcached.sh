@@ -49,6 +49,13 @@ mc_run() {
     else
         kill -TERM "$(cat "$od/pid")"
     fi
+    # a server that does not stop is a failure, not a hang: 30 s, then killed
+    local i=0
+    while kill -0 "$spid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 "$spid" 2>/dev/null; then
+        echo "realcode: memcached did not stop within 30 s: killed" >&2
+        kill -KILL "$(cat "$od/pid" 2>/dev/null)" "$spid" 2>/dev/null
+    fi
     wait "$spid"; echo $? > "$od/server.rc"
 }
 

@@ -16,6 +16,7 @@
 #                          kept across `make clean`
 #   THAG_REALCODE_MAX_PROFILE_MB   expected bound of one run's profile files (64)
 #   MAKE_JOBS              parallel jobs of the projects' builds (2)
+#   THAG_REALCODE_KEEP     keep timeline files over 64 MiB (deleted after the checks)
 set -u
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -199,6 +200,8 @@ for p in $PROJECTS; do
     if ! out=$(unpack "$p" "$dsc"); then bad "$p: dpkg-source -x $dsc" "$out"; continue; fi
     ok "$p: unpacked"
     "project_$p"
+    # today's timelines are hundreds of MB: not left behind unless asked
+    [ -n "${THAG_REALCODE_KEEP:-}" ] || find "$RC/$p" -name '*-timeline.folded' -size +64M -delete
     echo "$p: $(( $(date +%s) - t0 )) s"
 done
 echo "realcode: $(( $(date +%s) - start_all )) s; results in $RESULTS"

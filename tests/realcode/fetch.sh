@@ -24,25 +24,29 @@ as_root() {
     else die "needs root to run: $*"; fi
 }
 
-# deb-src: one entry per deb entry that has no deb-src twin, in our own files.
+# deb-src: one entry per deb entry that has no deb-src twin, in our own files
+# (where apt-config says the sources are: honours APT_CONFIG).
 add_deb_src() {
-    local f out=/etc/apt/sources.list.d/thag-realcode-src.sources list=/etc/apt/sources.list.d/thag-realcode-src.list
-    local tmp; tmp=$(mktemp)
+    local f SL SP out list tmp
+    eval "$(apt-config shell SL Dir::Etc::sourcelist/f SP Dir::Etc::sourceparts/d)"
+    SP=${SP%/}
+    out=$SP/thag-realcode-src.sources list=$SP/thag-realcode-src.list
+    tmp=$(mktemp)
     # deb822 files: a stanza whose Types lacks deb-src gets a deb-src copy.
-    for f in /etc/apt/sources.list.d/*.sources; do
+    for f in "$SP"/*.sources; do
         [ -e "$f" ] && [ "$f" != "$out" ] || continue
         awk 'BEGIN { RS=""; ORS="\n\n" }
              /(^|\n)Types:[^\n]*deb/ && !/(^|\n)Types:[^\n]*deb-src/ {
                  sub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$f" >> "$tmp"
     done
-    [ -s "$tmp" ] && as_root cp "$tmp" "$out"
+    [ -s "$tmp" ] && { as_root cp "$tmp" "$out" || die "cannot write $out"; }
     # one-line format
     : > "$tmp"
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    for f in "$SL" "$SP"/*.list; do
         [ -e "$f" ] && [ "$f" != "$list" ] || continue
         sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >> "$tmp"
     done
-    [ -s "$tmp" ] && as_root cp "$tmp" "$list"
+    [ -s "$tmp" ] && { as_root cp "$tmp" "$list" || die "cannot write $list"; }
     rm -f "$tmp"
     as_root apt-get update -qq || die "apt-get update failed (network?)"
 }

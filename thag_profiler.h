@@ -2529,8 +2529,8 @@ THAG__FN thag__sset *thag__ss_room(void) {
     nm = (thag__sset *)thag__pmap(sizeof *nm + cap * (sizeof(uintptr_t) + sizeof(thag__sval)));
     if (!nm) return NULL;
     nm->mask = cap - 1;
-    nm->key = (uintptr_t *)(void *)(nm + 1);
-    nm->val = (thag__sval *)(void *)(nm->key + cap);
+    nm->key = (uintptr_t *)(void *)((char *)nm + sizeof *nm);
+    nm->val = (thag__sval *)(void *)((char *)nm->key + cap * sizeof(uintptr_t));
     for (i = 0; i <= m->mask; i++)
         if (m->key[i] > THAG__SS_GONE) thag__ss_put(nm, m->key[i], m->val[i]);
     __atomic_store_n(&thag__ss, nm, __ATOMIC_RELEASE);
@@ -3341,7 +3341,7 @@ THAG__FN void thag__auto_key_make(void) { pthread_key_create(&thag__auto.key, th
 THAG__FN thag__ashadow *thag__auto_thread(void) {
     thag__ashadow *sh = (thag__ashadow *)thag__pmap(sizeof *sh + THAG__AUTO_DEPTH * sizeof(thag__aent));
     if (!sh) { thag__ash = &thag__auto_off; return NULL; }
-    sh->e = (thag__aent *)(void *)(sh + 1);
+    sh->e = (thag__aent *)(void *)((char *)sh + sizeof *sh);
     sh->busy = 1;
     thag__ash = sh;
     if (!__atomic_load_n(&thag__g.configured, __ATOMIC_ACQUIRE))

@@ -9,7 +9,7 @@ ok() { PASS=$((PASS + 1)); [ -n "${VERBOSE:-}" ] && echo "ok: $1"; return 0; }
 bad() { FAIL=$((FAIL + 1)); FAILED="$FAILED\n  $1"; echo "FAIL: $1" >&2; [ -n "${2:-}" ] && printf '%s\n' "$2" | head -20 >&2; return 0; }
 
 # check NAME COMMAND...: passes when the command succeeds.
-check() { local name=$1; shift; if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi; }
+check() { local name=$1 out; shift; if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi; }
 
 # data FILE: the lines of a folded file without its metadata.
 data() { grep -v '^#' "$1"; }

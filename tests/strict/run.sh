@@ -19,7 +19,7 @@ JOBS=${JOBS:-2}
 
 CWARN="-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wredundant-decls -Wnested-externs
  -Wdeclaration-after-statement -Wstrict-prototypes -Wmissing-prototypes -Wundef -Wcast-qual -Wcast-align
- -Wswitch-enum -Wformat=2 -Wwrite-strings -Wvla -Wc++-compat -Werror"
+ -Wswitch-enum -Wformat=2 -Wwrite-strings -Wvla -Wc++-compat -Wstrict-aliasing=1 -Werror"
 XWARN="-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wredundant-decls -Wundef -Wcast-qual
  -Wcast-align -Wswitch-enum -Wformat=2 -Wwrite-strings -Wvla -Wold-style-cast -Wzero-as-null-pointer-constant -Werror"
 CWARN=$(echo $CWARN); XWARN=$(echo $XWARN)

@@ -93,6 +93,7 @@ typedef struct {
     int kind;          /* T_* */
     int sub;           /* T_PUNCT: the character; T_COND: C_* */
     int skip;          /* T_COND: the branch starting here is skipped (#if 0) */
+    int lit;           /* T_COND: the condition is the literal 1 (or #else) */
 } Tok;
 
 typedef struct {
@@ -276,6 +277,7 @@ static void add_tok(Src *S, int kind, int sub, size_t pos, size_t end)
     t->pos = pos;
     t->end = end;
     t->skip = 0;
+    t->lit = 0;
 }
 
 /* The bracket spelled by the digraph c c2 (<% %> <: :>), or 0. */
@@ -381,10 +383,11 @@ typedef struct { size_t at, ndir; int outer, dead; } LCond;
 typedef struct { LCond *v; size_t n, cap; int skip; } Lex;
 enum { K_IF, K_ELIF, K_ELSE, K_ENDIF, K_OTHER };
 
-static void add_cond(Src *S, int sub, int skip, size_t at)
+static void add_cond(Src *S, int sub, int skip, int lit, size_t at)
 {
     add_tok(S, T_COND, sub, at, at + 1);
     S->tok[S->ntok - 1].skip = skip;
+    S->tok[S->ntok - 1].lit = lit == 1;
 }
 
 /* Track #if/#elif/#else/#endif: nesting, skipped groups (literal 0/1
@@ -395,7 +398,7 @@ static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
         grow(&L->v, &L->cap, L->n + 1, sizeof *L->v);
         L->v[L->n++] = (LCond){hash, S->ndir, L->skip, lit == 1};
         int sk = L->skip || lit == 0;
-        if (!L->skip) add_cond(S, C_IF, sk, hash);
+        if (!L->skip) add_cond(S, C_IF, sk, lit, hash);
         L->skip = sk;
         return;
     }
@@ -407,13 +410,13 @@ static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
     c->ndir = S->ndir;
     if (k == K_ENDIF) {
         L->n--;
-        if (!c->outer) add_cond(S, C_ENDIF, 0, hash);
+        if (!c->outer) add_cond(S, C_ENDIF, 0, 0, hash);
         L->skip = c->outer;
         return;
     }
     int sk = c->outer || c->dead || (k == K_ELIF && lit == 0);
     if (k == K_ELSE || lit == 1) c->dead = 1;
-    if (!c->outer) add_cond(S, C_ELSE, sk, hash);
+    if (!c->outer) add_cond(S, C_ELSE, sk, k == K_ELSE ? 1 : lit, hash);
     L->skip = sk;
 }
 
@@ -519,12 +522,20 @@ typedef struct {
 typedef struct {
     char *name;
     size_t name_tok, hdr_first, open, close;   /* token indices; close NONE if unseen */
-    int static_inline, macro_like;
+    size_t cond;       /* T_COND token of the innermost conditional branch that
+                          holds the header and may be compiled out, or NONE */
+    int static_inline;
+    int unknown;       /* U_*: why the name is not known (not instrumented) */
 } Func;
+
+enum { U_KNOWN, U_MACRO_HEADER, U_MACRO_NAME, U_NO_NAME };
 
 typedef struct {
     PState snap, chosen;   /* state at #if; end state of the preferred branch */
     int have_chosen, cur_skip;
+    size_t at;             /* T_COND token that starts the current branch */
+    int certain;           /* the current branch is always compiled (#if 1) */
+    int all_skipped;       /* every earlier branch was skipped (#if 0) */
 } PCond;
 
 typedef struct {
@@ -534,6 +545,8 @@ typedef struct {
     size_t ncv, capcv;
     Func *fn;
     size_t nfn, capfn;
+    size_t *noname;    /* '{' tokens after a call-like header without a name */
+    size_t nnoname, capnoname;
 } Parser;
 
 static int is_p(const Tok *t, int c)
@@ -703,24 +716,43 @@ static int all_caps(const Src *S, const Tok *t)
     return letters > 0;
 }
 
-/* The decl index of the declarator name in the header [a, b): an identifier
- * (not a keyword) followed by a '(' group that does not start with '*'.
- * The least nested one wins; among those the last that is not ALL_CAPS (so
- * `EXPORT(int) f(void)` and `int f(void) ATTR(x)` both give f). NONE if none. */
+/* Is decl index k a name candidate: an identifier (not a keyword) followed
+ * by a '(' group that does not start with '*' or '^'? Also true for a
+ * parenthesised name `(name) (...)` (then *paren is set: k is inside one
+ * more '(' than the declarator's level), unless that '(' follows an
+ * ALL_CAPS identifier: `FN(foo)(int a)` is a macro call making the name. */
+static int name_candidate(const Parser *P, size_t a, size_t k, size_t b, int *paren)
+{
+    const Tok *t = DT(P, k);
+    size_t n = k + 1;
+    *paren = 0;
+    if (t->kind != T_IDENT || tok_in(P->S, t, kw_not_name) || n >= b) return 0;
+    if (k > a && is_p(DT(P, k - 1), '(') && is_p(DT(P, n), ')') && n + 1 < b &&
+        is_p(DT(P, n + 1), '(') &&
+        !(k - 1 > a && DT(P, k - 2)->kind == T_IDENT && !tok_in(P->S, DT(P, k - 2), kw_not_name) &&
+          all_caps(P->S, DT(P, k - 2)))) {
+        *paren = 1;
+        n++;
+    }
+    if (!is_p(DT(P, n), '(')) return 0;
+    return !(n + 1 < b && (is_p(DT(P, n + 1), '*') || is_p(DT(P, n + 1), '^')));
+}
+
+/* The decl index of the declarator name in the header [a, b): see
+ * name_candidate. The least nested one wins; among those the last that is
+ * not ALL_CAPS (so `EXPORT(int) f(void)` and `int f(void) ATTR(x)` both
+ * give f). NONE if none. */
 static size_t find_name(const Parser *P, size_t a, size_t b)
 {
-    const Src *S = P->S;
     size_t best = NONE;
-    int lvl = 0, best_lvl = INT_MAX, best_caps = 1;
+    int lvl = 0, best_lvl = INT_MAX, best_caps = 1, paren;
     for (size_t k = a; k < b; k++) {
         const Tok *t = DT(P, k);
-        if (t->kind == T_IDENT && k + 1 < b && is_p(DT(P, k + 1), '(') &&
-            !tok_in(S, t, kw_not_name) &&
-            !(k + 2 < b && (is_p(DT(P, k + 2), '*') || is_p(DT(P, k + 2), '^')))) {
-            int caps = all_caps(S, t);
-            if (lvl < best_lvl || (lvl == best_lvl && (!caps || best_caps))) {
+        if (name_candidate(P, a, k, b, &paren)) {
+            int caps = all_caps(P->S, t), l = lvl - paren;
+            if (l < best_lvl || (l == best_lvl && (!caps || best_caps))) {
                 best = k;
-                best_lvl = lvl;
+                best_lvl = l;
                 best_caps = caps;
             }
         }
@@ -807,6 +839,19 @@ static int only_macros_before(const Parser *P, size_t a, size_t nk)
     return 1;
 }
 
+/* Is the name at decl index nk a macro call that makes the name, as in
+ * `int FN(foo)(int a) {` (its '(' group is followed by another '(')? */
+static int name_from_macro(const Parser *P, size_t nk, size_t b)
+{
+    int lvl = 0;
+    if (!is_p(DT(P, nk + 1), '(')) return 0;
+    for (size_t k = nk + 1; k < b; k++) {
+        lvl += is_open(DT(P, k)) - is_close(DT(P, k));
+        if (lvl == 0) return k + 1 < b && is_p(DT(P, k + 1), '(');
+    }
+    return 0;
+}
+
 /* Record a function with name at decl index nk, header [a, b), body '{' i. */
 static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
 {
@@ -830,8 +875,22 @@ static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
         lvl += is_open(t) - is_close(t);
     }
     f->static_inline = st && in;
-    f->macro_like = all_caps(S, DT(P, nk)) && only_macros_before(P, a, nk);
+    f->cond = NONE;
+    for (size_t c = P->ncv; c-- > 0 && f->cond == NONE;) {
+        if (!P->cv[c].certain) f->cond = P->cv[c].at;
+    }
+    if (all_caps(S, DT(P, nk)) && only_macros_before(P, a, nk)) f->unknown = U_MACRO_HEADER;
+    else if (name_from_macro(P, nk, b)) f->unknown = U_MACRO_NAME;
     return P->nfn++;
+}
+
+/* Does decl [a, b) hold a '(' (a call-like header)? */
+static int has_group(const Parser *P, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++) {
+        if (is_p(DT(P, k), '(')) return 1;
+    }
+    return 0;
 }
 
 /* A '{' at file scope outside brackets: classify what it opens. */
@@ -849,6 +908,10 @@ static void open_file_brace(Parser *P, size_t i)
         for (hb = ha; hb < b && !is_p(DT(P, hb), ';'); hb++) {}
     }
     if (ha < hb && !has_eq(P, a, b) && !is_aggregate(P, a, b)) nk = find_name(P, ha, hb);
+    if (nk == NONE && ha < hb && !has_eq(P, a, b) && !is_aggregate(P, a, b) && has_group(P, ha, hb)) {
+        grow(&P->noname, &P->capnoname, P->nnoname + 1, sizeof *P->noname);
+        P->noname[P->nnoname++] = i;
+    }
     if (nk == NONE) {
         decl_push(P, i);
         push_frame(P, F_FBLOCK, i, NONE);
@@ -895,14 +958,18 @@ static void close_bracket(Parser *P, size_t i)
 
 /* #if / #else / #endif: each branch starts from the state at #if; after
  * #endif the end state of the first branch that is not skipped wins. */
-static void cond_token(Parser *P, const Tok *t)
+static void cond_token(Parser *P, size_t i)
 {
+    const Tok *t = &P->S->tok[i];
     if (t->sub == C_IF) {
         grow(&P->cv, &P->capcv, P->ncv + 1, sizeof *P->cv);
         PCond *c = &P->cv[P->ncv++];
         memset(c, 0, sizeof *c);
         ps_assign(&c->snap, &P->st);
         c->cur_skip = t->skip;
+        c->at = i;
+        c->certain = t->lit;
+        c->all_skipped = t->skip;
         return;
     }
     PCond *c = &P->cv[P->ncv - 1];
@@ -913,6 +980,9 @@ static void cond_token(Parser *P, const Tok *t)
     if (t->sub == C_ELSE) {
         ps_assign(&P->st, &c->snap);
         c->cur_skip = t->skip;
+        c->at = i;
+        c->certain = c->all_skipped && t->lit;
+        c->all_skipped &= t->skip;
         return;
     }
     if (c->have_chosen) ps_assign(&P->st, &c->chosen);
@@ -929,7 +999,7 @@ static void parse(Parser *P)
     decl_reset(st);
     for (size_t i = 0; i < S->ntok; i++) {
         const Tok *t = &S->tok[i];
-        if (t->kind == T_COND) cond_token(P, t);
+        if (t->kind == T_COND) cond_token(P, i);
         else if (is_open(t)) open_bracket(P, i);
         else if (is_close(t)) close_bracket(P, i);
         else if (st->inbody) continue;
@@ -950,6 +1020,9 @@ typedef struct {
     char **only, **excl;   /* name patterns (fnmatch) */
     size_t nonly, nexcl;
     long min_lines;
+    const char *impl;      /* --impl=FILE: the one file that gets the implementation */
+    char **drop;           /* --prune: names to leave unprofiled (exact) */
+    size_t ndrop;
     int no_impl, skip_static_inline, all, remove;
 } Opts;
 
@@ -1021,6 +1094,9 @@ static void apply_edits(const Src *S, Edits *E, Buf *out)
 
 /* ------------------------------------------------------------ instrument */
 
+static size_t stmt_end(const Src *S, size_t i);
+static void remove_marked(const Src *S, size_t a, size_t m, Edits *E);
+
 static int match_any(char *const *pats, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1044,9 +1120,11 @@ static int already_profiled(const Src *S, const Func *f)
  * filters say (a profile needs it), unless --no-enable. */
 static int want_func(const Src *S, const Func *f, const Opts *O)
 {
-    if (f->macro_like || already_profiled(S, f)) return 0;
     if (O->enable && strcmp(f->name, "main") == 0) return 1;
     if (O->nonly && !match_any(O->only, O->nonly, f->name)) return 0;
+    for (size_t i = 0; i < O->ndrop; i++) {
+        if (strcmp(O->drop[i], f->name) == 0) return 0;
+    }
     if (match_any(O->excl, O->nexcl, f->name)) return 0;
     if (O->skip_static_inline && f->static_inline) return 0;
     if (O->min_lines > 0 && f->close != NONE) {
@@ -1218,32 +1296,165 @@ static size_t impl_anchor(const Src *S, size_t first)
     return first_line(S);
 }
 
-static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
+/* Print "prog: file:line: message" on stderr (a note; the run goes on). */
+static void note_at(const Src *S, size_t pos, const char *fmt_, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: %s:%zu: ", g_prog, S->name, line_of(S, pos));
+    va_start(ap, fmt_);
+    vfprintf(stderr, fmt_, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Report a definition that is not instrumented because its name is unknown. */
+static void report_unknown(const Src *S, const Func *f)
+{
+    const char *m = f->name;
+    if (f->unknown == U_MACRO_HEADER) {
+        note_at(S, S->tok[f->name_tok].pos,
+                "not instrumented: %s(...) { looks like a macro that expands to the function "
+                "header, so the function's name is unknown; add THAG_PROFILE(name); by hand", m);
+    } else {
+        note_at(S, S->tok[f->name_tok].pos,
+                "not instrumented: the function's name is made by the macro %s(...), so it is "
+                "unknown; add THAG_PROFILE(name); by hand", m);
+    }
+}
+
+/* The text of the directive at byte hash, up to 60 bytes, for messages. */
+static char *directive_text(const Src *S, size_t hash)
+{
+    size_t e = directive_end(S, hash + 1);
+    while (e > hash && (S->s[e - 1] == '\r' || S->s[e - 1] == ' ' || S->s[e - 1] == '\t')) e--;
+    if (e - hash > 60) return fmt("%.57s...", S->s + hash);
+    return xstrndup(S->s + hash, e - hash);
+}
+
+static int is_main(const Func *f)
+{
+    return !f->unknown && strcmp(f->name, "main") == 0;
+}
+
+/* Is the input the file named by --impl? ("-" names standard input.) */
+static int is_impl_file(const Src *S, const char *impl)
+{
+    struct stat a, b;
+    if (strcmp(impl, "-") == 0) return strcmp(S->name, "<stdin>") == 0;
+    if (strcmp(S->name, "<stdin>") == 0) return 0;
+    if (stat(S->name, &a) == 0 && stat(impl, &b) == 0) return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    return strcmp(S->name, impl) == 0;
+}
+
+/* Does this file get #define THAG_PROFILER_IMPLEMENTATION? With --impl,
+ * only the named file; with --no-impl, none; else a file with a main that
+ * is always compiled. A main inside a conditional group gets none, with a
+ * note (report set) saying what to do. */
+static int wants_impl(const Parser *P, const Opts *O, int report)
 {
     const Src *S = P->S;
-    char *unit = NULL;
-    size_t first = NONE, last = 0;
-    int has_main = 0, present;
-    for (size_t i = 0; i < P->nfn; i++) {
+    int yes = 0;
+    if (O->impl) return is_impl_file(S, O->impl);
+    if (O->no_impl) return 0;
+    for (size_t i = 0; i < P->nfn; i++) yes |= is_main(&P->fn[i]) && P->fn[i].cond == NONE;
+    for (size_t i = 0; i < P->nfn && report && !yes; i++) {
         const Func *f = &P->fn[i];
-        has_main |= strcmp(f->name, "main") == 0;
-        if (!want_func(S, f, O)) continue;
-        body_edit(P, f, O, E, &unit);
-        if (S->tok[f->hdr_first].pos < first) first = S->tok[f->hdr_first].pos;
-        if (S->tok[f->open].pos > last) last = S->tok[f->open].pos;
+        if (!is_main(f) || f->cond == NONE) continue;
+        char *d = directive_text(S, S->tok[f->cond].pos);
+        note_at(S, S->tok[f->name_tok].pos,
+                "main is inside '%s' (line %zu): no THAG_PROFILER_IMPLEMENTATION added; a "
+                "program built with this main needs it in exactly one of its files: "
+                "--impl=FILE, or '#define THAG_PROFILER_IMPLEMENTATION' before "
+                "'#include \"thag_profiler.h\"' by hand", d, line_of(S, S->tok[f->cond].pos));
+        free(d);
     }
-    free(unit);
-    if (first == NONE) return;
-    size_t at = include_anchor(S, first, last, &present);
+    return yes;
+}
+
+/* End (after the marker) of an inserted `NAME(...); MARK` statement starting
+ * at token i, or NONE. */
+static size_t marked_end(const Src *S, size_t i)
+{
+    static const char *const marked[] = {"THAG_PROFILE", "THAG_ENABLE_PROFILING", NULL};
+    size_t m = strlen(MARK), j;
+    if (!tok_in(S, &S->tok[i], marked) || (j = stmt_end(S, i)) == NONE) return NONE;
+    size_t e = S->tok[j].end;
+    return e + m <= S->n && memcmp(S->s + e, MARK, m) == 0 ? e + m : NONE;
+}
+
+/* Delete the inserted statements in the body of f (a function the options
+ * exclude, instrumented by an earlier run). */
+static void unprofile(const Src *S, const Func *f, Edits *E)
+{
+    size_t end = f->close != NONE ? f->close : S->ntok, e;
+    for (size_t i = f->open + 1; i < end; i++) {
+        if ((e = marked_end(S, i)) != NONE) remove_marked(S, S->tok[i].pos, e, E);
+    }
+}
+
+/* --impl names a file that includes thag_profiler.h without the define:
+ * add the define on its own line before the first such include. */
+static void impl_define_edit(const Src *S, Edits *E)
+{
+    const Dir *inc = NULL;
+    for (size_t i = 0; i < S->ndir; i++) {
+        const Dir *d = &S->dir[i];
+        if (d->skipped) continue;
+        if (d->kind == D_THAG_DEFINE) return;
+        if (d->kind == D_THAG_INCLUDE && !inc) inc = d;
+    }
+    if (!inc || indent_end(S, inc->bol) != inc->hash) return;
+    add_edit(E, inc->bol, 0, fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s", MARK, S->crlf ? "\r\n" : "\n"));
+}
+
+/* Add define + include (impl) or the include alone, unless present. */
+static void include_edit(const Parser *P, const Opts *O, Edits *E, size_t first, size_t last)
+{
+    const Src *S = P->S;
     const char *nl = S->crlf ? "\r\n" : "\n";
-    if (present) return;
-    if (has_main && !O->no_impl) {
-        add_edit(E, impl_anchor(S, first), 0,
+    int present, impl = wants_impl(P, O, 0);
+    if (first == NONE && !(impl && O->impl && S->first_item != NONE)) return;
+    size_t at = include_anchor(S, first == NONE ? S->n : first, last, &present);
+    if (present) {
+        if (impl && O->impl) impl_define_edit(S, E);
+        return;
+    }
+    if (wants_impl(P, O, 1)) {
+        add_edit(E, impl_anchor(S, first == NONE ? S->n : first), 0,
                  fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s#include \"thag_profiler.h\"%s%s", MARK,
                      nl, MARK, nl));
     } else {
         add_edit(E, at, 0, fmt("#include \"thag_profiler.h\"%s%s", MARK, nl));
     }
+}
+
+static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
+{
+    const Src *S = P->S;
+    char *unit = NULL;
+    size_t first = NONE, last = 0;
+    for (size_t i = 0; i < P->nnoname; i++) {
+        note_at(S, S->tok[P->noname[i]].pos,
+                "not instrumented: no function name found in the header before this '{'");
+    }
+    for (size_t i = 0; i < P->nfn; i++) {
+        const Func *f = &P->fn[i];
+        if (f->unknown) {
+            report_unknown(S, f);
+            continue;
+        }
+        int want = want_func(S, f, O);
+        if (already_profiled(S, f)) {
+            if (!want) unprofile(S, f, E);
+            continue;
+        }
+        if (!want) continue;
+        body_edit(P, f, O, E, &unit);
+        if (S->tok[f->hdr_first].pos < first) first = S->tok[f->hdr_first].pos;
+        if (S->tok[f->open].pos > last) last = S->tok[f->open].pos;
+    }
+    free(unit);
+    include_edit(P, O, E, first, last);
 }
 
 /* ---------------------------------------------------------------- remove */
@@ -1435,6 +1646,7 @@ static Buf transform(const char *name, char *s, size_t n, const Opts *O)
     free(E.v);
     free(P.fn);
     free(P.cv);
+    free(P.noname);
     ps_free(&P.st);
     free(S.lines);
     free(S.tok);

@@ -29,6 +29,7 @@
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -1564,6 +1565,218 @@ static void plan_remove(const Src *S, const Opts *O, Edits *E)
     for (size_t i = 0; i < S->ndir; i++) remove_dir(S, &S->dir[i], O->all, E);
 }
 
+/* ----------------------------------------------------------------- prune */
+
+/* Per frame name, from a profiled run: calls and inclusive nanoseconds of
+ * the stacks that end with it. */
+typedef struct {
+    char *name;
+    double calls, ns;
+} Stat;
+
+typedef struct {
+    Stat *v;
+    size_t n, cap;
+    size_t *tab;       /* open addressing: index + 1 into v, 0 empty */
+    size_t ntab;       /* a power of two */
+    double roots_ns;   /* inclusive ns of the root frames: the profiled time */
+    double calls;      /* all calls */
+} Stats;
+
+static size_t name_hash(const char *s, size_t n)
+{
+    size_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+static void stats_rehash(Stats *T)
+{
+    free(T->tab);
+    T->ntab = T->ntab ? T->ntab * 2 : 1024;
+    T->tab = xrealloc(NULL, T->ntab * sizeof *T->tab);
+    memset(T->tab, 0, T->ntab * sizeof *T->tab);
+    for (size_t i = 0; i < T->n; i++) {
+        size_t h = name_hash(T->v[i].name, strlen(T->v[i].name)) & (T->ntab - 1);
+        while (T->tab[h]) h = (h + 1) & (T->ntab - 1);
+        T->tab[h] = i + 1;
+    }
+}
+
+/* The entry for name [s, s+n), created when missing. */
+static Stat *stats_get(Stats *T, const char *s, size_t n)
+{
+    if (2 * (T->n + 1) > T->ntab) stats_rehash(T);
+    size_t h = name_hash(s, n) & (T->ntab - 1);
+    for (; T->tab[h]; h = (h + 1) & (T->ntab - 1)) {
+        Stat *e = &T->v[T->tab[h] - 1];
+        if (strlen(e->name) == n && memcmp(e->name, s, n) == 0) return e;
+    }
+    grow(&T->v, &T->cap, T->n + 1, sizeof *T->v);
+    T->v[T->n] = (Stat){xstrndup(s, n), 0, 0};
+    T->tab[h] = ++T->n;
+    return &T->v[T->n - 1];
+}
+
+/* Add one folded file: calls (inclusive 0) or inclusive ns (1) per last
+ * frame. A malformed line is an error naming its line (exit 1). */
+static void read_folded(Stats *T, const char *path, int inclusive)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0, no = 0;
+    ssize_t len;
+    if (!f) {
+        fprintf(stderr, "%s: --prune: %s: %s\n", g_prog, path, strerror(errno));
+        exit(1);
+    }
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        no++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (len == 0 || line[0] == '#') continue;
+        char *sp = strrchr(line, ' '), *end;
+        double v = sp ? strtod(sp + 1, &end) : 0;
+        if (!sp || sp == line || end == sp + 1 || *end || v < 0) {
+            fprintf(stderr, "%s: --prune: %s:%zu: not a folded line 'frame;frame value'\n", g_prog,
+                    path, no);
+            exit(1);
+        }
+        char *semi = NULL;
+        for (char *q = line; q < sp; q++) {
+            if (*q == ';') semi = q;
+        }
+        const char *fr = semi ? semi + 1 : line;
+        Stat *e = stats_get(T, fr, (size_t)(sp - fr));
+        if (inclusive) e->ns += v;
+        else e->calls += v;
+        if (inclusive && !semi) T->roots_ns += v;
+        if (!inclusive) T->calls += v;
+    }
+    free(line);
+    fclose(f);
+}
+
+
+/* Does s end with suffix? */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The newest (by modification time, then name) *-calls.folded in dir, or NULL. */
+static char *newest_calls(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char *best = NULL;
+    struct timespec bt = {0, 0};
+    if (!d) return NULL;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (!ends_with(e->d_name, "-calls.folded")) continue;
+        char *p = fmt("%s/%s", dir, e->d_name);
+        if (stat(p, &st) == 0 && (!best || st.st_mtim.tv_sec > bt.tv_sec ||
+                                  (st.st_mtim.tv_sec == bt.tv_sec && (st.st_mtim.tv_nsec > bt.tv_nsec ||
+                                   (st.st_mtim.tv_nsec == bt.tv_nsec && strcmp(p, best) > 0))))) {
+            free(best);
+            best = p;
+            bt = st.st_mtim;
+        } else {
+            free(p);
+        }
+    }
+    closedir(d);
+    return best;
+}
+
+/* The prefix <dir>/<program>-<stamp> of the run that arg names: a
+ * directory (its newest run), any file of the run, or the prefix itself. */
+static char *run_prefix(const char *arg)
+{
+    static const char *const kinds[] = {"-calls", "-inclusive", "-timeline", "-wall", NULL};
+    struct stat st;
+    char *p;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+        p = newest_calls(arg);
+        if (!p) {
+            fprintf(stderr, "%s: --prune: no *-calls.folded file in directory %s\n", g_prog, arg);
+            exit(1);
+        }
+    } else {
+        p = xstrndup(arg, strlen(arg));
+    }
+    if (ends_with(p, ".folded")) p[strlen(p) - 7] = 0;
+    for (const char *const *k = kinds; *k; k++) {
+        if (ends_with(p, *k)) p[strlen(p) - strlen(*k)] = 0;
+    }
+    return p;
+}
+
+typedef struct {
+    const char *run;       /* --prune: the first run (directory, file or prefix) */
+    double min_ns;         /* --min-ns: drop functions faster than this per call */
+    double scope_ns;       /* --scope-ns: the cost of one profiled scope */
+    double budget;         /* --budget: percent of the run; 0: no budget rule */
+} Prune;
+
+static int by_mean(const void *a, const void *b)
+{
+    const Stat *x = *(Stat *const *)a, *y = *(Stat *const *)b;
+    double mx = x->ns / x->calls, my = y->ns / y->calls;
+    if (mx != my) return mx < my ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void drop_name(Opts *O, Stat *e, const char *why)
+{
+    O->drop = xrealloc(O->drop, (O->ndrop + 1) * sizeof *O->drop);
+    O->drop[O->ndrop++] = e->name;
+    fprintf(stderr, "%s: --prune: not profiled: %s (%.0f calls, %.1f ns/call: %s)\n", g_prog, e->name,
+            e->calls, e->ns / e->calls, why);
+}
+
+/* Choose the functions to leave unprofiled from the run R->run: those
+ * under R->min_ns per call (they cost more to measure than they take),
+ * then, with a budget, the cheapest per call until the estimated cost of
+ * the remaining scopes is within R->budget percent of the run. The names go
+ * to O->drop; every choice is printed on stderr with its figures. */
+static void prune_select(Opts *O, Stats *T, const Prune *R)
+{
+    char *pre = run_prefix(R->run), *cf = fmt("%s-calls.folded", pre), *inf = fmt("%s-inclusive.folded", pre);
+    read_folded(T, cf, 0);
+    read_folded(T, inf, 1);
+    Stat **v = xrealloc(NULL, (T->n + 1) * sizeof *v);
+    size_t n = 0;
+    double kept = 0, all = 0, limit = R->budget / 100 * T->roots_ns;
+    for (size_t i = 0; i < T->n; i++) {
+        if (T->v[i].calls > 0 && strcmp(T->v[i].name, "main") != 0) v[n++] = &T->v[i];
+    }
+    qsort(v, n, sizeof *v, by_mean);
+    for (size_t i = 0; i < n; i++) kept += v[i]->calls * R->scope_ns;
+    all = kept;
+    fprintf(stderr, "%s: --prune: run %s: %zu frames, %.0f calls, %.3f s profiled\n", g_prog, pre, n,
+            T->calls, T->roots_ns * 1e-9);
+    char *why = fmt("under %g ns/call, it costs more to measure than it takes", R->min_ns);
+    char *over = fmt("the cheapest left while the scopes cost over %g%% of the run", R->budget);
+    for (size_t i = 0; i < n; i++) {
+        int under = v[i]->ns / v[i]->calls < R->min_ns;
+        if (!under && !(R->budget > 0 && kept > limit)) break;
+        drop_name(O, v[i], under ? why : over);
+        kept -= v[i]->calls * R->scope_ns;
+    }
+    fprintf(stderr, "%s: --prune: estimated cost of the scopes at %g ns each: %.3f s before "
+            "(%.1f%% of the run), %.3f s after (%.1f%%)\n", g_prog, R->scope_ns, all * 1e-9,
+            T->roots_ns > 0 ? 100 * all / T->roots_ns : 0, kept * 1e-9,
+            T->roots_ns > 0 ? 100 * kept / T->roots_ns : 0);
+    free(why);
+    free(over);
+    free(v);
+    free(cf);
+    free(inf);
+    free(pre);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
@@ -1581,6 +1794,21 @@ static void usage(FILE *f)
             "  -x, --exclude=GLOB     skip functions matching GLOB (repeatable)\n"
             "      --skip-static-inline  skip static inline functions\n"
             "      --min-lines=N      skip functions shorter than N lines\n"
+            "      --impl=FILE        put #define THAG_PROFILER_IMPLEMENTATION in FILE only\n"
+            "                         ('-': standard input); default: in each file with a\n"
+            "                         main outside any #if (a main inside one is reported)\n"
+            "second pass (after a profiled run of the fully instrumented program):\n"
+            "      --prune=RUN        leave unprofiled (and un-instrument, in an already\n"
+            "                         instrumented file) the functions RUN shows to be\n"
+            "                         too cheap to measure; RUN: the output directory\n"
+            "                         (newest run), one of the run's .folded files, or its\n"
+            "                         prefix DIR/PROG-YYYYMMDD-HHMMSS; reads its -calls and\n"
+            "                         -inclusive files, prints each choice on stderr\n"
+            "      --min-ns=N         drop functions under N ns per call, inclusive\n"
+            "                         (default: --scope-ns)\n"
+            "      --scope-ns=N       the cost of one profiled scope (default 20)\n"
+            "      --budget=PCT       then also drop the cheapest functions per call until\n"
+            "                         the scopes cost at most PCT%% of the run (default: off)\n"
             "remove options:\n"
             "  -a, --all              also remove hand-written THAG_PROFILE, THAG_SECTION,\n"
             "                         THAG_END, THAG_ENABLE_PROFILING statements and\n"
@@ -1774,8 +2002,34 @@ static void check_enable(const char *v)
     usage_error("--enable: '%s' is not one of time, memory, both, no, yes, runtime", v);
 }
 
+/* The value of a numeric option: a number >= 0, else a usage error. */
+static double num_opt(const char *name, const char *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || *end || end == v || !(d >= 0)) {
+        fprintf(stderr, "%s: --%s: '%s' is not a number >= 0\n(try --help)\n", g_prog, name, v);
+        exit(2);
+    }
+    return d;
+}
+
+/* The options of the second pass (--prune and its numbers); 1 if a[i] was one. */
+static int parse_prune(int argc, char **argv, int *i, Opts *O, Prune *R)
+{
+    const char *v;
+    if ((v = opt_val(argc, argv, i, "impl", 0))) O->impl = v;
+    else if ((v = opt_val(argc, argv, i, "prune", 0))) R->run = v;
+    else if ((v = opt_val(argc, argv, i, "min-ns", 0))) R->min_ns = num_opt("min-ns", v);
+    else if ((v = opt_val(argc, argv, i, "scope-ns", 0))) R->scope_ns = num_opt("scope-ns", v);
+    else if ((v = opt_val(argc, argv, i, "budget", 0))) R->budget = num_opt("budget", v);
+    else return 0;
+    return 1;
+}
+
 /* Parse options into O; returns the index of the first file argument. */
-static int parse_args(int argc, char **argv, int i, Opts *O)
+static int parse_args(int argc, char **argv, int i, Opts *O, Prune *R)
 {
     for (; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -1789,7 +2043,7 @@ static int parse_args(int argc, char **argv, int i, Opts *O)
             printf("%s %s\n", g_prog, VERSION);
             exit(0);
         }
-        if (parse_flag(a, O)) continue;
+        if (parse_flag(a, O) || parse_prune(argc, argv, &i, O, R)) continue;
         if ((v = opt_val(argc, argv, &i, "enable", 'e'))) {
             check_enable(v);
             O->enable = v;
@@ -1823,7 +2077,14 @@ int main(int argc, char **argv)
         i = 2;
     }
     g_prog = O.remove ? "thag-remove" : "thag-instrument";
-    i = parse_args(argc, argv, i, &O);
+    Prune R = {NULL, -1, 20, 0};
+    Stats T;
+    memset(&T, 0, sizeof T);
+    i = parse_args(argc, argv, i, &O, &R);
+    if (R.min_ns < 0) R.min_ns = R.scope_ns;
+    if (O.impl && O.no_impl) usage_error("%s: choose one", "--impl and --no-impl");
+    if (R.run && O.remove) usage_error("%s is an instrument option", "--prune");
+    if (R.run) prune_select(&O, &T, &R);
     if (O.suffix) {
         if (i >= argc) usage_error("%s needs at least one FILE", "--in-place");
         for (; i < argc; i++) do_in_place(argv[i], &O);
@@ -1831,6 +2092,10 @@ int main(int argc, char **argv)
         if (argc - i > 1) usage_error("more than one FILE given (%s ...); use --in-place", argv[i]);
         do_stream(i < argc ? argv[i] : NULL, &O);
     }
+    for (size_t k = 0; k < T.n; k++) free(T.v[k].name);
+    free(T.v);
+    free(T.tab);
+    free(O.drop);
     free(O.only);
     free(O.excl);
     return 0;

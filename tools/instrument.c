@@ -1572,6 +1572,9 @@ static void plan_remove(const Src *S, const Opts *O, Edits *E)
 typedef struct {
     char *name;
     double calls, ns;
+    double adj;        /* ns without the scopes of dropped callees */
+    int drop;          /* 1: under --min-ns; 2: over --budget */
+    int inner;         /* calls other frames on some stack */
 } Stat;
 
 typedef struct {
@@ -1581,6 +1584,10 @@ typedef struct {
     size_t ntab;       /* a power of two */
     double roots_ns;   /* inclusive ns of the root frames: the profiled time */
     double calls;      /* all calls */
+    size_t *path;      /* per line of the calls file: its frames (Stat indices), */
+    size_t npath, cappath;  /* as [count, frame..., frame], one after another */
+    double *pcalls;    /* per line: its calls */
+    size_t nlines, caplines;
 } Stats;
 
 static size_t name_hash(const char *s, size_t n)
@@ -1613,9 +1620,28 @@ static Stat *stats_get(Stats *T, const char *s, size_t n)
         if (strlen(e->name) == n && memcmp(e->name, s, n) == 0) return e;
     }
     grow(&T->v, &T->cap, T->n + 1, sizeof *T->v);
-    T->v[T->n] = (Stat){xstrndup(s, n), 0, 0};
+    T->v[T->n] = (Stat){xstrndup(s, n), 0, 0, 0, 0, 0};
     T->tab[h] = ++T->n;
     return &T->v[T->n - 1];
+}
+
+/* Record the frames of the calls-file stack [a, e) with its calls v. */
+static void add_path(Stats *T, const char *a, const char *e, double v)
+{
+    size_t at = T->npath, k = 0;
+    grow(&T->path, &T->cappath, T->npath + 1, sizeof *T->path);
+    T->npath++;
+    for (const char *p = a; p < e; k++) {
+        const char *q = p;
+        while (q < e && *q != ';') q++;
+        size_t idx = (size_t)(stats_get(T, p, (size_t)(q - p)) - T->v);
+        grow(&T->path, &T->cappath, T->npath + 1, sizeof *T->path);
+        T->path[T->npath++] = idx;
+        p = q + 1;
+    }
+    T->path[at] = k;
+    grow(&T->pcalls, &T->caplines, T->nlines + 1, sizeof *T->pcalls);
+    T->pcalls[T->nlines++] = v;
 }
 
 /* Add one folded file: calls (inclusive 0) or inclusive ns (1) per last
@@ -1646,6 +1672,7 @@ static void read_folded(Stats *T, const char *path, int inclusive)
             if (*q == ';') semi = q;
         }
         const char *fr = semi ? semi + 1 : line;
+        if (!inclusive) add_path(T, line, sp, v);
         Stat *e = stats_get(T, fr, (size_t)(sp - fr));
         if (inclusive) e->ns += v;
         else e->calls += v;
@@ -1715,62 +1742,143 @@ static char *run_prefix(const char *arg)
 
 typedef struct {
     const char *run;       /* --prune: the first run (directory, file or prefix) */
-    double min_ns;         /* --min-ns: drop functions faster than this per call */
-    double scope_ns;       /* --scope-ns: the cost of one profiled scope */
+    double min_ns;         /* --min-ns: drop functions faster than this per call;
+                              < 0: 1.5 scope_ns */
+    double scope_ns;       /* --scope-ns: the cost of one profiled scope; < 0:
+                              estimated from the run (scope_estimate) */
     double budget;         /* --budget: percent of the run; 0: no budget rule */
 } Prune;
+
+#define SCOPE_NS_DEFAULT 20.0  /* bench/run.sh: 18-19 ns per empty scope */
+
+/* The cost of one scope, estimated from the run: twice the smallest mean
+ * inclusive time of a leaf frame called at least 1000 times (an empty
+ * function measures about half of its scope: the clock reads sit inside
+ * the scope), kept within [20, 100] ns; 20 when no frame qualifies. */
+static double scope_estimate(const Stats *T)
+{
+    double best = -1;
+    for (size_t i = 0; i < T->n; i++) {
+        const Stat *e = &T->v[i];
+        if (e->inner || e->calls < 1000) continue;
+        if (best < 0 || e->ns / e->calls < best) best = e->ns / e->calls;
+    }
+    if (best < 0 || 2 * best < SCOPE_NS_DEFAULT) return SCOPE_NS_DEFAULT;
+    return 2 * best > 5 * SCOPE_NS_DEFAULT ? 5 * SCOPE_NS_DEFAULT : 2 * best;
+}
+
+static double mean_adj(const Stat *e)
+{
+    return e->adj / e->calls;
+}
 
 static int by_mean(const void *a, const void *b)
 {
     const Stat *x = *(Stat *const *)a, *y = *(Stat *const *)b;
-    double mx = x->ns / x->calls, my = y->ns / y->calls;
+    double mx = mean_adj(x), my = mean_adj(y);
     if (mx != my) return mx < my ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
-static void drop_name(Opts *O, Stat *e, const char *why)
+/* Set each frame's adj: its inclusive ns less scope_ns for every call of a
+ * dropped frame below it (the scope it would no longer pay for). */
+static void adjust(Stats *T, double scope_ns)
 {
-    O->drop = xrealloc(O->drop, (O->ndrop + 1) * sizeof *O->drop);
-    O->drop[O->ndrop++] = e->name;
-    fprintf(stderr, "%s: --prune: not profiled: %s (%.0f calls, %.1f ns/call: %s)\n", g_prog, e->name,
-            e->calls, e->ns / e->calls, why);
+    for (size_t i = 0; i < T->n; i++) T->v[i].adj = T->v[i].ns;
+    for (size_t p = 0, l = 0; p < T->npath; l++) {
+        size_t k = T->path[p], leaf = T->path[p + k];
+        if (T->v[leaf].drop) {
+            for (size_t j = 1; j < k; j++) T->v[T->path[p + j]].adj -= T->pcalls[l] * scope_ns;
+        for (size_t j = 1; j < k; j++) T->v[T->path[p + j]].inner = 1;
+        }
+        p += k + 1;
+    }
 }
 
-/* Choose the functions to leave unprofiled from the run R->run: those
- * under R->min_ns per call (they cost more to measure than they take),
- * then, with a budget, the cheapest per call until the estimated cost of
- * the remaining scopes is within R->budget percent of the run. The names go
- * to O->drop; every choice is printed on stderr with its figures. */
-static void prune_select(Opts *O, Stats *T, const Prune *R)
+/* Mark, in order of adjusted ns per call (v sorted), the frames under
+ * min_ns, recomputing the adjustment until nothing changes. */
+static void drop_cheap(Stats *T, Stat **v, size_t n, const Prune *R)
 {
+    int changed = 1;
+    while (changed) {
+        changed = 0;
+        adjust(T, R->scope_ns);
+        for (size_t i = 0; i < n; i++) {
+            if (!v[i]->drop && mean_adj(v[i]) < R->min_ns) v[i]->drop = changed = 1;
+        }
+    }
+}
+
+/* With a budget: drop the cheapest kept frames per call until the kept
+ * scopes cost at most R->budget percent of the run. */
+static void drop_budget(Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    double kept = 0, limit = R->budget / 100 * T->roots_ns;
+    for (size_t i = 0; i < n; i++) kept += v[i]->drop ? 0 : v[i]->calls * R->scope_ns;
+    for (size_t i = 0; i < n && R->budget > 0 && kept > limit; i++) {
+        if (v[i]->drop) continue;
+        v[i]->drop = 2;
+        kept -= v[i]->calls * R->scope_ns;
+    }
+    adjust(T, R->scope_ns);
+}
+
+/* Print the choices and the estimated cost before and after. */
+static void prune_report(Opts *O, Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    double all = 0, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        Stat *e = v[i];
+        all += e->calls * R->scope_ns;
+        if (!e->drop) {
+            kept += e->calls * R->scope_ns;
+            continue;
+        }
+        O->drop = xrealloc(O->drop, (O->ndrop + 1) * sizeof *O->drop);
+        O->drop[O->ndrop++] = e->name;
+        fprintf(stderr, "%s: --prune: not profiled: %s (%.0f calls, %.1f ns/call", g_prog, e->name,
+                e->calls, e->ns / e->calls);
+        if (e->adj != e->ns) fprintf(stderr, ", %.1f without its unprofiled callees", mean_adj(e));
+        if (e->drop == 1) fprintf(stderr, ": under %.1f ns/call)\n", R->min_ns);
+        else fprintf(stderr, ": cheapest left over the %g%% budget)\n", R->budget);
+    }
+    double pct = T->roots_ns > 0 ? 100 / T->roots_ns : 0;
+    fprintf(stderr, "%s: --prune: %zu of %zu functions not profiled; estimated cost of the scopes "
+            "at %.1f ns each: %.3f s (%.1f%% of the run) before, %.3f s (%.1f%%) after\n", g_prog,
+            O->ndrop, n, R->scope_ns, all * 1e-9, all * pct, kept * 1e-9, kept * pct);
+}
+
+/* Choose the functions to leave unprofiled from the run R->run (see the
+ * --prune help): those under R->min_ns per call once the scopes of their
+ * own unprofiled callees are taken out, then, with a budget, the cheapest
+ * per call until the estimated cost of the remaining scopes is within
+ * R->budget percent of the run. The names go to O->drop; every choice is
+ * printed on stderr with its figures. main is never dropped. */
+static void prune_select(Opts *O, Stats *T, const Prune *o)
+{
+    const Prune *R = o;
     char *pre = run_prefix(R->run), *cf = fmt("%s-calls.folded", pre), *inf = fmt("%s-inclusive.folded", pre);
     read_folded(T, cf, 0);
     read_folded(T, inf, 1);
     Stat **v = xrealloc(NULL, (T->n + 1) * sizeof *v);
     size_t n = 0;
-    double kept = 0, all = 0, limit = R->budget / 100 * T->roots_ns;
+    Prune r = *R;
+    adjust(T, 0);
+    if (r.scope_ns < 0) r.scope_ns = scope_estimate(T);
+    if (r.min_ns < 0) r.min_ns = 1.5 * r.scope_ns;
+    R = &r;
     for (size_t i = 0; i < T->n; i++) {
+        T->v[i].adj = T->v[i].ns;
         if (T->v[i].calls > 0 && strcmp(T->v[i].name, "main") != 0) v[n++] = &T->v[i];
     }
     qsort(v, n, sizeof *v, by_mean);
-    for (size_t i = 0; i < n; i++) kept += v[i]->calls * R->scope_ns;
-    all = kept;
-    fprintf(stderr, "%s: --prune: run %s: %zu frames, %.0f calls, %.3f s profiled\n", g_prog, pre, n,
-            T->calls, T->roots_ns * 1e-9);
-    char *why = fmt("under %g ns/call, it costs more to measure than it takes", R->min_ns);
-    char *over = fmt("the cheapest left while the scopes cost over %g%% of the run", R->budget);
-    for (size_t i = 0; i < n; i++) {
-        int under = v[i]->ns / v[i]->calls < R->min_ns;
-        if (!under && !(R->budget > 0 && kept > limit)) break;
-        drop_name(O, v[i], under ? why : over);
-        kept -= v[i]->calls * R->scope_ns;
-    }
-    fprintf(stderr, "%s: --prune: estimated cost of the scopes at %g ns each: %.3f s before "
-            "(%.1f%% of the run), %.3f s after (%.1f%%)\n", g_prog, R->scope_ns, all * 1e-9,
-            T->roots_ns > 0 ? 100 * all / T->roots_ns : 0, kept * 1e-9,
-            T->roots_ns > 0 ? 100 * kept / T->roots_ns : 0);
-    free(why);
-    free(over);
+    fprintf(stderr, "%s: --prune: run %s: %.0f calls, %.3f s profiled; scope cost %.1f ns%s, "
+            "threshold %.1f ns/call\n", g_prog, pre, T->calls, T->roots_ns * 1e-9, R->scope_ns,
+            o->scope_ns < 0 ? " (estimated from the run)" : "", R->min_ns);
+    drop_cheap(T, v, n, R);
+    qsort(v, n, sizeof *v, by_mean);
+    drop_budget(T, v, n, R);
+    prune_report(O, T, v, n, R);
     free(v);
     free(cf);
     free(inf);
@@ -2077,11 +2185,10 @@ int main(int argc, char **argv)
         i = 2;
     }
     g_prog = O.remove ? "thag-remove" : "thag-instrument";
-    Prune R = {NULL, -1, 20, 0};
+    Prune R = {NULL, -1, -1, 0};
     Stats T;
     memset(&T, 0, sizeof T);
     i = parse_args(argc, argv, i, &O, &R);
-    if (R.min_ns < 0) R.min_ns = R.scope_ns;
     if (O.impl && O.no_impl) usage_error("%s: choose one", "--impl and --no-impl");
     if (R.run && O.remove) usage_error("%s is an instrument option", "--prune");
     if (R.run) prune_select(&O, &T, &R);
@@ -2093,6 +2200,8 @@ int main(int argc, char **argv)
         do_stream(i < argc ? argv[i] : NULL, &O);
     }
     for (size_t k = 0; k < T.n; k++) free(T.v[k].name);
+    free(T.path);
+    free(T.pcalls);
     free(T.v);
     free(T.tab);
     free(O.drop);

@@ -525,6 +525,8 @@ typedef struct {
     size_t name_tok, hdr_first, open, close;   /* token indices; close NONE if unseen */
     size_t cond;       /* T_COND token of the innermost conditional branch that
                           holds the header and may be compiled out, or NONE */
+    size_t group;      /* the #if token of cond's group */
+    int nuncertain;    /* how many enclosing branches may be compiled out */
     int static_inline;
     int unknown;       /* U_*: why the name is not known (not instrumented) */
 } Func;
@@ -535,6 +537,7 @@ typedef struct {
     PState snap, chosen;   /* state at #if; end state of the preferred branch */
     int have_chosen, cur_skip;
     size_t at;             /* T_COND token that starts the current branch */
+    size_t group;          /* the group's #if token */
     int certain;           /* the current branch is always compiled (#if 1) */
     int all_skipped;       /* every earlier branch was skipped (#if 0) */
 } PCond;
@@ -877,8 +880,13 @@ static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
     }
     f->static_inline = st && in;
     f->cond = NONE;
-    for (size_t c = P->ncv; c-- > 0 && f->cond == NONE;) {
-        if (!P->cv[c].certain) f->cond = P->cv[c].at;
+    for (size_t c = P->ncv; c-- > 0;) {
+        if (P->cv[c].certain) continue;
+        if (f->cond == NONE) {
+            f->cond = P->cv[c].at;
+            f->group = P->cv[c].group;
+        }
+        f->nuncertain++;
     }
     if (all_caps(S, DT(P, nk)) && only_macros_before(P, a, nk)) f->unknown = U_MACRO_HEADER;
     else if (name_from_macro(P, nk, b)) f->unknown = U_MACRO_NAME;
@@ -968,7 +976,7 @@ static void cond_token(Parser *P, size_t i)
         memset(c, 0, sizeof *c);
         ps_assign(&c->snap, &P->st);
         c->cur_skip = t->skip;
-        c->at = i;
+        c->at = c->group = i;
         c->certain = t->lit;
         c->all_skipped = t->skip;
         return;
@@ -1097,6 +1105,7 @@ static void apply_edits(const Src *S, Edits *E, Buf *out)
 
 static size_t stmt_end(const Src *S, size_t i);
 static void remove_marked(const Src *S, size_t a, size_t m, Edits *E);
+static int dir_line_is(const Src *S, const Dir *d, const char *text);
 
 static int match_any(char *const *pats, size_t n, const char *name)
 {
@@ -1351,23 +1360,52 @@ static int is_impl_file(const Src *S, const char *impl)
  * only the named file; with --no-impl, none; else a file with a main that
  * is always compiled. A main inside a conditional group gets none, with a
  * note (report set) saying what to do. */
+/* Is main f always compiled: outside conditionals, or in a group (itself
+ * unconditional) that ends with #else and defines main in every branch,
+ * like `#ifdef _WIN32 main... #else main... #endif`? */
+static int main_always(const Parser *P, const Func *f)
+{
+    const Src *S = P->S;
+    if (f->cond == NONE) return 1;
+    if (f->nuncertain > 1) return 0;
+    int depth = 0, found = 0, last_else = 0;
+    for (size_t i = f->group; i < S->ntok; i++) {
+        const Tok *t = &S->tok[i];
+        if (t->kind != T_COND) continue;
+        depth += t->sub == C_IF ? 1 : t->sub == C_ENDIF ? -1 : 0;
+        if (depth == 0) return found && last_else;
+        if (depth != 1 || t->sub == C_ENDIF) continue;
+        if (t->sub == C_ELSE && !found) return 0;   /* the branch before had no main */
+        found = 0;
+        last_else = t->sub == C_ELSE && t->lit;
+        for (size_t k = 0; k < P->nfn && !found; k++) {
+            found = is_main(&P->fn[k]) && P->fn[k].cond == i && P->fn[k].nuncertain == 1;
+        }
+    }
+    return 0;
+}
+
 static int wants_impl(const Parser *P, const Opts *O, int report)
 {
     const Src *S = P->S;
     int yes = 0;
     if (O->impl) return is_impl_file(S, O->impl);
     if (O->no_impl) return 0;
-    for (size_t i = 0; i < P->nfn; i++) yes |= is_main(&P->fn[i]) && P->fn[i].cond == NONE;
+    for (size_t i = 0; i < P->nfn; i++) yes |= is_main(&P->fn[i]) && main_always(P, &P->fn[i]);
     for (size_t i = 0; i < P->nfn && report && !yes; i++) {
         const Func *f = &P->fn[i];
         if (!is_main(f) || f->cond == NONE) continue;
-        char *d = directive_text(S, S->tok[f->cond].pos);
+        char *d = directive_text(S, S->tok[f->cond].pos), *g = directive_text(S, S->tok[f->group].pos);
+        char *of = f->group == f->cond ? xstrndup("", 0)
+                                       : fmt(" of '%s' (line %zu)", g, line_of(S, S->tok[f->group].pos));
         note_at(S, S->tok[f->name_tok].pos,
-                "main is inside '%s' (line %zu): no THAG_PROFILER_IMPLEMENTATION added; a "
+                "main is inside '%s' (line %zu)%s: no THAG_PROFILER_IMPLEMENTATION added; a "
                 "program built with this main needs it in exactly one of its files: "
                 "--impl=FILE, or '#define THAG_PROFILER_IMPLEMENTATION' before "
-                "'#include \"thag_profiler.h\"' by hand", d, line_of(S, S->tok[f->cond].pos));
+                "'#include \"thag_profiler.h\"' by hand", d, line_of(S, S->tok[f->cond].pos), of);
         free(d);
+        free(g);
+        free(of);
     }
     return yes;
 }
@@ -1393,19 +1431,40 @@ static void unprofile(const Src *S, const Func *f, Edits *E)
     }
 }
 
-/* --impl names a file that includes thag_profiler.h without the define:
- * add the define on its own line before the first such include. */
-static void impl_define_edit(const Src *S, Edits *E)
+/* Delete the directive line d (with its line break). */
+static void delete_dir(const Src *S, const Dir *d, Edits *E)
 {
-    const Dir *inc = NULL;
+    size_t a = indent_end(S, d->bol) == d->hash ? d->bol : d->hash;
+    add_edit(E, a, d->next - a, NULL);
+}
+
+/* With --impl or --no-impl, in a file that includes thag_profiler.h
+ * already: make the implementation define agree with the option. Inserted
+ * lines are moved or deleted; a hand-written include only gets a define
+ * before it (in the file that --impl names). */
+static void impl_fix(const Parser *P, const Opts *O, Edits *E, size_t first)
+{
+    const Src *S = P->S;
+    const Dir *inc = NULL, *def = NULL;
+    int impl = wants_impl(P, O, 0);
     for (size_t i = 0; i < S->ndir; i++) {
         const Dir *d = &S->dir[i];
-        if (d->skipped) continue;
-        if (d->kind == D_THAG_DEFINE) return;
-        if (d->kind == D_THAG_INCLUDE && !inc) inc = d;
+        if (!d->skipped && d->kind == D_THAG_DEFINE && !def) def = d;
+        if (!d->skipped && d->kind == D_THAG_INCLUDE && !inc) inc = d;
     }
-    if (!inc || indent_end(S, inc->bol) != inc->hash) return;
-    add_edit(E, inc->bol, 0, fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s", MARK, S->crlf ? "\r\n" : "\n"));
+    int mdef = def && dir_line_is(S, def, "#define THAG_PROFILER_IMPLEMENTATION");
+    int minc = inc && dir_line_is(S, inc, "#include \"thag_profiler.h\"");
+    const char *nl = S->crlf ? "\r\n" : "\n";
+    if (!impl && mdef) delete_dir(S, def, E);
+    if (!impl || def || !inc) return;
+    if (minc) {
+        delete_dir(S, inc, E);
+        add_edit(E, impl_anchor(S, first), 0,
+                 fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s#include \"thag_profiler.h\"%s%s", MARK,
+                     nl, MARK, nl));
+    } else if (indent_end(S, inc->bol) == inc->hash) {
+        add_edit(E, inc->bol, 0, fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s", MARK, nl));
+    }
 }
 
 /* Add define + include (impl) or the include alone, unless present. */
@@ -1413,13 +1472,11 @@ static void include_edit(const Parser *P, const Opts *O, Edits *E, size_t first,
 {
     const Src *S = P->S;
     const char *nl = S->crlf ? "\r\n" : "\n";
-    int present, impl = wants_impl(P, O, 0);
-    if (first == NONE && !(impl && O->impl && S->first_item != NONE)) return;
+    int present, impl = wants_impl(P, O, 0), chosen = O->impl || O->no_impl;
+    if (S->first_item == NONE || (first == NONE && !chosen)) return;
     size_t at = include_anchor(S, first == NONE ? S->n : first, last, &present);
-    if (present) {
-        if (impl && O->impl) impl_define_edit(S, E);
-        return;
-    }
+    if (present && chosen) impl_fix(P, O, E, first == NONE ? S->n : first);
+    if (present || (first == NONE && !impl)) return;
     if (wants_impl(P, O, 1)) {
         add_edit(E, impl_anchor(S, first == NONE ? S->n : first), 0,
                  fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s#include \"thag_profiler.h\"%s%s", MARK,

@@ -1032,6 +1032,7 @@ typedef struct {
     const char *impl;      /* --impl=FILE: the one file that gets the implementation */
     char **drop;           /* --prune: names to leave unprofiled (exact) */
     size_t ndrop;
+    int prune;             /* --prune given: an instrumented file only loses */
     int no_impl, skip_static_inline, all, remove;
 } Opts;
 
@@ -1486,11 +1487,32 @@ static void include_edit(const Parser *P, const Opts *O, Edits *E, size_t first,
     }
 }
 
+/* Has thag-instrument been over this file (a marked statement or line)? */
+static int instrumented_before(const Src *S)
+{
+    for (size_t i = 0; i < S->ndir; i++) {
+        if (dir_line_is(S, &S->dir[i], "#include \"thag_profiler.h\"") ||
+            dir_line_is(S, &S->dir[i], "#define THAG_PROFILER_IMPLEMENTATION")) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < S->ntok; i++) {
+        if (marked_end(S, i) != NONE) return 1;
+    }
+    return 0;
+}
+
+/* Instrument: insert the statements and lines; with filters (or --prune)
+ * on an instrumented file, delete the inserted statements of the functions
+ * they exclude. A --prune pass over an instrumented file only deletes: a
+ * function an earlier pass left out has no figures in the new run, and
+ * stays out. */
 static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
 {
     const Src *S = P->S;
     char *unit = NULL;
     size_t first = NONE, last = 0;
+    int add = !(O->prune && instrumented_before(S));
     for (size_t i = 0; i < P->nnoname; i++) {
         note_at(S, S->tok[P->noname[i]].pos,
                 "not instrumented: no function name found in the header before this '{'");
@@ -1506,7 +1528,7 @@ static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
             if (!want) unprofile(S, f, E);
             continue;
         }
-        if (!want) continue;
+        if (!want || !add) continue;
         body_edit(P, f, O, E, &unit);
         if (S->tok[f->hdr_first].pos < first) first = S->tok[f->hdr_first].pos;
         if (S->tok[f->open].pos > last) last = S->tok[f->open].pos;
@@ -2249,6 +2271,7 @@ int main(int argc, char **argv)
     if (O.impl && O.no_impl) usage_error("%s: choose one", "--impl and --no-impl");
     if (R.run && O.remove) usage_error("%s is an instrument option", "--prune");
     if (R.run) prune_select(&O, &T, &R);
+    O.prune = R.run != NULL;
     if (O.suffix) {
         if (i >= argc) usage_error("%s needs at least one FILE", "--in-place");
         for (; i < argc; i++) do_in_place(argv[i], &O);

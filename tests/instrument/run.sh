@@ -259,6 +259,13 @@ prune_case() {
         <(cd "$HERE" && "$TI" --prune=$r-inclusive.folded prune/hot.c 2> /dev/null) "$d/p1.c"
     check "prune: run given by its prefix" cmp -s \
         <(cd "$HERE" && "$TI" --prune=$r prune/hot.c 2> /dev/null) "$d/p1.c"
+    # A third pass (a new run, without figures for what pass 2 left out):
+    # it only takes out; here report, the one function of the older run.
+    (cd "$HERE" && "$TI" --prune=prune/run/hot-20250101-120000 < "$d/p1.c" > "$d/p3.c" 2> /dev/null)
+    check "prune pass 3: adds nothing, takes report out" test \
+        "$(grep -o 'THAG_[A-Z_]*([a-z0-9]*)' "$d/p3.c" | tr '\n' ' ')" = \
+        "THAG_PROFILE(emit) THAG_PROFILE(compress) THAG_ENABLE_PROFILING(runtime) "
+    check "prune pass 3: round trip" cmp -s <("$TR" < "$d/p3.c") "$HERE/prune/hot.c"
     (cd "$HERE" && "$TI" --prune=$r --scope-ns=20 --budget=1 prune/hot.c > "$d/b.c" 2> "$d/b.err")
     check "prune --budget: output" cmp -s "$d/b.c" "$HERE/prune/budget.expected"
     check "prune --budget: report" cmp -s "$d/b.err" "$HERE/prune/budget.err"

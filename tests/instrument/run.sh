@@ -270,6 +270,8 @@ prune_case() {
     check "prune --budget: output" cmp -s "$d/b.c" "$HERE/prune/budget.expected"
     check "prune --budget: report" cmp -s "$d/b.err" "$HERE/prune/budget.err"
     check "prune --budget: round trip" cmp -s <("$TR" < "$d/b.c") "$HERE/prune/hot.c"
+    check "--exclude on an instrumented file == on the original" cmp -s \
+        <(cd "$HERE" && "$TI" -x 'op_*' --exclude get_ops < cases/filescope.c.expected) "$HERE/options/exclude.expected"
     prune_errors "$d"
     prune_real "$d"
 }

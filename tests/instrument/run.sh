@@ -52,7 +52,7 @@ golden_cases() {
         else
             check "instrument $f: nothing on stderr" test ! -s "$out.err"
         fi
-        check "idempotent on $f.expected" cmp -s <("$TI" < "$f.expected") "$f.expected"
+        check "idempotent on $f.expected" cmp -s <("$TI" < "$f.expected" 2> /dev/null) "$f.expected"
         check "remove($f.expected) == $f" cmp -s <("$TR" < "$f.expected") "$f"
         [ $HAVE_HEADER = 1 ] || continue
         cp "$out" "$T/syntax.c"
@@ -159,7 +159,7 @@ round_trip_repo() {
             continue
         fi
         if ! cmp -s <("$TR" < "$T/rt.c") "$ROOT/$f"; then bad "round trip $f"; else ok; fi
-        if ! cmp -s <("$TI" < "$T/rt.c") "$T/rt.c"; then bad "idempotence $f"; else ok; fi
+        if ! cmp -s <("$TI" < "$T/rt.c" 2> /dev/null) "$T/rt.c"; then bad "idempotence $f"; else ok; fi
         if ! "$TR" --all < "$ROOT/$f" > /dev/null 2>&1; then bad "remove --all $f"; else ok; fi
     done < <(repo_files)
     echo "round trip: $n repository files"

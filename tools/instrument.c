@@ -1825,7 +1825,7 @@ typedef struct {
                               < 0: 1.5 scope_ns */
     double scope_ns;       /* --scope-ns: the cost of one profiled scope; < 0:
                               estimated from the run (scope_estimate) */
-    double budget;         /* --budget: percent of the run; 0: no budget rule */
+    double budget;         /* --budget: percent of the run (default 5); 0: off */
 } Prune;
 
 #define SCOPE_NS_DEFAULT 20.0  /* bench/run.sh: 18-19 ns per empty scope */
@@ -1952,8 +1952,8 @@ static void prune_select(Opts *O, Stats *T, const Prune *o)
     }
     qsort(v, n, sizeof *v, by_mean);
     fprintf(stderr, "%s: --prune: run %s: %.0f calls, %.3f s profiled; scope cost %.1f ns%s, "
-            "threshold %.1f ns/call\n", g_prog, pre, T->calls, T->roots_ns * 1e-9, R->scope_ns,
-            o->scope_ns < 0 ? " (estimated from the run)" : "", R->min_ns);
+            "threshold %.1f ns/call, budget %g%%\n", g_prog, pre, T->calls, T->roots_ns * 1e-9,
+            R->scope_ns, o->scope_ns < 0 ? " (estimated from the run)" : "", R->min_ns, R->budget);
     drop_cheap(T, v, n, R);
     qsort(v, n, sizeof *v, by_mean);
     drop_budget(T, v, n, R);
@@ -1999,7 +1999,8 @@ static void usage(FILE *f)
             "                         from RUN, 2 x its cheapest leaf with 1000+ calls,\n"
             "                         within 20..100)\n"
             "      --budget=PCT       then leave out the cheapest per call until the\n"
-            "                         scopes cost at most PCT%% of the run (default: off)\n"
+            "                         scopes cost at most PCT%% of the run (default 5;\n"
+            "                         0: off)\n"
             "remove options:\n"
             "  -a, --all              also remove hand-written THAG_PROFILE, THAG_SECTION,\n"
             "                         THAG_END, THAG_ENABLE_PROFILING statements and\n"
@@ -2268,7 +2269,7 @@ int main(int argc, char **argv)
         i = 2;
     }
     g_prog = O.remove ? "thag-remove" : "thag-instrument";
-    Prune R = {NULL, -1, -1, 0};
+    Prune R = {NULL, -1, -1, 5};
     Stats T;
     memset(&T, 0, sizeof T);
     i = parse_args(argc, argv, i, &O, &R);

@@ -16,8 +16,11 @@
 # own Makefile and flags, three ways:
 #   plain   as is
 #   full    every .c file through thag-instrument, -DTHAG_TIME_PROFILING
-#   pruned  full, then thag-instrument --prune=<full's first run> (pass 2)
-#   pruned2 pruned, then --prune=<pruned's run> once more (pass 3)
+#   pruned  full, then thag-instrument --prune=<full's first run> (pass 2,
+#           the defaults: threshold and a 5% budget)
+#   pruned2 pruned, then --prune=<pruned's run> once more (pass 3), with
+#           --scope-ns set to the cost pass 2 estimated (the recipe in
+#           docs/instrument.md)
 # Checked on the way: thag-remove of every instrumented and pruned file gives
 # the original back, byte for byte. Profiled runs write time profiles with
 # THAG_TIMELINE_EVENTS=0 (the aggregated files only).
@@ -108,10 +111,12 @@ measure() {
     round_trip "$p" "$w/full"
     build "$p" "$w/full" "$PFLAGS" -pthread
     prev=full
+    local scope=""
     for v in pruned pruned2; do
         rm -rf "$w/prof-$prev" && cpu_time "$p" "$w/$prev" "$w/prof-$prev" > /dev/null
         cp -a "$w/$prev" "$w/$v"
-        (cd "$w/$v" && "$TI" -i --in-place=pass1 --prune="$w/prof-$prev" $(${p}_files) 2> "$w/$v.log")
+        (cd "$w/$v" && "$TI" -i --in-place=pass1 --prune="$w/prof-$prev" $scope $(${p}_files) 2> "$w/$v.log")
+        scope=--scope-ns=$(sed -n 's/.*; scope cost \([0-9.]*\) ns.*/\1/p' "$w/$v.log" | head -1)
         round_trip "$p" "$w/$v"
         build "$p" "$w/$v" "$PFLAGS" -pthread
         prev=$v

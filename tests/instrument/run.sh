@@ -166,6 +166,22 @@ round_trip_repo() {
     check "round trip saw the repository's files" test "$n" -ge 10
 }
 
+# reports and documentation: a header without a name is reported; every
+# option of --help is in docs/instrument.md and the README's chapter.
+report_cases() {
+    local o
+    printf 'int a;\n__attribute__((constructor)) {\n}\nint f(void) { return 0; }\n' |
+        "$TI" > "$T/noname.out" 2> "$T/noname.err"
+    check "no name: exit 0" test $? -eq 0
+    check "no name: reported with its line" test "$(cat "$T/noname.err")" = \
+        "thag-instrument: <stdin>:2: not instrumented: no function name found in the header before this '{'"
+    check "no name: the rest is instrumented" grep -q 'THAG_PROFILE(f)' "$T/noname.out"
+    for o in $("$TI" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+        check "$o in docs/instrument.md" grep -q -- "\`$o" "$ROOT/docs/instrument.md"
+        check "$o in README.md" grep -q -- "\`$o" "$ROOT/README.md"
+    done
+}
+
 # build_prog OUT_DIR CC MODE FILES...: compile instrumented sources
 build_prog() {
     local out=$1 cc=$2 mode=$3
@@ -339,6 +355,7 @@ option_cases
 error_cases
 prefixes
 io_cases
+report_cases
 round_trip_repo
 if [ $HAVE_HEADER = 1 ]; then
     prog_case

@@ -1888,11 +1888,20 @@ static void drop_cheap(Stats *T, Stat **v, size_t n, const Prune *R)
     }
 }
 
+/* The run's own time: the profiled time less the cost of all its scopes
+ * (at least 1% of the profiled time). */
+static double own_ns(const Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    double all = 0;
+    for (size_t i = 0; i < n; i++) all += v[i]->calls * R->scope_ns;
+    return T->roots_ns - all > T->roots_ns / 100 ? T->roots_ns - all : T->roots_ns / 100;
+}
+
 /* With a budget: drop the cheapest kept frames per call until the kept
- * scopes cost at most R->budget percent of the run. */
+ * scopes cost at most R->budget percent of the run's own time. */
 static void drop_budget(Stats *T, Stat **v, size_t n, const Prune *R)
 {
-    double kept = 0, limit = R->budget / 100 * T->roots_ns;
+    double kept = 0, limit = R->budget / 100 * own_ns(T, v, n, R);
     for (size_t i = 0; i < n; i++) kept += v[i]->drop ? 0 : v[i]->calls * R->scope_ns;
     for (size_t i = 0; i < n && R->budget > 0 && kept > limit; i++) {
         if (v[i]->drop) continue;
@@ -1921,10 +1930,11 @@ static void prune_report(Opts *O, Stats *T, Stat **v, size_t n, const Prune *R)
         if (e->drop == 1) fprintf(stderr, ": under %.1f ns/call)\n", R->min_ns);
         else fprintf(stderr, ": cheapest left over the %g%% budget)\n", R->budget);
     }
-    double pct = T->roots_ns > 0 ? 100 / T->roots_ns : 0;
+    double own = own_ns(T, v, n, R), pct = own > 0 ? 100 / own : 0;
     fprintf(stderr, "%s: --prune: %zu of %zu functions not profiled; estimated cost of the scopes "
-            "at %.1f ns each: %.3f s (%.1f%% of the run) before, %.3f s (%.1f%%) after\n", g_prog,
-            O->ndrop, n, R->scope_ns, all * 1e-9, all * pct, kept * 1e-9, kept * pct);
+            "at %.1f ns each, against the run's own %.3f s: %.3f s (%.1f%%) before, %.3f s (%.1f%%) "
+            "after\n", g_prog, O->ndrop, n, R->scope_ns, own * 1e-9, all * 1e-9, all * pct,
+            kept * 1e-9, kept * pct);
 }
 
 /* Choose the functions to leave unprofiled from the run R->run (see the

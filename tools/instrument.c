@@ -5,8 +5,13 @@
  * with `THAG_PROFILE(<name>);` as the first statement of every function
  * definition, `THAG_ENABLE_PROFILING(<opt>);` as the first statement of main,
  * and `#include "thag_profiler.h"` (preceded by
- * `#define THAG_PROFILER_IMPLEMENTATION` in the file that defines main) when
- * the file lacks it. Every inserted piece ends with the marker comment
+ * `#define THAG_PROFILER_IMPLEMENTATION` in a file whose main is always
+ * compiled, or the one file --impl names) when the file lacks it. A main
+ * inside #if..., and a definition whose name is not in the source (made by
+ * a macro), are reported on stderr with their line, never passed over in
+ * silence. With --prune=RUN (the second pass) it reads a profiled run's
+ * -calls and -inclusive folded files and leaves out the functions too cheap
+ * to measure (on an instrumented file: deletes their inserted statements). Every inserted piece ends with the marker comment
  * "thag-instrument" (MARK below), so thag-remove deletes exactly what was
  * inserted: thag-remove(thag-instrument(x)) == x byte for byte for every x
  * that does not contain the marker itself. With --all,
@@ -531,7 +536,7 @@ typedef struct {
     int unknown;       /* U_*: why the name is not known (not instrumented) */
 } Func;
 
-enum { U_KNOWN, U_MACRO_HEADER, U_MACRO_NAME, U_NO_NAME };
+enum { U_KNOWN, U_MACRO_HEADER, U_MACRO_NAME };
 
 typedef struct {
     PState snap, chosen;   /* state at #if; end state of the preferred branch */

@@ -1659,6 +1659,7 @@ typedef struct {
     double adj;        /* ns without the scopes of dropped callees */
     int drop;          /* 1: under --min-ns; 2: over --budget */
     int inner;         /* calls other frames on some stack */
+    int keep;          /* matches --keep: never dropped */
 } Stat;
 
 typedef struct {
@@ -1704,7 +1705,7 @@ static Stat *stats_get(Stats *T, const char *s, size_t n)
         if (strlen(e->name) == n && memcmp(e->name, s, n) == 0) return e;
     }
     grow(&T->v, &T->cap, T->n + 1, sizeof *T->v);
-    T->v[T->n] = (Stat){xstrndup(s, n), 0, 0, 0, 0, 0};
+    T->v[T->n] = (Stat){xstrndup(s, n), 0, 0, 0, 0, 0, 0};
     T->tab[h] = ++T->n;
     return &T->v[T->n - 1];
 }
@@ -1831,6 +1832,8 @@ typedef struct {
     double scope_ns;       /* --scope-ns: the cost of one profiled scope; < 0:
                               estimated from the run (scope_estimate) */
     double budget;         /* --budget: percent of the run (default 5); 0: off */
+    char **keep;           /* --keep: name patterns never left out */
+    size_t nkeep;
 } Prune;
 
 #define SCOPE_NS_DEFAULT 20.0  /* bench/run.sh: 18-19 ns per empty scope */
@@ -1888,7 +1891,7 @@ static void drop_cheap(Stats *T, Stat **v, size_t n, const Prune *R)
         changed = 0;
         adjust(T, R->scope_ns);
         for (size_t i = 0; i < n; i++) {
-            if (!v[i]->drop && mean_adj(v[i]) < R->min_ns) v[i]->drop = changed = 1;
+            if (!v[i]->drop && !v[i]->keep && mean_adj(v[i]) < R->min_ns) v[i]->drop = changed = 1;
         }
     }
 }
@@ -1903,13 +1906,14 @@ static double own_ns(const Stats *T, Stat **v, size_t n, const Prune *R)
 }
 
 /* With a budget: drop the cheapest kept frames per call until the kept
- * scopes cost at most R->budget percent of the run's own time. */
+ * scopes cost at most R->budget percent of the run's own time. The
+ * frames --keep names are not counted: the budget is for the others. */
 static void drop_budget(Stats *T, Stat **v, size_t n, const Prune *R)
 {
     double kept = 0, limit = R->budget / 100 * own_ns(T, v, n, R);
-    for (size_t i = 0; i < n; i++) kept += v[i]->drop ? 0 : v[i]->calls * R->scope_ns;
+    for (size_t i = 0; i < n; i++) kept += v[i]->drop || v[i]->keep ? 0 : v[i]->calls * R->scope_ns;
     for (size_t i = 0; i < n && R->budget > 0 && kept > limit; i++) {
-        if (v[i]->drop) continue;
+        if (v[i]->drop || v[i]->keep) continue;
         v[i]->drop = 2;
         kept -= v[i]->calls * R->scope_ns;
     }
@@ -1963,6 +1967,7 @@ static void prune_select(Opts *O, Stats *T, const Prune *o)
     R = &r;
     for (size_t i = 0; i < T->n; i++) {
         T->v[i].adj = T->v[i].ns;
+        T->v[i].keep = match_any(R->keep, R->nkeep, T->v[i].name);
         if (T->v[i].calls > 0 && strcmp(T->v[i].name, "main") != 0) v[n++] = &T->v[i];
     }
     qsort(v, n, sizeof *v, by_mean);
@@ -2016,6 +2021,7 @@ static void usage(FILE *f)
             "      --budget=PCT       then leave out the cheapest per call until the\n"
             "                         scopes cost at most PCT%% of the run (default 5;\n"
             "                         0: off)\n"
+            "      --keep=GLOB        never leave out functions matching GLOB (repeatable)\n"
             "remove options:\n"
             "  -a, --all              also remove hand-written THAG_PROFILE, THAG_SECTION,\n"
             "                         THAG_END, THAG_ENABLE_PROFILING statements and\n"
@@ -2231,6 +2237,7 @@ static int parse_prune(int argc, char **argv, int *i, Opts *O, Prune *R)
     else if ((v = opt_val(argc, argv, i, "min-ns", 0))) R->min_ns = num_opt("min-ns", v);
     else if ((v = opt_val(argc, argv, i, "scope-ns", 0))) R->scope_ns = num_opt("scope-ns", v);
     else if ((v = opt_val(argc, argv, i, "budget", 0))) R->budget = num_opt("budget", v);
+    else if ((v = opt_val(argc, argv, i, "keep", 0))) add_pat(&R->keep, &R->nkeep, v);
     else return 0;
     return 1;
 }
@@ -2284,7 +2291,7 @@ int main(int argc, char **argv)
         i = 2;
     }
     g_prog = O.remove ? "thag-remove" : "thag-instrument";
-    Prune R = {NULL, -1, -1, 5};
+    Prune R = {NULL, -1, -1, 5, NULL, 0};
     Stats T;
     memset(&T, 0, sizeof T);
     i = parse_args(argc, argv, i, &O, &R);
@@ -2305,6 +2312,7 @@ int main(int argc, char **argv)
     free(T.v);
     free(T.tab);
     free(O.drop);
+    free(R.keep);
     free(O.only);
     free(O.excl);
     return 0;

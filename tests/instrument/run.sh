@@ -288,6 +288,10 @@ prune_case() {
     check "prune --budget: round trip" cmp -s <("$TR" < "$d/b.c") "$HERE/prune/hot.c"
     check "--exclude on an instrumented file == on the original" cmp -s \
         <(cd "$HERE" && "$TI" -x 'op_*' --exclude get_ops < cases/filescope.c.expected) "$HERE/options/exclude.expected"
+    (cd "$HERE" && "$TI" --prune=prune/run --keep='ha*' prune/hot.c > "$d/k.c" 2> /dev/null)
+    check "prune --keep: hash stays, read32 and write16 go" test \
+        "$(grep -o 'THAG_[A-Z_]*([a-z0-9]*)' "$d/k.c" | tr '\n' ' ')" = \
+        "THAG_PROFILE(hash) THAG_PROFILE(emit) THAG_PROFILE(compress) THAG_PROFILE(report) THAG_ENABLE_PROFILING(runtime) "
     prune_errors "$d"
     prune_real "$d"
 }

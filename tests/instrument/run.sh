@@ -249,6 +249,12 @@ multi_case() {
     check "multi: ziplist test's calls" cmp -s <(calls_of "$d/out") \
         <(printf '%s\n' 'main 1' 'main;zl_len 1' 'main;zl_len;zl_entry 4')
     check "multi: --impl: round trip" cmp -s <("$TR" < "$d/ziplist.c") "$HERE/multi/ziplist.c"
+    check "multi: --impl=another file takes an inserted define out" test -z \
+        "$(cd "$d" && "$TI" --impl=ziplist.c < server.c | grep THAG_PROFILER_IMPLEMENTATION)"
+    check "multi: --no-impl takes an inserted define out" test -z \
+        "$(cd "$d" && "$TI" --no-impl < server.c | grep THAG_PROFILER_IMPLEMENTATION)"
+    check "multi: --no-impl: round trip" cmp -s \
+        <(cd "$d" && "$TI" --no-impl < server.c | "$TR") "$HERE/multi/server.c"
     "$TI" --impl=a.c --no-impl < "$d/util.c" > /dev/null 2> "$d/both.err"
     check "--impl with --no-impl: exit 2" test $? -eq 2
 }

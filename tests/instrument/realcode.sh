@@ -24,9 +24,6 @@
 # Checked on the way: thag-remove of every instrumented and pruned file gives
 # the original back, byte for byte. Profiled runs write time profiles with
 # THAG_TIMELINE_EVENTS=0 (the aggregated files only).
-set -eu
-# The file lists ($(P_files)) are split into words on purpose.
-# shellcheck disable=SC2046
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)

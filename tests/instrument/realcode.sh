@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the file lists $(P_files) are split on purpose
 # The cost of thag-instrument on real programs, and of the two-pass workflow
 # (docs/instrument.md, "Hot code"). Not part of test-instrument: it needs the
 # Debian sources and takes minutes.

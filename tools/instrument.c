@@ -5,8 +5,13 @@
  * with `THAG_PROFILE(<name>);` as the first statement of every function
  * definition, `THAG_ENABLE_PROFILING(<opt>);` as the first statement of main,
  * and `#include "thag_profiler.h"` (preceded by
- * `#define THAG_PROFILER_IMPLEMENTATION` in the file that defines main) when
- * the file lacks it. Every inserted piece ends with the marker comment
+ * `#define THAG_PROFILER_IMPLEMENTATION` in a file whose main is always
+ * compiled, or the one file --impl names) when the file lacks it. A main
+ * inside #if..., and a definition whose name is not in the source (made by
+ * a macro), are reported on stderr with their line, never passed over in
+ * silence. With --prune=RUN (the second pass) it reads a profiled run's
+ * -calls and -inclusive folded files and leaves out the functions too cheap
+ * to measure (on an instrumented file: deletes their inserted statements). Every inserted piece ends with the marker comment
  * "thag-instrument" (MARK below), so thag-remove deletes exactly what was
  * inserted: thag-remove(thag-instrument(x)) == x byte for byte for every x
  * that does not contain the marker itself. With --all,
@@ -29,6 +34,7 @@
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -93,6 +99,7 @@ typedef struct {
     int kind;          /* T_* */
     int sub;           /* T_PUNCT: the character; T_COND: C_* */
     int skip;          /* T_COND: the branch starting here is skipped (#if 0) */
+    int lit;           /* T_COND: the condition is the literal 1 (or #else) */
 } Tok;
 
 typedef struct {
@@ -276,6 +283,7 @@ static void add_tok(Src *S, int kind, int sub, size_t pos, size_t end)
     t->pos = pos;
     t->end = end;
     t->skip = 0;
+    t->lit = 0;
 }
 
 /* The bracket spelled by the digraph c c2 (<% %> <: :>), or 0. */
@@ -381,10 +389,11 @@ typedef struct { size_t at, ndir; int outer, dead; } LCond;
 typedef struct { LCond *v; size_t n, cap; int skip; } Lex;
 enum { K_IF, K_ELIF, K_ELSE, K_ENDIF, K_OTHER };
 
-static void add_cond(Src *S, int sub, int skip, size_t at)
+static void add_cond(Src *S, int sub, int skip, int lit, size_t at)
 {
     add_tok(S, T_COND, sub, at, at + 1);
     S->tok[S->ntok - 1].skip = skip;
+    S->tok[S->ntok - 1].lit = lit == 1;
 }
 
 /* Track #if/#elif/#else/#endif: nesting, skipped groups (literal 0/1
@@ -395,7 +404,7 @@ static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
         grow(&L->v, &L->cap, L->n + 1, sizeof *L->v);
         L->v[L->n++] = (LCond){hash, S->ndir, L->skip, lit == 1};
         int sk = L->skip || lit == 0;
-        if (!L->skip) add_cond(S, C_IF, sk, hash);
+        if (!L->skip) add_cond(S, C_IF, sk, lit, hash);
         L->skip = sk;
         return;
     }
@@ -407,13 +416,13 @@ static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
     c->ndir = S->ndir;
     if (k == K_ENDIF) {
         L->n--;
-        if (!c->outer) add_cond(S, C_ENDIF, 0, hash);
+        if (!c->outer) add_cond(S, C_ENDIF, 0, 0, hash);
         L->skip = c->outer;
         return;
     }
     int sk = c->outer || c->dead || (k == K_ELIF && lit == 0);
     if (k == K_ELSE || lit == 1) c->dead = 1;
-    if (!c->outer) add_cond(S, C_ELSE, sk, hash);
+    if (!c->outer) add_cond(S, C_ELSE, sk, k == K_ELSE ? 1 : lit, hash);
     L->skip = sk;
 }
 
@@ -519,12 +528,23 @@ typedef struct {
 typedef struct {
     char *name;
     size_t name_tok, hdr_first, open, close;   /* token indices; close NONE if unseen */
-    int static_inline, macro_like;
+    size_t cond;       /* T_COND token of the innermost conditional branch that
+                          holds the header and may be compiled out, or NONE */
+    size_t group;      /* the #if token of cond's group */
+    int nuncertain;    /* how many enclosing branches may be compiled out */
+    int static_inline;
+    int unknown;       /* U_*: why the name is not known (not instrumented) */
 } Func;
+
+enum { U_KNOWN, U_MACRO_HEADER, U_MACRO_NAME };
 
 typedef struct {
     PState snap, chosen;   /* state at #if; end state of the preferred branch */
     int have_chosen, cur_skip;
+    size_t at;             /* T_COND token that starts the current branch */
+    size_t group;          /* the group's #if token */
+    int certain;           /* the current branch is always compiled (#if 1) */
+    int all_skipped;       /* every earlier branch was skipped (#if 0) */
 } PCond;
 
 typedef struct {
@@ -534,6 +554,8 @@ typedef struct {
     size_t ncv, capcv;
     Func *fn;
     size_t nfn, capfn;
+    size_t *noname;    /* '{' tokens after a call-like header without a name */
+    size_t nnoname, capnoname;
 } Parser;
 
 static int is_p(const Tok *t, int c)
@@ -703,24 +725,43 @@ static int all_caps(const Src *S, const Tok *t)
     return letters > 0;
 }
 
-/* The decl index of the declarator name in the header [a, b): an identifier
- * (not a keyword) followed by a '(' group that does not start with '*'.
- * The least nested one wins; among those the last that is not ALL_CAPS (so
- * `EXPORT(int) f(void)` and `int f(void) ATTR(x)` both give f). NONE if none. */
+/* Is decl index k a name candidate: an identifier (not a keyword) followed
+ * by a '(' group that does not start with '*' or '^'? Also true for a
+ * parenthesised name `(name) (...)` (then *paren is set: k is inside one
+ * more '(' than the declarator's level), unless that '(' follows an
+ * ALL_CAPS identifier: `FN(foo)(int a)` is a macro call making the name. */
+static int name_candidate(const Parser *P, size_t a, size_t k, size_t b, int *paren)
+{
+    const Tok *t = DT(P, k);
+    size_t n = k + 1;
+    *paren = 0;
+    if (t->kind != T_IDENT || tok_in(P->S, t, kw_not_name) || n >= b) return 0;
+    if (k > a && is_p(DT(P, k - 1), '(') && is_p(DT(P, n), ')') && n + 1 < b &&
+        is_p(DT(P, n + 1), '(') &&
+        !(k - 1 > a && DT(P, k - 2)->kind == T_IDENT && !tok_in(P->S, DT(P, k - 2), kw_not_name) &&
+          all_caps(P->S, DT(P, k - 2)))) {
+        *paren = 1;
+        n++;
+    }
+    if (!is_p(DT(P, n), '(')) return 0;
+    return !(n + 1 < b && (is_p(DT(P, n + 1), '*') || is_p(DT(P, n + 1), '^')));
+}
+
+/* The decl index of the declarator name in the header [a, b): see
+ * name_candidate. The least nested one wins; among those the last that is
+ * not ALL_CAPS (so `EXPORT(int) f(void)` and `int f(void) ATTR(x)` both
+ * give f). NONE if none. */
 static size_t find_name(const Parser *P, size_t a, size_t b)
 {
-    const Src *S = P->S;
     size_t best = NONE;
-    int lvl = 0, best_lvl = INT_MAX, best_caps = 1;
+    int lvl = 0, best_lvl = INT_MAX, best_caps = 1, paren;
     for (size_t k = a; k < b; k++) {
         const Tok *t = DT(P, k);
-        if (t->kind == T_IDENT && k + 1 < b && is_p(DT(P, k + 1), '(') &&
-            !tok_in(S, t, kw_not_name) &&
-            !(k + 2 < b && (is_p(DT(P, k + 2), '*') || is_p(DT(P, k + 2), '^')))) {
-            int caps = all_caps(S, t);
-            if (lvl < best_lvl || (lvl == best_lvl && (!caps || best_caps))) {
+        if (name_candidate(P, a, k, b, &paren)) {
+            int caps = all_caps(P->S, t), l = lvl - paren;
+            if (l < best_lvl || (l == best_lvl && (!caps || best_caps))) {
                 best = k;
-                best_lvl = lvl;
+                best_lvl = l;
                 best_caps = caps;
             }
         }
@@ -807,6 +848,19 @@ static int only_macros_before(const Parser *P, size_t a, size_t nk)
     return 1;
 }
 
+/* Is the name at decl index nk a macro call that makes the name, as in
+ * `int FN(foo)(int a) {` (its '(' group is followed by another '(')? */
+static int name_from_macro(const Parser *P, size_t nk, size_t b)
+{
+    int lvl = 0;
+    if (!is_p(DT(P, nk + 1), '(')) return 0;
+    for (size_t k = nk + 1; k < b; k++) {
+        lvl += is_open(DT(P, k)) - is_close(DT(P, k));
+        if (lvl == 0) return k + 1 < b && is_p(DT(P, k + 1), '(');
+    }
+    return 0;
+}
+
 /* Record a function with name at decl index nk, header [a, b), body '{' i. */
 static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
 {
@@ -830,8 +884,27 @@ static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
         lvl += is_open(t) - is_close(t);
     }
     f->static_inline = st && in;
-    f->macro_like = all_caps(S, DT(P, nk)) && only_macros_before(P, a, nk);
+    f->cond = NONE;
+    for (size_t c = P->ncv; c-- > 0;) {
+        if (P->cv[c].certain) continue;
+        if (f->cond == NONE) {
+            f->cond = P->cv[c].at;
+            f->group = P->cv[c].group;
+        }
+        f->nuncertain++;
+    }
+    if (all_caps(S, DT(P, nk)) && only_macros_before(P, a, nk)) f->unknown = U_MACRO_HEADER;
+    else if (name_from_macro(P, nk, b)) f->unknown = U_MACRO_NAME;
     return P->nfn++;
+}
+
+/* Does decl [a, b) hold a '(' (a call-like header)? */
+static int has_group(const Parser *P, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++) {
+        if (is_p(DT(P, k), '(')) return 1;
+    }
+    return 0;
 }
 
 /* A '{' at file scope outside brackets: classify what it opens. */
@@ -849,6 +922,10 @@ static void open_file_brace(Parser *P, size_t i)
         for (hb = ha; hb < b && !is_p(DT(P, hb), ';'); hb++) {}
     }
     if (ha < hb && !has_eq(P, a, b) && !is_aggregate(P, a, b)) nk = find_name(P, ha, hb);
+    if (nk == NONE && ha < hb && !has_eq(P, a, b) && !is_aggregate(P, a, b) && has_group(P, ha, hb)) {
+        grow(&P->noname, &P->capnoname, P->nnoname + 1, sizeof *P->noname);
+        P->noname[P->nnoname++] = i;
+    }
     if (nk == NONE) {
         decl_push(P, i);
         push_frame(P, F_FBLOCK, i, NONE);
@@ -895,14 +972,18 @@ static void close_bracket(Parser *P, size_t i)
 
 /* #if / #else / #endif: each branch starts from the state at #if; after
  * #endif the end state of the first branch that is not skipped wins. */
-static void cond_token(Parser *P, const Tok *t)
+static void cond_token(Parser *P, size_t i)
 {
+    const Tok *t = &P->S->tok[i];
     if (t->sub == C_IF) {
         grow(&P->cv, &P->capcv, P->ncv + 1, sizeof *P->cv);
         PCond *c = &P->cv[P->ncv++];
         memset(c, 0, sizeof *c);
         ps_assign(&c->snap, &P->st);
         c->cur_skip = t->skip;
+        c->at = c->group = i;
+        c->certain = t->lit;
+        c->all_skipped = t->skip;
         return;
     }
     PCond *c = &P->cv[P->ncv - 1];
@@ -913,6 +994,9 @@ static void cond_token(Parser *P, const Tok *t)
     if (t->sub == C_ELSE) {
         ps_assign(&P->st, &c->snap);
         c->cur_skip = t->skip;
+        c->at = i;
+        c->certain = c->all_skipped && t->lit;
+        c->all_skipped &= t->skip;
         return;
     }
     if (c->have_chosen) ps_assign(&P->st, &c->chosen);
@@ -929,7 +1013,7 @@ static void parse(Parser *P)
     decl_reset(st);
     for (size_t i = 0; i < S->ntok; i++) {
         const Tok *t = &S->tok[i];
-        if (t->kind == T_COND) cond_token(P, t);
+        if (t->kind == T_COND) cond_token(P, i);
         else if (is_open(t)) open_bracket(P, i);
         else if (is_close(t)) close_bracket(P, i);
         else if (st->inbody) continue;
@@ -950,6 +1034,10 @@ typedef struct {
     char **only, **excl;   /* name patterns (fnmatch) */
     size_t nonly, nexcl;
     long min_lines;
+    const char *impl;      /* --impl=FILE: the one file that gets the implementation */
+    char **drop;           /* --prune: names to leave unprofiled (exact) */
+    size_t ndrop;
+    int prune;             /* --prune given: an instrumented file only loses */
     int no_impl, skip_static_inline, all, remove;
 } Opts;
 
@@ -1021,6 +1109,10 @@ static void apply_edits(const Src *S, Edits *E, Buf *out)
 
 /* ------------------------------------------------------------ instrument */
 
+static size_t stmt_end(const Src *S, size_t i);
+static void remove_marked(const Src *S, size_t a, size_t m, Edits *E);
+static int dir_line_is(const Src *S, const Dir *d, const char *text);
+
 static int match_any(char *const *pats, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1044,9 +1136,11 @@ static int already_profiled(const Src *S, const Func *f)
  * filters say (a profile needs it), unless --no-enable. */
 static int want_func(const Src *S, const Func *f, const Opts *O)
 {
-    if (f->macro_like || already_profiled(S, f)) return 0;
     if (O->enable && strcmp(f->name, "main") == 0) return 1;
     if (O->nonly && !match_any(O->only, O->nonly, f->name)) return 0;
+    for (size_t i = 0; i < O->ndrop; i++) {
+        if (strcmp(O->drop[i], f->name) == 0) return 0;
+    }
     if (match_any(O->excl, O->nexcl, f->name)) return 0;
     if (O->skip_static_inline && f->static_inline) return 0;
     if (O->min_lines > 0 && f->close != NONE) {
@@ -1218,32 +1312,234 @@ static size_t impl_anchor(const Src *S, size_t first)
     return first_line(S);
 }
 
-static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
+/* Print "prog: file:line: message" on stderr (a note; the run goes on). */
+static void note_at(const Src *S, size_t pos, const char *fmt_, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: %s:%zu: ", g_prog, S->name, line_of(S, pos));
+    va_start(ap, fmt_);
+    vfprintf(stderr, fmt_, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Report a definition that is not instrumented because its name is unknown. */
+static void report_unknown(const Src *S, const Func *f)
+{
+    const char *m = f->name;
+    if (f->unknown == U_MACRO_HEADER) {
+        note_at(S, S->tok[f->name_tok].pos,
+                "not instrumented: %s(...) { looks like a macro that expands to the function "
+                "header, so the function's name is unknown; add THAG_PROFILE(name); by hand", m);
+    } else {
+        note_at(S, S->tok[f->name_tok].pos,
+                "not instrumented: the function's name is made by the macro %s(...), so it is "
+                "unknown; add THAG_PROFILE(name); by hand", m);
+    }
+}
+
+/* The text of the directive at byte hash, up to 60 bytes, for messages. */
+static char *directive_text(const Src *S, size_t hash)
+{
+    size_t e = directive_end(S, hash + 1);
+    while (e > hash && (S->s[e - 1] == '\r' || S->s[e - 1] == ' ' || S->s[e - 1] == '\t')) e--;
+    if (e - hash > 60) return fmt("%.57s...", S->s + hash);
+    return xstrndup(S->s + hash, e - hash);
+}
+
+static int is_main(const Func *f)
+{
+    return !f->unknown && strcmp(f->name, "main") == 0;
+}
+
+/* Is the input the file named by --impl? ("-" names standard input.) */
+static int is_impl_file(const Src *S, const char *impl)
+{
+    struct stat a, b;
+    if (strcmp(impl, "-") == 0) return strcmp(S->name, "<stdin>") == 0;
+    if (strcmp(S->name, "<stdin>") == 0) return 0;
+    if (stat(S->name, &a) == 0 && stat(impl, &b) == 0) return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    return strcmp(S->name, impl) == 0;
+}
+
+/* Does this file get #define THAG_PROFILER_IMPLEMENTATION? With --impl,
+ * only the named file; with --no-impl, none; else a file with a main that
+ * is always compiled. A main inside a conditional group gets none, with a
+ * note (report set) saying what to do. */
+/* Is main f always compiled: outside conditionals, or in a group (itself
+ * unconditional) that ends with #else and defines main in every branch,
+ * like `#ifdef _WIN32 main... #else main... #endif`? */
+static int main_always(const Parser *P, const Func *f)
 {
     const Src *S = P->S;
-    char *unit = NULL;
-    size_t first = NONE, last = 0;
-    int has_main = 0, present;
-    for (size_t i = 0; i < P->nfn; i++) {
-        const Func *f = &P->fn[i];
-        has_main |= strcmp(f->name, "main") == 0;
-        if (!want_func(S, f, O)) continue;
-        body_edit(P, f, O, E, &unit);
-        if (S->tok[f->hdr_first].pos < first) first = S->tok[f->hdr_first].pos;
-        if (S->tok[f->open].pos > last) last = S->tok[f->open].pos;
+    if (f->cond == NONE) return 1;
+    if (f->nuncertain > 1) return 0;
+    int depth = 0, found = 0, last_else = 0;
+    for (size_t i = f->group; i < S->ntok; i++) {
+        const Tok *t = &S->tok[i];
+        if (t->kind != T_COND) continue;
+        depth += t->sub == C_IF ? 1 : t->sub == C_ENDIF ? -1 : 0;
+        if (depth == 0) return found && last_else;
+        if (depth != 1 || t->sub == C_ENDIF) continue;
+        if (t->sub == C_ELSE && !found) return 0;   /* the branch before had no main */
+        found = 0;
+        last_else = t->sub == C_ELSE && t->lit;
+        for (size_t k = 0; k < P->nfn && !found; k++) {
+            found = is_main(&P->fn[k]) && P->fn[k].cond == i && P->fn[k].nuncertain == 1;
+        }
     }
-    free(unit);
-    if (first == NONE) return;
-    size_t at = include_anchor(S, first, last, &present);
+    return 0;
+}
+
+static int wants_impl(const Parser *P, const Opts *O, int report)
+{
+    const Src *S = P->S;
+    int yes = 0;
+    if (O->impl) return is_impl_file(S, O->impl);
+    if (O->no_impl) return 0;
+    for (size_t i = 0; i < P->nfn; i++) yes |= is_main(&P->fn[i]) && main_always(P, &P->fn[i]);
+    for (size_t i = 0; i < P->nfn && report && !yes; i++) {
+        const Func *f = &P->fn[i];
+        if (!is_main(f) || f->cond == NONE) continue;
+        char *d = directive_text(S, S->tok[f->cond].pos), *g = directive_text(S, S->tok[f->group].pos);
+        char *of = f->group == f->cond ? xstrndup("", 0)
+                                       : fmt(" of '%s' (line %zu)", g, line_of(S, S->tok[f->group].pos));
+        note_at(S, S->tok[f->name_tok].pos,
+                "main is inside '%s' (line %zu)%s: no THAG_PROFILER_IMPLEMENTATION added; a "
+                "program built with this main needs it in exactly one of its files: "
+                "--impl=FILE, or '#define THAG_PROFILER_IMPLEMENTATION' before "
+                "'#include \"thag_profiler.h\"' by hand", d, line_of(S, S->tok[f->cond].pos), of);
+        free(d);
+        free(g);
+        free(of);
+    }
+    return yes;
+}
+
+/* End (after the marker) of an inserted `NAME(...); MARK` statement starting
+ * at token i, or NONE. */
+static size_t marked_end(const Src *S, size_t i)
+{
+    static const char *const marked[] = {"THAG_PROFILE", "THAG_ENABLE_PROFILING", NULL};
+    size_t m = strlen(MARK), j;
+    if (!tok_in(S, &S->tok[i], marked) || (j = stmt_end(S, i)) == NONE) return NONE;
+    size_t e = S->tok[j].end;
+    return e + m <= S->n && memcmp(S->s + e, MARK, m) == 0 ? e + m : NONE;
+}
+
+/* Delete the inserted statements in the body of f (a function the options
+ * exclude, instrumented by an earlier run). */
+static void unprofile(const Src *S, const Func *f, Edits *E)
+{
+    size_t end = f->close != NONE ? f->close : S->ntok, e;
+    for (size_t i = f->open + 1; i < end; i++) {
+        if ((e = marked_end(S, i)) != NONE) remove_marked(S, S->tok[i].pos, e, E);
+    }
+}
+
+/* Delete the directive line d (with its line break). */
+static void delete_dir(const Src *S, const Dir *d, Edits *E)
+{
+    size_t a = indent_end(S, d->bol) == d->hash ? d->bol : d->hash;
+    add_edit(E, a, d->next - a, NULL);
+}
+
+/* With --impl or --no-impl, in a file that includes thag_profiler.h
+ * already: make the implementation define agree with the option. Inserted
+ * lines are moved or deleted; a hand-written include only gets a define
+ * before it (in the file that --impl names). */
+static void impl_fix(const Parser *P, const Opts *O, Edits *E, size_t first)
+{
+    const Src *S = P->S;
+    const Dir *inc = NULL, *def = NULL;
+    int impl = wants_impl(P, O, 0);
+    for (size_t i = 0; i < S->ndir; i++) {
+        const Dir *d = &S->dir[i];
+        if (!d->skipped && d->kind == D_THAG_DEFINE && !def) def = d;
+        if (!d->skipped && d->kind == D_THAG_INCLUDE && !inc) inc = d;
+    }
+    int mdef = def && dir_line_is(S, def, "#define THAG_PROFILER_IMPLEMENTATION");
+    int minc = inc && dir_line_is(S, inc, "#include \"thag_profiler.h\"");
     const char *nl = S->crlf ? "\r\n" : "\n";
-    if (present) return;
-    if (has_main && !O->no_impl) {
+    if (!impl && mdef) delete_dir(S, def, E);
+    if (!impl || def || !inc) return;
+    if (minc) {
+        delete_dir(S, inc, E);
         add_edit(E, impl_anchor(S, first), 0,
+                 fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s#include \"thag_profiler.h\"%s%s", MARK,
+                     nl, MARK, nl));
+    } else if (indent_end(S, inc->bol) == inc->hash) {
+        add_edit(E, inc->bol, 0, fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s", MARK, nl));
+    }
+}
+
+/* Add define + include (impl) or the include alone, unless present. */
+static void include_edit(const Parser *P, const Opts *O, Edits *E, size_t first, size_t last)
+{
+    const Src *S = P->S;
+    const char *nl = S->crlf ? "\r\n" : "\n";
+    int present, impl = wants_impl(P, O, 0), chosen = O->impl || O->no_impl;
+    if (S->first_item == NONE || (first == NONE && !chosen)) return;
+    size_t at = include_anchor(S, first == NONE ? S->n : first, last, &present);
+    if (present && chosen) impl_fix(P, O, E, first == NONE ? S->n : first);
+    if (present || (first == NONE && !impl)) return;
+    if (wants_impl(P, O, 1)) {
+        add_edit(E, impl_anchor(S, first == NONE ? S->n : first), 0,
                  fmt("#define THAG_PROFILER_IMPLEMENTATION%s%s#include \"thag_profiler.h\"%s%s", MARK,
                      nl, MARK, nl));
     } else {
         add_edit(E, at, 0, fmt("#include \"thag_profiler.h\"%s%s", MARK, nl));
     }
+}
+
+/* Has thag-instrument been over this file (a marked statement or line)? */
+static int instrumented_before(const Src *S)
+{
+    for (size_t i = 0; i < S->ndir; i++) {
+        if (dir_line_is(S, &S->dir[i], "#include \"thag_profiler.h\"") ||
+            dir_line_is(S, &S->dir[i], "#define THAG_PROFILER_IMPLEMENTATION")) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < S->ntok; i++) {
+        if (marked_end(S, i) != NONE) return 1;
+    }
+    return 0;
+}
+
+/* Instrument: insert the statements and lines; with filters (or --prune)
+ * on an instrumented file, delete the inserted statements of the functions
+ * they exclude. A --prune pass over an instrumented file only deletes: a
+ * function an earlier pass left out has no figures in the new run, and
+ * stays out. */
+static void plan_instrument(const Parser *P, const Opts *O, Edits *E)
+{
+    const Src *S = P->S;
+    char *unit = NULL;
+    size_t first = NONE, last = 0;
+    int add = !(O->prune && instrumented_before(S));
+    for (size_t i = 0; i < P->nnoname; i++) {
+        note_at(S, S->tok[P->noname[i]].pos,
+                "not instrumented: no function name found in the header before this '{'");
+    }
+    for (size_t i = 0; i < P->nfn; i++) {
+        const Func *f = &P->fn[i];
+        if (f->unknown) {
+            report_unknown(S, f);
+            continue;
+        }
+        int want = want_func(S, f, O);
+        if (already_profiled(S, f)) {
+            if (!want) unprofile(S, f, E);
+            continue;
+        }
+        if (!want || !add) continue;
+        body_edit(P, f, O, E, &unit);
+        if (S->tok[f->hdr_first].pos < first) first = S->tok[f->hdr_first].pos;
+        if (S->tok[f->open].pos > last) last = S->tok[f->open].pos;
+    }
+    free(unit);
+    include_edit(P, O, E, first, last);
 }
 
 /* ---------------------------------------------------------------- remove */
@@ -1353,6 +1649,341 @@ static void plan_remove(const Src *S, const Opts *O, Edits *E)
     for (size_t i = 0; i < S->ndir; i++) remove_dir(S, &S->dir[i], O->all, E);
 }
 
+/* ----------------------------------------------------------------- prune */
+
+/* Per frame name, from a profiled run: calls and inclusive nanoseconds of
+ * the stacks that end with it. */
+typedef struct {
+    char *name;
+    double calls, ns;
+    double adj;        /* ns without the scopes of dropped callees */
+    int drop;          /* 1: under --min-ns; 2: over --budget */
+    int inner;         /* calls other frames on some stack */
+    int keep;          /* matches --keep: never dropped */
+} Stat;
+
+typedef struct {
+    Stat *v;
+    size_t n, cap;
+    size_t *tab;       /* open addressing: index + 1 into v, 0 empty */
+    size_t ntab;       /* a power of two */
+    double roots_ns;   /* inclusive ns of the root frames: the profiled time */
+    double calls;      /* all calls */
+    size_t *path;      /* per line of the calls file: its frames (Stat indices), */
+    size_t npath, cappath;  /* as [count, frame..., frame], one after another */
+    double *pcalls;    /* per line: its calls */
+    size_t nlines, caplines;
+} Stats;
+
+static size_t name_hash(const char *s, size_t n)
+{
+    size_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+static void stats_rehash(Stats *T)
+{
+    free(T->tab);
+    T->ntab = T->ntab ? T->ntab * 2 : 1024;
+    T->tab = xrealloc(NULL, T->ntab * sizeof *T->tab);
+    memset(T->tab, 0, T->ntab * sizeof *T->tab);
+    for (size_t i = 0; i < T->n; i++) {
+        size_t h = name_hash(T->v[i].name, strlen(T->v[i].name)) & (T->ntab - 1);
+        while (T->tab[h]) h = (h + 1) & (T->ntab - 1);
+        T->tab[h] = i + 1;
+    }
+}
+
+/* The entry for name [s, s+n), created when missing. */
+static Stat *stats_get(Stats *T, const char *s, size_t n)
+{
+    if (2 * (T->n + 1) > T->ntab) stats_rehash(T);
+    size_t h = name_hash(s, n) & (T->ntab - 1);
+    for (; T->tab[h]; h = (h + 1) & (T->ntab - 1)) {
+        Stat *e = &T->v[T->tab[h] - 1];
+        if (strlen(e->name) == n && memcmp(e->name, s, n) == 0) return e;
+    }
+    grow(&T->v, &T->cap, T->n + 1, sizeof *T->v);
+    T->v[T->n] = (Stat){xstrndup(s, n), 0, 0, 0, 0, 0, 0};
+    T->tab[h] = ++T->n;
+    return &T->v[T->n - 1];
+}
+
+/* Record the frames of the calls-file stack [a, e) with its calls v. */
+static void add_path(Stats *T, const char *a, const char *e, double v)
+{
+    size_t at = T->npath, k = 0;
+    grow(&T->path, &T->cappath, T->npath + 1, sizeof *T->path);
+    T->npath++;
+    for (const char *p = a; p < e; k++) {
+        const char *q = p;
+        while (q < e && *q != ';') q++;
+        size_t idx = (size_t)(stats_get(T, p, (size_t)(q - p)) - T->v);
+        grow(&T->path, &T->cappath, T->npath + 1, sizeof *T->path);
+        T->path[T->npath++] = idx;
+        p = q + 1;
+    }
+    T->path[at] = k;
+    grow(&T->pcalls, &T->caplines, T->nlines + 1, sizeof *T->pcalls);
+    T->pcalls[T->nlines++] = v;
+}
+
+/* Add one folded file: calls (inclusive 0) or inclusive ns (1) per last
+ * frame. A malformed line is an error naming its line (exit 1). */
+static void read_folded(Stats *T, const char *path, int inclusive)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0, no = 0;
+    ssize_t len;
+    if (!f) {
+        fprintf(stderr, "%s: --prune: %s: %s\n", g_prog, path, strerror(errno));
+        exit(1);
+    }
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        no++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (len == 0 || line[0] == '#') continue;
+        char *sp = strrchr(line, ' '), *end;
+        double v = sp ? strtod(sp + 1, &end) : 0;
+        if (!sp || sp == line || end == sp + 1 || *end || v < 0) {
+            fprintf(stderr, "%s: --prune: %s:%zu: not a folded line 'frame;frame value'\n", g_prog,
+                    path, no);
+            exit(1);
+        }
+        char *semi = NULL;
+        for (char *q = line; q < sp; q++) {
+            if (*q == ';') semi = q;
+        }
+        const char *fr = semi ? semi + 1 : line;
+        if (!inclusive) add_path(T, line, sp, v);
+        Stat *e = stats_get(T, fr, (size_t)(sp - fr));
+        if (inclusive) e->ns += v;
+        else e->calls += v;
+        if (inclusive && !semi) T->roots_ns += v;
+        if (!inclusive) T->calls += v;
+    }
+    free(line);
+    fclose(f);
+}
+
+
+/* Does s end with suffix? */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The newest (by modification time, then name) *-calls.folded in dir, or NULL. */
+static char *newest_calls(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char *best = NULL;
+    struct timespec bt = {0, 0};
+    if (!d) return NULL;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (!ends_with(e->d_name, "-calls.folded")) continue;
+        char *p = fmt("%s/%s", dir, e->d_name);
+        if (stat(p, &st) == 0 && (!best || st.st_mtim.tv_sec > bt.tv_sec ||
+                                  (st.st_mtim.tv_sec == bt.tv_sec && (st.st_mtim.tv_nsec > bt.tv_nsec ||
+                                   (st.st_mtim.tv_nsec == bt.tv_nsec && strcmp(p, best) > 0))))) {
+            free(best);
+            best = p;
+            bt = st.st_mtim;
+        } else {
+            free(p);
+        }
+    }
+    closedir(d);
+    return best;
+}
+
+/* The prefix <dir>/<program>-<stamp> of the run that arg names: a
+ * directory (its newest run), any file of the run, or the prefix itself. */
+static char *run_prefix(const char *arg)
+{
+    static const char *const kinds[] = {"-calls", "-inclusive", "-timeline", "-wall", NULL};
+    struct stat st;
+    char *p;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+        p = newest_calls(arg);
+        if (!p) {
+            fprintf(stderr, "%s: --prune: no *-calls.folded file in directory %s\n", g_prog, arg);
+            exit(1);
+        }
+    } else {
+        p = xstrndup(arg, strlen(arg));
+    }
+    if (ends_with(p, ".folded")) p[strlen(p) - 7] = 0;
+    for (const char *const *k = kinds; *k; k++) {
+        if (ends_with(p, *k)) p[strlen(p) - strlen(*k)] = 0;
+    }
+    return p;
+}
+
+typedef struct {
+    const char *run;       /* --prune: the first run (directory, file or prefix) */
+    double min_ns;         /* --min-ns: drop functions faster than this per call;
+                              < 0: 1.5 scope_ns */
+    double scope_ns;       /* --scope-ns: the cost of one profiled scope; < 0:
+                              estimated from the run (scope_estimate) */
+    double budget;         /* --budget: percent of the run (default 5); 0: off */
+    char **keep;           /* --keep: name patterns never left out */
+    size_t nkeep;
+} Prune;
+
+#define SCOPE_NS_DEFAULT 20.0  /* bench/run.sh: 18-19 ns per empty scope */
+
+/* The cost of one scope, estimated from the run: twice the smallest mean
+ * inclusive time of a leaf frame called at least 1000 times (an empty
+ * function measures about half of its scope: the clock reads sit inside
+ * the scope), kept within [20, 100] ns; 20 when no frame qualifies. */
+static double scope_estimate(const Stats *T)
+{
+    double best = -1;
+    for (size_t i = 0; i < T->n; i++) {
+        const Stat *e = &T->v[i];
+        if (e->inner || e->calls < 1000) continue;
+        if (best < 0 || e->ns / e->calls < best) best = e->ns / e->calls;
+    }
+    if (best < 0 || 2 * best < SCOPE_NS_DEFAULT) return SCOPE_NS_DEFAULT;
+    return 2 * best > 5 * SCOPE_NS_DEFAULT ? 5 * SCOPE_NS_DEFAULT : 2 * best;
+}
+
+static double mean_adj(const Stat *e)
+{
+    return e->adj / e->calls;
+}
+
+static int by_mean(const void *a, const void *b)
+{
+    const Stat *x = *(Stat *const *)a, *y = *(Stat *const *)b;
+    double mx = mean_adj(x), my = mean_adj(y);
+    if (mx != my) return mx < my ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Set each frame's adj: its inclusive ns less scope_ns for every call of a
+ * dropped frame below it (the scope it would no longer pay for). */
+static void adjust(Stats *T, double scope_ns)
+{
+    for (size_t i = 0; i < T->n; i++) T->v[i].adj = T->v[i].ns;
+    for (size_t p = 0, l = 0; p < T->npath; l++) {
+        size_t k = T->path[p], leaf = T->path[p + k];
+        if (T->v[leaf].drop) {
+            for (size_t j = 1; j < k; j++) T->v[T->path[p + j]].adj -= T->pcalls[l] * scope_ns;
+        for (size_t j = 1; j < k; j++) T->v[T->path[p + j]].inner = 1;
+        }
+        p += k + 1;
+    }
+}
+
+/* Mark, in order of adjusted ns per call (v sorted), the frames under
+ * min_ns, recomputing the adjustment until nothing changes. */
+static void drop_cheap(Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    int changed = 1;
+    while (changed) {
+        changed = 0;
+        adjust(T, R->scope_ns);
+        for (size_t i = 0; i < n; i++) {
+            if (!v[i]->drop && !v[i]->keep && mean_adj(v[i]) < R->min_ns) v[i]->drop = changed = 1;
+        }
+    }
+}
+
+/* The run's own time: the profiled time less the cost of all its scopes
+ * (at least 1% of the profiled time). */
+static double own_ns(const Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    double all = 0;
+    for (size_t i = 0; i < n; i++) all += v[i]->calls * R->scope_ns;
+    return T->roots_ns - all > T->roots_ns / 100 ? T->roots_ns - all : T->roots_ns / 100;
+}
+
+/* With a budget: drop the cheapest kept frames per call until the kept
+ * scopes cost at most R->budget percent of the run's own time. The
+ * frames --keep names are not counted: the budget is for the others. */
+static void drop_budget(Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    double kept = 0, limit = R->budget / 100 * own_ns(T, v, n, R);
+    for (size_t i = 0; i < n; i++) kept += v[i]->drop || v[i]->keep ? 0 : v[i]->calls * R->scope_ns;
+    for (size_t i = 0; i < n && R->budget > 0 && kept > limit; i++) {
+        if (v[i]->drop || v[i]->keep) continue;
+        v[i]->drop = 2;
+        kept -= v[i]->calls * R->scope_ns;
+    }
+    adjust(T, R->scope_ns);
+}
+
+/* Print the choices and the estimated cost before and after. */
+static void prune_report(Opts *O, Stats *T, Stat **v, size_t n, const Prune *R)
+{
+    double all = 0, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        Stat *e = v[i];
+        all += e->calls * R->scope_ns;
+        if (!e->drop) {
+            kept += e->calls * R->scope_ns;
+            continue;
+        }
+        O->drop = xrealloc(O->drop, (O->ndrop + 1) * sizeof *O->drop);
+        O->drop[O->ndrop++] = e->name;
+        fprintf(stderr, "%s: --prune: not profiled: %s (%.0f calls, %.1f ns/call", g_prog, e->name,
+                e->calls, e->ns / e->calls);
+        if (e->adj != e->ns) fprintf(stderr, ", %.1f without its unprofiled callees", mean_adj(e));
+        if (e->drop == 1) fprintf(stderr, ": under %.1f ns/call)\n", R->min_ns);
+        else fprintf(stderr, ": cheapest left over the %g%% budget)\n", R->budget);
+    }
+    double own = own_ns(T, v, n, R), pct = own > 0 ? 100 / own : 0;
+    fprintf(stderr, "%s: --prune: %zu of %zu functions not profiled; estimated cost of the scopes "
+            "at %.1f ns each, against the run's own %.3f s: %.3f s (%.1f%%) before, %.3f s (%.1f%%) "
+            "after\n", g_prog, O->ndrop, n, R->scope_ns, own * 1e-9, all * 1e-9, all * pct,
+            kept * 1e-9, kept * pct);
+}
+
+/* Choose the functions to leave unprofiled from the run R->run (see the
+ * --prune help): those under R->min_ns per call once the scopes of their
+ * own unprofiled callees are taken out, then, with a budget, the cheapest
+ * per call until the estimated cost of the remaining scopes is within
+ * R->budget percent of the run. The names go to O->drop; every choice is
+ * printed on stderr with its figures. main is never dropped. */
+static void prune_select(Opts *O, Stats *T, const Prune *o)
+{
+    const Prune *R = o;
+    char *pre = run_prefix(R->run), *cf = fmt("%s-calls.folded", pre), *inf = fmt("%s-inclusive.folded", pre);
+    read_folded(T, cf, 0);
+    read_folded(T, inf, 1);
+    Stat **v = xrealloc(NULL, (T->n + 1) * sizeof *v);
+    size_t n = 0;
+    Prune r = *R;
+    adjust(T, 0);
+    if (r.scope_ns < 0) r.scope_ns = scope_estimate(T);
+    if (r.min_ns < 0) r.min_ns = 1.5 * r.scope_ns;
+    R = &r;
+    for (size_t i = 0; i < T->n; i++) {
+        T->v[i].adj = T->v[i].ns;
+        T->v[i].keep = match_any(R->keep, R->nkeep, T->v[i].name);
+        if (T->v[i].calls > 0 && strcmp(T->v[i].name, "main") != 0) v[n++] = &T->v[i];
+    }
+    qsort(v, n, sizeof *v, by_mean);
+    fprintf(stderr, "%s: --prune: run %s: %.0f calls, %.3f s profiled; scope cost %.1f ns%s, "
+            "threshold %.1f ns/call, budget %g%%\n", g_prog, pre, T->calls, T->roots_ns * 1e-9,
+            R->scope_ns, o->scope_ns < 0 ? " (estimated from the run)" : "", R->min_ns, R->budget);
+    drop_cheap(T, v, n, R);
+    qsort(v, n, sizeof *v, by_mean);
+    drop_budget(T, v, n, R);
+    prune_report(O, T, v, n, R);
+    free(v);
+    free(cf);
+    free(inf);
+    free(pre);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
@@ -1370,6 +2001,27 @@ static void usage(FILE *f)
             "  -x, --exclude=GLOB     skip functions matching GLOB (repeatable)\n"
             "      --skip-static-inline  skip static inline functions\n"
             "      --min-lines=N      skip functions shorter than N lines\n"
+            "      --impl=FILE        put #define THAG_PROFILER_IMPLEMENTATION in FILE only\n"
+            "                         ('-': standard input); default: in each file with a\n"
+            "                         main that is always compiled (a main inside #if...\n"
+            "                         is reported on stderr and gets none)\n"
+            "second pass (after a time-profiled run of the instrumented program):\n"
+            "      --prune=RUN        leave unprofiled the functions RUN shows too cheap\n"
+            "                         to measure (in an instrumented file: take their\n"
+            "                         THAG_PROFILE out, add nothing); RUN: the output\n"
+            "                         directory (its newest run), one of the run's files,\n"
+            "                         or DIR/PROG-YYYYMMDD-HHMMSS; reads RUN-calls.folded\n"
+            "                         and RUN-inclusive.folded; each choice goes to stderr\n"
+            "      --min-ns=N         leave out functions under N ns per call, inclusive,\n"
+            "                         less the scopes of their left-out callees\n"
+            "                         (default 1.5 x the scope cost)\n"
+            "      --scope-ns=N       the cost of one profiled scope (default: estimated\n"
+            "                         from RUN, 2 x its cheapest leaf with 1000+ calls,\n"
+            "                         within 20..100)\n"
+            "      --budget=PCT       then leave out the cheapest per call until the\n"
+            "                         scopes cost at most PCT%% of the run (default 5;\n"
+            "                         0: off)\n"
+            "      --keep=GLOB        never leave out functions matching GLOB (repeatable)\n"
             "remove options:\n"
             "  -a, --all              also remove hand-written THAG_PROFILE, THAG_SECTION,\n"
             "                         THAG_END, THAG_ENABLE_PROFILING statements and\n"
@@ -1435,6 +2087,7 @@ static Buf transform(const char *name, char *s, size_t n, const Opts *O)
     free(E.v);
     free(P.fn);
     free(P.cv);
+    free(P.noname);
     ps_free(&P.st);
     free(S.lines);
     free(S.tok);
@@ -1562,8 +2215,35 @@ static void check_enable(const char *v)
     usage_error("--enable: '%s' is not one of time, memory, both, no, yes, runtime", v);
 }
 
+/* The value of a numeric option: a number >= 0, else a usage error. */
+static double num_opt(const char *name, const char *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || *end || end == v || !(d >= 0)) {
+        fprintf(stderr, "%s: --%s: '%s' is not a number >= 0\n(try --help)\n", g_prog, name, v);
+        exit(2);
+    }
+    return d;
+}
+
+/* The options of the second pass (--prune and its numbers); 1 if a[i] was one. */
+static int parse_prune(int argc, char **argv, int *i, Opts *O, Prune *R)
+{
+    const char *v;
+    if ((v = opt_val(argc, argv, i, "impl", 0))) O->impl = v;
+    else if ((v = opt_val(argc, argv, i, "prune", 0))) R->run = v;
+    else if ((v = opt_val(argc, argv, i, "min-ns", 0))) R->min_ns = num_opt("min-ns", v);
+    else if ((v = opt_val(argc, argv, i, "scope-ns", 0))) R->scope_ns = num_opt("scope-ns", v);
+    else if ((v = opt_val(argc, argv, i, "budget", 0))) R->budget = num_opt("budget", v);
+    else if ((v = opt_val(argc, argv, i, "keep", 0))) add_pat(&R->keep, &R->nkeep, v);
+    else return 0;
+    return 1;
+}
+
 /* Parse options into O; returns the index of the first file argument. */
-static int parse_args(int argc, char **argv, int i, Opts *O)
+static int parse_args(int argc, char **argv, int i, Opts *O, Prune *R)
 {
     for (; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -1577,7 +2257,7 @@ static int parse_args(int argc, char **argv, int i, Opts *O)
             printf("%s %s\n", g_prog, VERSION);
             exit(0);
         }
-        if (parse_flag(a, O)) continue;
+        if (parse_flag(a, O) || parse_prune(argc, argv, &i, O, R)) continue;
         if ((v = opt_val(argc, argv, &i, "enable", 'e'))) {
             check_enable(v);
             O->enable = v;
@@ -1611,7 +2291,14 @@ int main(int argc, char **argv)
         i = 2;
     }
     g_prog = O.remove ? "thag-remove" : "thag-instrument";
-    i = parse_args(argc, argv, i, &O);
+    Prune R = {NULL, -1, -1, 5, NULL, 0};
+    Stats T;
+    memset(&T, 0, sizeof T);
+    i = parse_args(argc, argv, i, &O, &R);
+    if (O.impl && O.no_impl) usage_error("%s: choose one", "--impl and --no-impl");
+    if (R.run && O.remove) usage_error("%s is an instrument option", "--prune");
+    if (R.run) prune_select(&O, &T, &R);
+    O.prune = R.run != NULL;
     if (O.suffix) {
         if (i >= argc) usage_error("%s needs at least one FILE", "--in-place");
         for (; i < argc; i++) do_in_place(argv[i], &O);
@@ -1619,6 +2306,13 @@ int main(int argc, char **argv)
         if (argc - i > 1) usage_error("more than one FILE given (%s ...); use --in-place", argv[i]);
         do_stream(i < argc ? argv[i] : NULL, &O);
     }
+    for (size_t k = 0; k < T.n; k++) free(T.v[k].name);
+    free(T.path);
+    free(T.pcalls);
+    free(T.v);
+    free(T.tab);
+    free(O.drop);
+    free(R.keep);
     free(O.only);
     free(O.excl);
     return 0;

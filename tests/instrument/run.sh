@@ -2,8 +2,9 @@
 # Tests for thag-instrument / thag-remove (tools/instrument.c).
 # usage: tests/instrument/run.sh [BUILD_DIR]   (default: build; run from anywhere)
 #
-#  1. golden hostile cases: cases/X -> cases/X.expected, idempotence, round trip,
-#     and the instrumented case compiles (gcc -fsyntax-only, off and time mode)
+#  1. golden hostile cases: cases/X -> cases/X.expected, stderr == cases/X.err
+#     (or empty), idempotence, round trip, and the instrumented case compiles
+#     (gcc -fsyntax-only, off and time mode)
 #  2. options: options/N.args (input, then arguments) -> options/N.expected
 #  3. malformed input: errors/N.bad -> exit 1, empty stdout, stderr == errors/N.err
 #  3b. every 5th-byte prefix of some hostile cases: exit 0 with a round trip,
@@ -15,6 +16,9 @@
 #     clang, off and time mode) and run: exact call counts per stack
 #  7. the examples: hand instrumentation stripped (remove --all), instrumented
 #     again, built with -Werror, run: every hand-profiled function is profiled
+#  8. multi/: several programs and #ifdef'd test mains (one implementation
+#     each, notes with file:line, --impl)
+#  9. prune/: the second pass (--prune) on a fixed run and on a real one
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -43,7 +47,12 @@ golden_cases() {
         "$TI" < "$f" > "$out" 2> "$out.err"
         check "instrument $f (exit status)" test $? -eq 0
         check "instrument $f == $f.expected" cmp -s "$out" "$f.expected"
-        check "idempotent on $f.expected" cmp -s <("$TI" < "$f.expected") "$f.expected"
+        if [ -f "$f.err" ]; then
+            check "instrument $f: stderr == $f.err" cmp -s "$out.err" "$f.err"
+        else
+            check "instrument $f: nothing on stderr" test ! -s "$out.err"
+        fi
+        check "idempotent on $f.expected" cmp -s <("$TI" < "$f.expected" 2> /dev/null) "$f.expected"
         check "remove($f.expected) == $f" cmp -s <("$TR" < "$f.expected") "$f"
         [ $HAVE_HEADER = 1 ] || continue
         cp "$out" "$T/syntax.c"
@@ -150,11 +159,27 @@ round_trip_repo() {
             continue
         fi
         if ! cmp -s <("$TR" < "$T/rt.c") "$ROOT/$f"; then bad "round trip $f"; else ok; fi
-        if ! cmp -s <("$TI" < "$T/rt.c") "$T/rt.c"; then bad "idempotence $f"; else ok; fi
+        if ! cmp -s <("$TI" < "$T/rt.c" 2> /dev/null) "$T/rt.c"; then bad "idempotence $f"; else ok; fi
         if ! "$TR" --all < "$ROOT/$f" > /dev/null 2>&1; then bad "remove --all $f"; else ok; fi
     done < <(repo_files)
     echo "round trip: $n repository files"
     check "round trip saw the repository's files" test "$n" -ge 10
+}
+
+# reports and documentation: a header without a name is reported; every
+# option of --help is in docs/instrument.md and the README's chapter.
+report_cases() {
+    local o
+    printf 'int a;\n__attribute__((constructor)) {\n}\nint f(void) { return 0; }\n' |
+        "$TI" > "$T/noname.out" 2> "$T/noname.err"
+    check "no name: exit 0" test $? -eq 0
+    check "no name: reported with its line" test "$(cat "$T/noname.err")" = \
+        "thag-instrument: <stdin>:2: not instrumented: no function name found in the header before this '{'"
+    check "no name: the rest is instrumented" grep -q 'THAG_PROFILE(f)' "$T/noname.out"
+    for o in $("$TI" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+        check "$o in docs/instrument.md" grep -q -- "\`$o" "$ROOT/docs/instrument.md"
+        check "$o in README.md" grep -q -- "\`$o" "$ROOT/README.md"
+    done
 }
 
 # build_prog OUT_DIR CC MODE FILES...: compile instrumented sources
@@ -186,6 +211,137 @@ prog_case() {
     done
 }
 
+# multi/: two programs and two #ifdef'd test mains (the Redis layout). Each
+# program must get exactly one implementation: they link (no "multiple
+# definition of thag__enter"), run and profile; the guarded mains are
+# reported with file and line; --impl gives a test program its own.
+multi_case() {
+    local d=$T/multi cc f
+    rm -rf "$d" && cp -r "$HERE/multi" "$d"
+    (cd "$d" && "$TI" -i server.c cli.c ziplist.c util.c 2> notes)
+    check "multi: guarded mains reported with file:line" cmp -s "$d/notes" "$HERE/multi/notes.expected"
+    check "multi: the implementation in server.c and cli.c only" \
+        test "$(cd "$d" && grep -l '^#define THAG_PROFILER_IMPLEMENTATION' ./*.c | tr '\n' ' ')" = "./cli.c ./server.c "
+    for f in server.c cli.c ziplist.c util.c; do
+        check "multi: round trip $f" cmp -s <("$TR" < "$d/$f") "$HERE/multi/$f"
+    done
+    for cc in gcc clang; do
+        check "multi: server links ($cc, time)" build_prog "$d/server-$cc" $cc -DTHAG_TIME_PROFILING \
+            "$d/server.c" "$d/ziplist.c" "$d/util.c"
+        check "multi: cli links ($cc, time)" build_prog "$d/cli-$cc" $cc -DTHAG_TIME_PROFILING "$d/cli.c" "$d/util.c"
+        check "multi: server links ($cc, off)" build_prog "$d/off-$cc" $cc "" "$d/server.c" "$d/ziplist.c" "$d/util.c"
+        rm -rf "$d/out" && mkdir -p "$d/out"
+        check "multi: server runs ($cc)" test "$(THAG_PROFILER="time,$d/out" "$d/server-$cc")" = "server 6 193485963"
+        check "multi: server's calls ($cc)" cmp -s <(calls_of "$d/out") \
+            <(printf '%s\n' 'main 1' 'main;util_hash 1' 'main;zl_len 1' 'main;zl_len;zl_entry 3')
+    done
+    # The test program the note warns about: without an implementation it
+    # cannot link; --impl=ziplist.c (on the instrumented file) gives it one.
+    check "multi: ziplist test without --impl does not link" \
+        test -n "$(build_prog "$d/zt" gcc "-DTHAG_TIME_PROFILING -DZIPLIST_TEST_MAIN" "$d/ziplist.c" "$d/util.c" 2>&1 |
+            grep 'undefined reference to .thag__')"
+    (cd "$d" && "$TI" -i --impl=ziplist.c ziplist.c util.c 2> impl.err)
+    check "multi: --impl: nothing on stderr" test ! -s "$d/impl.err"
+    check "multi: --impl: ziplist test links" build_prog "$d/zt" gcc "-DTHAG_TIME_PROFILING -DZIPLIST_TEST_MAIN" \
+        "$d/ziplist.c" "$d/util.c"
+    rm -rf "$d/out" && mkdir -p "$d/out"
+    check "multi: ziplist test runs" test "$(THAG_PROFILER="time,$d/out" "$d/zt")" = "ziplist test 12"
+    check "multi: ziplist test's calls" cmp -s <(calls_of "$d/out") \
+        <(printf '%s\n' 'main 1' 'main;zl_len 1' 'main;zl_len;zl_entry 4')
+    check "multi: --impl: round trip" cmp -s <("$TR" < "$d/ziplist.c") "$HERE/multi/ziplist.c"
+    check "multi: --impl=another file takes an inserted define out" test -z \
+        "$(cd "$d" && "$TI" --impl=ziplist.c < server.c | grep THAG_PROFILER_IMPLEMENTATION)"
+    check "multi: --no-impl takes an inserted define out" test -z \
+        "$(cd "$d" && "$TI" --no-impl < server.c | grep THAG_PROFILER_IMPLEMENTATION)"
+    check "multi: --no-impl: round trip" cmp -s \
+        <(cd "$d" && "$TI" --no-impl < server.c | "$TR") "$HERE/multi/server.c"
+    "$TI" --impl=a.c --no-impl < "$d/util.c" > /dev/null 2> "$d/both.err"
+    check "--impl with --no-impl: exit 2" test $? -eq 2
+}
+
+# prune/: the second pass. On a fixed run (run/, two runs: the newest by
+# modification time is chosen), from the original and from the fully
+# instrumented file: the same bytes, the same report; thag-remove restores
+# the original. Then on a real run of prune/spin.c.
+prune_case() {
+    local d=$T/prune r=prune/run/hot-20260101-120000
+    rm -rf "$d" && mkdir -p "$d"
+    touch -d '2025-01-01 12:00' "$HERE"/prune/run/hot-2025*
+    touch -d '2026-01-01 12:00' "$HERE"/prune/run/hot-2026*
+    "$TI" < "$HERE/prune/hot.c" > "$d/full.c"
+    (cd "$HERE" && "$TI" --prune=prune/run prune/hot.c > "$d/p1.c" 2> "$d/p1.err")
+    check "prune: output" cmp -s "$d/p1.c" "$HERE/prune/hot.c.expected"
+    check "prune: report" cmp -s "$d/p1.err" "$HERE/prune/hot.err"
+    (cd "$HERE" && "$TI" --prune=prune/run < "$d/full.c" > "$d/p2.c" 2> "$d/p2.err")
+    check "prune of the instrumented file: same output" cmp -s "$d/p2.c" "$HERE/prune/hot.c.expected"
+    check "prune of the instrumented file: same report" cmp -s "$d/p2.err" "$HERE/prune/hot.err"
+    check "prune: round trip" cmp -s <("$TR" < "$d/p1.c") "$HERE/prune/hot.c"
+    check "prune: idempotent" cmp -s <(cd "$HERE" && "$TI" --prune=prune/run < "$d/p1.c" 2> /dev/null) "$d/p1.c"
+    check "prune: run given by a file" cmp -s \
+        <(cd "$HERE" && "$TI" --prune=$r-inclusive.folded prune/hot.c 2> /dev/null) "$d/p1.c"
+    check "prune: run given by its prefix" cmp -s \
+        <(cd "$HERE" && "$TI" --prune=$r prune/hot.c 2> /dev/null) "$d/p1.c"
+    # A third pass (a new run, without figures for what pass 2 left out):
+    # it only takes out; here report, the one function of the older run.
+    (cd "$HERE" && "$TI" --prune=prune/run/hot-20250101-120000 < "$d/p1.c" > "$d/p3.c" 2> /dev/null)
+    check "prune pass 3: adds nothing, takes report out" test \
+        "$(grep -o 'THAG_[A-Z_]*([a-z0-9]*)' "$d/p3.c" | tr '\n' ' ')" = \
+        "THAG_PROFILE(emit) THAG_PROFILE(compress) THAG_ENABLE_PROFILING(runtime) "
+    check "prune pass 3: round trip" cmp -s <("$TR" < "$d/p3.c") "$HERE/prune/hot.c"
+    (cd "$HERE" && "$TI" --prune=$r --scope-ns=20 --budget=1 prune/hot.c > "$d/b.c" 2> "$d/b.err")
+    check "prune --budget: output" cmp -s "$d/b.c" "$HERE/prune/budget.expected"
+    check "prune --budget: report" cmp -s "$d/b.err" "$HERE/prune/budget.err"
+    check "prune --budget: round trip" cmp -s <("$TR" < "$d/b.c") "$HERE/prune/hot.c"
+    check "--exclude on an instrumented file == on the original" cmp -s \
+        <(cd "$HERE" && "$TI" -x 'op_*' --exclude get_ops < cases/filescope.c.expected) "$HERE/options/exclude.expected"
+    (cd "$HERE" && "$TI" --prune=prune/run --keep='ha*' prune/hot.c > "$d/k.c" 2> /dev/null)
+    check "prune --keep: hash stays, read32 and write16 go" test \
+        "$(grep -o 'THAG_[A-Z_]*([a-z0-9]*)' "$d/k.c" | tr '\n' ' ')" = \
+        "THAG_PROFILE(hash) THAG_PROFILE(emit) THAG_PROFILE(compress) THAG_PROFILE(report) THAG_ENABLE_PROFILING(runtime) "
+    prune_errors "$d"
+    prune_real "$d"
+}
+
+# prune_errors DIR: bad runs and bad numbers
+prune_errors() {
+    local d=$1
+    printf '# meta unit=calls\nmain 1\nmain;f\n' > "$d/bad-calls.folded"
+    cp "$HERE/prune/run/hot-20260101-120000-inclusive.folded" "$d/bad-inclusive.folded"
+    "$TI" --prune="$d/bad" "$HERE/prune/hot.c" > "$d/e.out" 2> "$d/e.err"
+    check "prune: malformed line: exit 1" test $? -eq 1 -a ! -s "$d/e.out"
+    check "prune: malformed line: message with its line" test "$(cat "$d/e.err")" = \
+        "thag-instrument: --prune: $d/bad-calls.folded:3: not a folded line 'frame;frame value'"
+    "$TI" --prune="$d/none" "$HERE/prune/hot.c" > "$d/e.out" 2> "$d/e.err"
+    check "prune: missing run: exit 1" test $? -eq 1 -a ! -s "$d/e.out"
+    check "prune: missing run: message" grep -q "none-calls.folded: No such file" "$d/e.err"
+    mkdir -p "$d/empty"
+    "$TI" --prune="$d/empty" "$HERE/prune/hot.c" > /dev/null 2> "$d/e.err"
+    check "prune: directory without a run: exit 1" test $? -eq 1
+    check "prune: directory without a run: message" grep -q "no \*-calls.folded file in directory" "$d/e.err"
+    "$TI" --prune=x --min-ns=abc "$HERE/prune/hot.c" > /dev/null 2> "$d/e.err"
+    check "prune: bad --min-ns: exit 2" test $? -eq 2
+    "$TR" --prune=x "$HERE/prune/hot.c" > /dev/null 2>&1
+    check "thag-remove --prune: exit 2" test $? -eq 2
+}
+
+# prune_real DIR: a real first run of spin.c; the per-byte helper goes, the
+# function doing the work stays, and the second build still profiles it.
+prune_real() {
+    local d=$1/real
+    mkdir -p "$d"
+    "$TI" < "$HERE/prune/spin.c" > "$d/spin.c"
+    check "prune real: builds" build_prog "$d/spin" gcc -DTHAG_TIME_PROFILING "$d/spin.c"
+    (cd "$d" && THAG_PROFILER="time,$d/run1" ./spin > /dev/null)
+    (cd "$d" && "$TI" -i --prune=run1 --scope-ns=20 --min-ns=1000 spin.c 2> prune.err)
+    check "prune real: mix reported" grep -q '^thag-instrument: --prune: not profiled: mix (819200 calls, ' "$d/prune.err"
+    check "prune real: mix unprofiled" test -z "$(grep 'THAG_PROFILE(mix)' "$d/spin.c")"
+    check "prune real: digest kept" grep -q 'THAG_PROFILE(digest)' "$d/spin.c"
+    check "prune real: round trip" cmp -s <("$TR" < "$d/spin.c") "$HERE/prune/spin.c"
+    check "prune real: builds again" build_prog "$d/spin" gcc -DTHAG_TIME_PROFILING "$d/spin.c"
+    (cd "$d" && THAG_PROFILER="time,$d/run2" ./spin > /dev/null)
+    check "prune real: second run's calls" cmp -s <(calls_of "$d/run2") <(printf '%s\n' 'main 1' 'main;digest 200')
+}
+
 example_case() { # example_case FILE
     local ex=$1 name d fn
     name=$(basename "$ex" .c)
@@ -209,9 +365,12 @@ option_cases
 error_cases
 prefixes
 io_cases
+report_cases
 round_trip_repo
 if [ $HAVE_HEADER = 1 ]; then
     prog_case
+    multi_case
+    prune_case
     for ex in "$ROOT"/examples/*.c; do [ -f "$ex" ] && example_case "$ex"; done
 else
     echo "SKIP: thag_profiler.h not found: compile-and-run tests not run"

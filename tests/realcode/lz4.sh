@@ -72,6 +72,32 @@ lz4_profile() {
         stack_has "$f" '^main;(.*;)?LZ4IO_decompressFilename;(.*;)?LZ4_decompress_generic[; ]'
 }
 
+# total_calls DIR: the profiled calls of a run (the sum of its calls file).
+total_calls() { data "$(one "$1/*-calls.folded")" | awk '{ s += $NF } END { print s + 0 }'; }
+
+# lz4_pruned R "SRCS": the recommended workflow of docs/instrument.md, a
+# second pass that leaves out the functions the first run (compression)
+# shows to be too cheap to measure; the profile keeps the pipeline, the
+# profiled calls drop by more than 10 times, thag-remove still restores.
+lz4_pruned() {
+    local r=$1 srcs=$2 before after
+    variant lz4 pruned
+    instrument_tree "$r/pruned" $srcs > /dev/null
+    if ! (cd "$r/pruned" && "$TI" -i --prune="$r/run-inst/prof-c" $srcs) 2> "$r/prune.err"; then
+        bad "lz4: thag-instrument --prune on the first run" "$(cat "$r/prune.err")"; return
+    fi
+    check "lz4: --prune says what it left out" grep -q 'not profiled: ' "$r/prune.err"
+    if ! lz4_build "$r/pruned" inst "$r/pruned.log"; then bad "lz4: pruned build" "$(grep -E ': error:' "$r/pruned.log" | head)"; return; fi
+    lz4_run "$r/pruned/programs/lz4" "$r/run-pruned"
+    lz4_same_output "lz4 pruned" "$r/run-pruned" "$r/run-plain"
+    check "lz4 pruned: the pipeline is still there" \
+        stack_has "$(prim "$r/run-pruned/prof-c")" '^main;(.*;)?LZ4IO_compressFilename'
+    before=$(total_calls "$r/run-inst/prof-c"); after=$(total_calls "$r/run-pruned/prof-c")
+    check "lz4 pruned: profiled calls down more than 10 times ($before -> $after)" test $((after * 10)) -lt "$before"
+    record "lz4 pruned(2nd_pass) $(sumtimes "$r/run-pruned/time-c" "$r/run-pruned/time-d") $(dir_bytes "$r/run-pruned") $(timeline_bytes "$r/run-pruned")"
+    check "lz4 pruned: thag-remove restores every source byte for byte" restored "$r/pruned" "$r/pristine" $srcs
+}
+
 project_lz4() {
     local r=$RC/lz4 srcs
     lz4_input "$r/input.txt" || { bad "lz4: generate the input"; return; }
@@ -108,6 +134,7 @@ project_lz4() {
         bad "lz4: instrumented build with its own flags" "$(grep -E ': error:' "$r/inst.log" | head)"
     fi
     check "lz4: thag-remove restores every source byte for byte" restored "$r/inst" "$r/pristine" $srcs
+    [ -d "$r/run-inst/prof-c" ] && lz4_pruned "$r" "$srcs"
 
     variant lz4 auto
     if lz4_build "$r/auto" auto "$r/auto.log"; then

@@ -131,7 +131,7 @@ restored() {
 
 # profile_bytes DIR...: total size of the folded files.
 profile_bytes() { cat "$@" /dev/null 2>/dev/null | wc -c; }
-dir_bytes() { find "$@" -name '*.folded' -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}'; }
+dir_bytes() { find "$@" \( -name '*.folded' -o -name '*-timeline.txt' \) -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}'; }
 timeline_bytes() { find "$@" -name '*-timeline.txt' -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}'; }
 
 # graphs NAME PROFDIR WORK FUNC: flamegraph of the time file and flamechart of the timeline, both valid SVG; thag-analyze reads it.

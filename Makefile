@@ -1,6 +1,7 @@
 # thag_profiler for C. `make demo` profiles an example and draws flamegraphs;
-# `make test` runs every test; `make bench` prints benchmark ratios.
-# Both install missing Debian packages (scripts/deps.sh) first.
+# `make test` runs every test; `make bench` prints benchmark ratios; `make
+# help` lists the targets. Each installs the missing Debian packages it needs
+# (scripts/deps.sh): the demo only mk/demo.deps, the tests every mk/*.deps.
 
 CC ?= cc
 CXX ?= c++
@@ -21,7 +22,7 @@ EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/time/%) $(EXAMPLES:%=$(BUILD)/exa
                 $(EXAMPLES:%=$(BUILD)/examples/off/%)
 
 .DEFAULT_GOAL := all
-.PHONY: all deps demo test test-core bench bench-core install install-header clean examples
+.PHONY: all deps demo-deps demo test test-core bench bench-core install install-header clean examples help
 
 -include $(sort $(wildcard mk/*.mk))
 
@@ -44,7 +45,10 @@ $(BUILD)/examples/off/%: examples/%.c thag_profiler.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -I. $< -o $@ $(THREADS)
 
-demo: deps
+demo-deps:
+	@scripts/deps.sh mk/demo.deps
+
+demo: demo-deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
@@ -97,5 +101,16 @@ install-cmake:
 	sed 's|@VERSION@|$(THAG_VERSION)|g' cmake/thag_profiler-config-version.cmake.in \
 	  > $(CMAKEDIR)/thag_profiler-config-version.cmake && chmod 644 $(CMAKEDIR)/thag_profiler-config-version.cmake
 
+help:
+	@echo "make demo      build everything, profile the examples, draw flamegraphs (build/demo/)"
+	@echo "make test      every test suite; the total at the end (installs what the tests need)"
+	@echo "make bench     benchmarks, as ratios against a baseline of the same run"
+	@echo "make           build the examples and the tools into build/ (tools/flamegraph links to it)"
+	@echo "make install   header, tools, pkg-config files, CMake package (PREFIX=$(PREFIX), DESTDIR)"
+	@echo "make clean     remove build/"
+	@echo "make deps      install the Debian packages of every suite (scripts/deps.sh)"
+	@echo "one suite:     $(sort $(TEST_TARGETS)) test-core"
+	@echo "other:         fuzz-flamegraph, bench-run, and the per-tool targets of mk/*.mk"
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) tools/flamegraph

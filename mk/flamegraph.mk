@@ -5,7 +5,9 @@
 #   test-flamegraph   golden, reference, hostile-input and browser tests (tests/flamegraph/)
 #   bench-flamegraph  time it on a generated BENCH_LINES-line file (and flamegraph.pl if present)
 #   fuzz-flamegraph   libFuzzer (clang) on the parser and SVG writer for FUZZ_SECONDS seconds
-#   install-flamegraph  $(DESTDIR)$(PREFIX)/bin/flamegraph
+#   install-flamegraph  $(DESTDIR)$(PREFIX)/bin/thag-flamegraph (not `flamegraph`: inferno and the
+#                     Rust crate install commands of that name)
+#   tools/flamegraph  a link to build/flamegraph, so `tools/flamegraph < in.folded > out.svg` works
 
 include $(dir $(lastword $(MAKEFILE_LIST)))tools.inc
 BENCH_LINES ?= 1000000
@@ -21,14 +23,17 @@ INSTALL_TARGETS += install-flamegraph
 
 .PHONY: flamegraph test-flamegraph bench-flamegraph fuzz-flamegraph install-flamegraph
 
-flamegraph: $(BUILD)/flamegraph
+flamegraph: $(BUILD)/flamegraph tools/flamegraph
+
+tools/flamegraph: $(BUILD)/flamegraph
+	ln -sf $(abspath $(BUILD))/flamegraph $@
 
 $(BUILD)/flamegraph: tools/flamegraph.c tools/folded.h
 	@mkdir -p $(BUILD)
 	$(CC) $(FG_CFLAGS) -o $@ tools/flamegraph.c -lm
 
 # The tests also build the tool with clang (when present) to keep both compilers warning-free.
-test-flamegraph: $(BUILD)/flamegraph
+test-flamegraph: $(BUILD)/flamegraph tools/flamegraph
 	@mkdir -p $(FG_WORK)
 	FG=$(BUILD)/flamegraph WORK=$(FG_WORK) CC="$(CC)" FG_WARN="$(FG_WARN)" \
 	  bash tests/flamegraph/run.sh
@@ -54,4 +59,4 @@ fuzz-flamegraph: $(FG_WORK)/fuzz
 
 install-flamegraph: $(BUILD)/flamegraph
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BUILD)/flamegraph $(DESTDIR)$(PREFIX)/bin/flamegraph
+	install -m 755 $(BUILD)/flamegraph $(DESTDIR)$(PREFIX)/bin/thag-flamegraph

@@ -79,7 +79,7 @@ fi
 want="include/thag_profiler.h lib/pkgconfig/thag_profiler.pc lib/pkgconfig/thag_profiler_time.pc
   lib/pkgconfig/thag_profiler_full.pc lib/cmake/thag_profiler/thag_profiler-config.cmake
   lib/cmake/thag_profiler/thag_profiler-config-version.cmake lib/cmake/thag_profiler/thag_profiler-targets.cmake"
-[ -e mk/flamegraph.mk ] && want="$want bin/flamegraph"
+[ -e mk/flamegraph.mk ] && want="$want bin/thag-flamegraph"
 [ -e mk/analyze.mk ] && want="$want bin/thag-analyze"
 [ -e mk/instrument.mk ] && want="$want bin/thag-instrument bin/thag-remove"
 [ -e mk/run.mk ] && want="$want bin/thag-run lib/thag/libthag_preload.so"

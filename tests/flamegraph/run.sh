@@ -64,6 +64,12 @@ else
     bad "folded_test build"
 fi
 
+echo "== the design's command: tools/flamegraph < in.folded > out.svg (a link made by make)"
+if [ "$FG" = build/flamegraph ]; then
+    tools/flamegraph < $C/basic.folded > "$W/design.svg" 2>"$W/design.err" && xml "$W/design.svg" &&
+        cmp -s "$W/design.svg" <("$FG" < $C/basic.folded) && ok || bad "tools/flamegraph < in.folded > out.svg"
+fi
+
 echo "== golden SVGs"
 printf 'ok;caf\xc3\xa9 \xe6\xbc\xa2\xe5\xad\x97 1\nbad;\xff\xfe utf8 \xc3( \xed\xa0\x80 2\nctl;tab\there\x01\x1b[31m 3\nnul;a\000b 4\n' >"$W/utf8.folded"
 golden() { # golden NAME ARGS...: compares with $T/golden/NAME.svg

@@ -175,6 +175,34 @@ for tok in sorted(set(re.findall(r"\b(thag_[a-z0-9_]+)\(", docs_all))):
 for name in sorted(UNDOCUMENTED_OK):
     check("allow-list entry %s still needed" % name, name in macros | enums | functions and not word_in(name, docs_all))
 
+# Defaults that --help abbreviates: what the docs say instead.
+DEFAULT_SPELLED = {
+    "thag-run-<program>-<time>": "thag-run-<program>-<yyyymmdd>-<HHMMSS>",
+}
+
+def help_defaults(h):
+    """{option: default} from a --help text: "(default X" anywhere in the
+    option's description, or flamegraph's "(1200)" style."""
+    lines = []
+    for l in h.split("\n"):
+        if lines and re.match(r"\s{6,}[^\s-]", l):
+            lines[-1] += " " + l.strip()  # a continuation line
+        else:
+            lines.append(l)
+    out = {}
+    for l in lines:
+        starts = [m.start() for m in re.finditer(r"(?<![\w-])--[a-z][\w-]*", l)]
+        for i, s in enumerate(starts):
+            seg = l[s:starts[i + 1] if i + 1 < len(starts) else len(l)]
+            opt = re.match(r"--[a-z][\w-]*", seg).group(0)
+            m = re.search(r"\(default:? (?:[A-Z]+: )?([^);\s]+)", seg)
+            if not m:
+                m = re.search(r"\(\"?([\d.]+|[A-Z][a-z][\w ]*|Function:)\"?\)", seg)
+            if m and opt not in out:
+                out[opt] = m.group(1).strip('"')
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Tool options, from --help.
 TOOLS = {  # tool: (binary, its page)
@@ -197,6 +225,11 @@ for tool, (binary, page) in TOOLS.items():
     check("%s --help lists options" % tool, len(opts) > 3, text[:200])
     all_opts |= opts
     body = pages.get(page, "")
+    for o, d in sorted(help_defaults(text).items()):
+        d = DEFAULT_SPELLED.get(d, d)
+        rows = [l for l in body.split("\n") if re.search(r"`(?:-\w, )?%s\b" % re.escape(o), l)]
+        check("%s option %s: default %s in %s" % (tool, o, d, page),
+              any(d.lower() in r.lower() for r in rows), "rows: %s" % " | ".join(rows)[:300])
     for o in sorted(opts):
         check("%s option %s documented in %s" % (tool, o, page), word_in(o, body) or ("`%s" % o) in body,
               "in --help, not in " + page)

@@ -331,5 +331,29 @@ for p, t in pages.items():
             ok = anchor in slugs(read(path))
         check("link %s -> %s%s" % (p, target, "#" + anchor if anchor else ""), ok)
 
+# The README's smallest program builds warning-free, runs and writes its profile.
+import shutil
+import tempfile
+m = re.search(r"## The smallest program\s+```c\n(.*?)```", pages["README.md"], re.S)
+check("README.md has the smallest program", m is not None)
+if m:
+    d = tempfile.mkdtemp(prefix="thag-docs.")
+    try:
+        with open(os.path.join(d, "main.c"), "w") as f:
+            f.write(m.group(1))
+        cc = os.environ.get("CC", "cc")
+        r = subprocess.run([cc, "-O2", "-Wall", "-Wextra", "-Werror", "-DTHAG_TIME_PROFILING", "-I" + ROOT,
+                            "-pthread", "main.c", "-o", "prog"], cwd=d, capture_output=True, text=True)
+        check("the smallest program builds", r.returncode == 0, r.stderr[-500:])
+        if r.returncode == 0:
+            r = subprocess.run(["./prog"], cwd=d, capture_output=True, text=True,
+                               env={k: v for k, v in os.environ.items() if not k.startswith("THAG_")}, timeout=20)
+            folded = [f for f in os.listdir(d) if re.fullmatch(r"prog-\d{8}-\d{6}\.folded", f)]
+            stacks = read(os.path.join(d, folded[0])) if folded else ""
+            check("the smallest program writes main;parse;tokenise", r.returncode == 0 and
+                  re.search(r"^main;parse;tokenise \d+$", stacks, re.M) is not None, stacks or str(os.listdir(d)))
+    finally:
+        shutil.rmtree(d)
+
 print("docs: %d passed, %d failed" % (PASS, FAIL))
 sys.exit(1 if FAIL else 0)

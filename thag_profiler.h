@@ -109,7 +109,7 @@
                          (GCC) or by building them without
                          -finstrument-functions. Do not also use THAG_PROFILE
                          or THAG_ENABLE_PROFILING (doubled frames);
-                         THAG_SECTION works. See README.md, "Profiling a
+                         THAG_SECTION works. See docs/auto.md, "Profiling a
                          whole program without editing it".
    THAG_AUTO_OPTION      the option of automatic mode, a THAG_ENABLE_PROFILING
                          word: runtime (default: THAG_PROFILER decides, no
@@ -160,15 +160,15 @@
    thag_result thag_flush(void)
        Writes the output files now (a snapshot: the calling thread's open
        scopes are counted up to now; the final write replaces the files).
-       Not async-signal-safe: a program killed by a signal writes nothing
-       unless it flushes or exits from normal code.
+       Not async-signal-safe: do not call it from a signal handler (the
+       signals of THAG_SIGNALS write the profile the safe way).
    int thag_is_profiling_enabled(void)
    void thag_set_thread_name(const char *name)
        Names the calling thread's root frame (default: the name given with
        pthread_setname_np, else thread-N in order of first use).
    const char *thag_result_string(thag_result r)
 
-   ASYNC (fibers and tasks; README.md, "Async code", has the whole story)
+   ASYNC (fibers and tasks; docs/async.md has the whole story)
 
    Threads need nothing. Coroutines that switch machine stacks (ucontext,
    hand-rolled or library coroutines) tell the profiler at every switch:
@@ -319,7 +319,9 @@
    With memory profiling (bytes asked for, not the allocator's rounding):
    <p>-<ts>-memory.folded       bytes allocated per stack of profiled scopes.
    <p>-<ts>-memory_calls.folded allocations per stack.
-   <p>-<ts>-memory_live.folded  bytes still live when written (leaks at exit).
+   <p>-<ts>-memory_live.folded  bytes still live when written (leaks at exit);
+                                summary mode only (detail and sampled modes
+                                write -memory_detail_live instead).
    and in detail (or sampled) mode, per real call stack:
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
@@ -414,7 +416,7 @@ typedef enum thag_profile_type {
 typedef enum thag_result {
     THAG_OK = 0,
     THAG_ERR_DISABLED,   /* compiled without a build switch */
-    THAG_ERR_CONFIG,     /* a malformed THAG_PROFILER value */
+    THAG_ERR_CONFIG,     /* a malformed THAG_PROFILER value, memory asked of a time-only build, or a forked child */
     THAG_ERR_IO,         /* an output file could not be written */
     THAG_ERR_NOMEM       /* the profiler's own memory ran out */
 } thag_result;

@@ -5,7 +5,7 @@
 #                thag-instrument parity, exclusion, longjmp, threads, symbols
 #   bench-auto   bench/auto.sh: ns per instrumented call vs uninstrumented
 #                and vs uftrace
-#   autoprog     build/auto/autoprog: the worked example of README.md
+#   autoprog     build/auto/autoprog: the worked example of docs/auto.md
 CC ?= cc
 BUILD ?= build
 

@@ -4,7 +4,7 @@
  *   thag-analyze FILE                       the same as `report FILE`
  *   thag-analyze report FILE [options]      scripted report (text or JSON), --save baseline
  *   thag-analyze compare BASE CUR [options] per-site deltas; exit 1 past --max-increase
- * The user manual is README.md (thag-analyze).
+ * The user manual is docs/analyze.md.
  * Build: cc -std=c11 -O2 -Wall -Wextra -o build/thag-analyze tools/analyze.c -lm
  * (or `make thag-analyze`). Reads folded files through the shared parser tools/folded.h. */
 #define _POSIX_C_SOURCE 200809L
@@ -1133,7 +1133,7 @@ static void json_filters(FILE *o, const options *opt)
 
 static const char *const sort_names[] = { "total", "self", "count", "name", NULL };
 
-/* The JSON report (schema in README.md (thag-analyze) and tests/analyze/report.schema.json). */
+/* The JSON report (schema in docs/analyze.md and tests/analyze/report.schema.json). */
 static void report_json(const profile *p, const table *t, const options *o, FILE *out)
 {
     size_t i, nshown, bound = shown_bound(t, o->limit, &nshown), **top = NULL, k = 0;
@@ -1185,7 +1185,7 @@ static void usage(FILE *o)
           "  --save FILE            report: also save every row as a JSON baseline\n"
           "  --max-increase PCT     compare: exit 1 if a site or the total grew more than PCT%\n"
           "  -h, --help, --version\n"
-          "See README.md (thag-analyze) for the details and the JSON schema.\n", o);
+          "See docs/analyze.md for the details and the JSON schema.\n", o);
 }
 
 static int lookup(const char *const *names, const char *s)

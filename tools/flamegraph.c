@@ -4,7 +4,7 @@
  * files or stdin, merges them frame by frame into a prefix tree and writes an SVG with
  * embedded JavaScript (hover details, click to zoom, regex search, URL state). Also draws
  * icicle graphs, flame charts (input order kept) and differential flame graphs.
- * See README.md (flamegraph) for the options.
+ * See docs/flamegraph.md for the options.
  *
  * Build: cc -std=c99 -O2 -o flamegraph tools/flamegraph.c -lm
  * (or `make flamegraph`, which writes build/flamegraph).
@@ -1606,6 +1606,7 @@ static const char USAGE[] =
     "(merged) or stdin and writes an interactive SVG flame graph.\n"
     "  --title TEXT        title (default \"Flame Graph\")     --subtitle TEXT\n"
     "  --width PX          image width (1200)                --height PX  frame height (16)\n"
+    "  --image-width PX, --frame-height PX, --flame-chart: inferno's names of the same options\n"
     "  --minwidth PX|P%    omit frames narrower than this (0.1)\n"
     "  --fonttype NAME     (Verdana)   --fontsize PT (12)    --fontwidth F (0.59)\n"
     "  --countname NAME    samples, ns, us, ms, s, bytes, calls... (from '# thag_profiler' unit=)\n"

@@ -11,7 +11,7 @@
    deallocations, bytes, peak, current) and the top allocation sites, as
    text or JSON (cargo-alloc-profile's shape: "allocations" and "summary").
    The program's output, exit status and signals pass through unchanged.
-   See README.md (thag-run).
+   See docs/run.md.
 
    Build: cc -std=c11 -O2 -g -I tools tools/run.c -o build/thag-run
    (and the library: see tools/preload.c). */
@@ -142,7 +142,7 @@ static void usage(FILE *f) {
     fputs("usage: thag-run [options] -- program [args...]\n"
           "       thag-run [options] --from DIR\n"
           "Runs a dynamically linked program with thag_profiler's allocator hooks\n"
-          "preloaded and reports its heap allocations (see README.md (thag-run)).\n"
+          "preloaded and reports its heap allocations (see docs/run.md).\n"
           "  -o, --output-format text|json  report format (default text)\n"
           "      --sort-by count|bytes|live sites order (default count)\n"
           "      --limit N                  sites shown (default 20; 0: all)\n"

@@ -35,23 +35,12 @@ os.chdir(ROOT)
 # Options that a tool accepts but its --help does not list: documented
 # (docs/flamegraph.md), but --help, the source of truth, lacks them.
 # CODE FIX WANTED: tools/flamegraph.c's usage text should name these aliases.
-OPTIONS_NOT_IN_HELP = {
-    "--image-width",   # flamegraph: alias of --width (inferno's name)
-    "--frame-height",  # flamegraph: alias of --height (inferno's name)
-    "--flame-chart",   # flamegraph: alias of --flamechart (inferno's name)
-}
+OPTIONS_NOT_IN_HELP = set()  # empty: every accepted option is in its tool's --help
 
 # Pointers from the code to README.md chapters that moved to docs/ (the
 # README is now a short introduction). CODE FIX WANTED: point these at the
 # pages named here; then empty the list.
-README_POINTERS_MOVED = {
-    # (file, the text after README.md): the page it should name
-    ("thag_profiler.h", "Profiling a whole program without editing it"): "docs/auto.md",
-    ("thag_profiler.h", "Async code"): "docs/async.md",
-    ("tools/analyze.c", "thag-analyze"): "docs/analyze.md",
-    ("tools/flamegraph.c", "flamegraph"): "docs/flamegraph.md",
-    ("tools/run.c", "thag-run"): "docs/run.md",
-}
+README_POINTERS_MOVED = {}  # empty: the code points at docs/ pages
 
 # Names the code has that need no documentation.
 UNDOCUMENTED_OK = {

@@ -178,7 +178,6 @@ report_cases() {
     check "no name: the rest is instrumented" grep -q 'THAG_PROFILE(f)' "$T/noname.out"
     for o in $("$TI" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
         check "$o in docs/instrument.md" grep -q -- "\`$o" "$ROOT/docs/instrument.md"
-        check "$o in README.md" grep -q -- "\`$o" "$ROOT/README.md"
     done
 }
 

@@ -13,7 +13,7 @@ lz4_build() {
     case $kind in
     plain) (cd "$d" && make -j"$JOBS" lz4) ;;
     inst)  (cd "$d" && CPPFLAGS="$PROF_CPPFLAGS" LDLIBS="$PROF_LIBS" make -j"$JOBS" lz4) ;;
-    # memory profiling: the full switch and mimalloc (README: Build switches)
+    # memory profiling: the full switch and mimalloc (docs/usage.md: build switches)
     full)  (cd "$d" && CPPFLAGS="-DTHAG_FULL_PROFILING -I$REPO" LDLIBS="$PROF_LIBS -lmimalloc" make -j"$JOBS" lz4) ;;
     auto)  impl=$(auto_impl) || return 1
            (cd "$d" && CC="$CC -finstrument-functions" CPPFLAGS="$PROF_CPPFLAGS" LDLIBS="$impl $PROF_LIBS" make -j"$JOBS" lz4) ;;

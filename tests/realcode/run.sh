@@ -174,7 +174,7 @@ unpack() {
 # variant NAME KIND: a fresh copy of the pristine tree, build/realcode/NAME/KIND.
 variant() { rm -rf "$RC/$1/$2"; cp -a "$RC/$1/pristine" "$RC/$1/$2"; }
 
-# The implementation file of automatic mode (README: "Automatic mode"), compiled once.
+# The implementation file of automatic mode (docs/auto.md: "Automatic mode"), compiled once.
 auto_impl() {
     local o=$RC/thag_impl.o
     if [ ! -f "$o" ] || [ thag_profiler.h -nt "$o" ]; then

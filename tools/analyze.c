@@ -287,17 +287,20 @@ static const char *meta_get(const profile *p, const char *key)
 }
 
 /* Reads the metadata line (`# thag_profiler VERSION: key=value ...`) if the file starts with
- * one. Also rejects files that are clearly binary. Returns 0, or -1 with a message printed. */
-static int read_metadata(profile *p, FILE *f, const char *path)
+ * one. Also rejects files that are clearly binary. Returns 0, or -1 (with a message when report). */
+static int read_metadata(profile *p, FILE *f, const char *path, int report)
 {
     char buf[4096];
     size_t n = fread(buf, 1, sizeof buf - 1, f), i;
     char *line, *colon, *tok, *save = NULL;
     buf[n] = 0;
-    if (ferror(f)) { fprintf(stderr, "thag-analyze: %s: read error: %s\n", path, strerror(errno)); return -1; }
+    if (ferror(f)) {
+        if (report) fprintf(stderr, "thag-analyze: %s: read error: %s\n", path, strerror(errno));
+        return -1;
+    }
     for (i = 0; i < n; i++)
         if (buf[i] == 0) {
-            fprintf(stderr, "thag-analyze: %s: binary data (a NUL byte at offset %zu): not a folded file\n", path, i);
+            if (report) fprintf(stderr, "thag-analyze: %s: binary data (a NUL byte at offset %zu): not a folded file\n", path, i);
             return -1;
         }
     rewind(f);
@@ -373,22 +376,6 @@ static int bucket_of(double size)
     return b;
 }
 
-/* folded.h reads "stack a b" as a differential line (value2 = a). thag-analyze never reads
- * differential input, and thag_profiler frames may end in a number ("worker 3"), so such a
- * line is a stack "stack a" with count b: put the number back. folded.h leaves the rest of
- * the line in its buffer after the stack's terminating NUL (which replaced one blank). */
-static void undo_differential(folded_line *ln)
-{
-    size_t n = ln->stack_len + 1;
-    if (!ln->has_two) return;
-    while (ln->stack[n] == ' ' || ln->stack[n] == '\t') n++;
-    while (isdigit((unsigned char)ln->stack[n]) || ln->stack[n] == '.') n++;
-    ln->stack[ln->stack_len] = ' ';
-    ln->stack[n] = 0;
-    ln->stack_len = n;
-    ln->has_two = 0;
-}
-
 /* Checks that the file ends with a newline; a missing one usually means a truncated write. */
 static void warn_if_truncated(FILE *f, const char *path)
 {
@@ -416,13 +403,13 @@ static int load_into(profile *p, const char *path, int fld, int strip_size, int 
     profile junk;
     if (!f) { fprintf(stderr, "thag-analyze: %s: %s\n", path, strerror(errno)); return -1; }
     memset(&junk, 0, sizeof junk);
-    if (read_metadata(want_meta == 1 ? p : &junk, f, path)) { fclose(f); return -1; }
+    if (read_metadata(want_meta == 1 ? p : &junk, f, path, 1)) { fclose(f); return -1; }
     warn_if_truncated(f, path);
     r = folded_open(f, path);
     while ((rc = folded_next(r, &ln)) == 1) {
         size_t n;
         double size = 0;
-        undo_differential(&ln);
+        folded_one_count(&ln); /* never differential input */
         n = ln.stack_len;
         lines++;
         if (strip_size) {
@@ -542,7 +529,7 @@ static int peek_kind(const char *path)
     int k = kind_from_name(path);
     if (!f) return k;
     memset(&tmp, 0, sizeof tmp);
-    if (read_metadata(&tmp, f, path) == 0) k = kind_from_meta(&tmp, k);
+    if (read_metadata(&tmp, f, path, 0) == 0) k = kind_from_meta(&tmp, k); /* the load says what is wrong */
     fclose(f);
     profile_free(&tmp);
     return k;
@@ -1264,7 +1251,10 @@ static int parse_options(int argc, char **argv, int i, options *o, char **pos, i
                 fprintf(stderr, "thag-analyze: -o takes text or json\n"); exit(EXIT_ERR); }
             o->json = !strcmp(v, "json"); i++;
         }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "thag-analyze: unknown option %s\n", a); usage(stderr); exit(EXIT_ERR); }
+        else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "thag-analyze: unknown option: %s\nTry 'thag-analyze --help'.\n", a);
+            exit(EXIT_ERR);
+        }
         else if (np < maxpos) pos[np++] = argv[i];
         else { fprintf(stderr, "thag-analyze: unexpected argument %s\n", a); usage(stderr); exit(EXIT_ERR); }
     }
@@ -1975,7 +1965,7 @@ static int write_timeline(const char *src, const char *dst, const options *o)
     if (!(out = fopen(dst, "w"))) { fclose(in); printf("Cannot write %s\n", dst); return -1; }
     r = folded_open(in, src);
     while (folded_next(r, &ln) == 1) {
-        undo_differential(&ln);
+        folded_one_count(&ln); /* never differential input */
         if (ln.stack_len + 1 > cap) { cap = ln.stack_len + 1; buf = xrealloc(buf, cap); }
         if (!rewrite_stack(ln.stack, ln.stack_len, o->rm, o->nrm, buf, &on)) continue;
         fwrite(buf, 1, on, out);
@@ -2365,7 +2355,11 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "--version")) { printf("thag-analyze %s\n", ANALYZE_VERSION); return 0; }
     if (argc >= 2 && !strcmp(argv[1], "report")) return cmd_report(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "compare")) return cmd_compare(argc, argv);
-    if (argc > 2 || (argc == 2 && argv[1][0] == '-')) { usage(stderr); return EXIT_ERR; }
+    if (argc == 2 && argv[1][0] == '-') {
+        fprintf(stderr, "thag-analyze: unknown option: %s\nTry 'thag-analyze --help'.\n", argv[1]);
+        return EXIT_ERR;
+    }
+    if (argc > 2) { usage(stderr); return EXIT_ERR; }
     if (argc == 2 && file_exists(argv[1])) {
         char *rargv[3];
         fprintf(stderr, "thag-analyze: note: %s is a file, not a directory: showing `thag-analyze report %s`\n",

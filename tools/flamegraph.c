@@ -604,20 +604,6 @@ static const char *strip_hex(fg_ctx *c, const char *s, size_t *len)
     return c->hexbuf;
 }
 
-/* Reads a two-count line "stack a b" as the stack "stack a" with the count b. folded.h left
-   the rest of the line after the NUL that replaced the blank before "a". */
-static void one_count(folded_line *l)
-{
-    size_t n = l->stack_len + 1;
-    if (!l->has_two) return;
-    while (l->stack[n] == ' ' || l->stack[n] == '\t') n++;
-    while (isdigit((unsigned char)l->stack[n]) || l->stack[n] == '.') n++;
-    l->stack[l->stack_len] = ' ';
-    l->stack[n] = 0;
-    l->stack_len = n;
-    l->has_two = 0;
-}
-
 /* Adds one line with its values (before == after for a line with one count). which: as
    read_input(). */
 static void take_line(fg_ctx *c, const char *s, size_t len, double after, double before,
@@ -657,7 +643,7 @@ static void spool_line(fg_ctx *c, folded_line *l, const char *file)
     h.stack_len = l->stack_len;
     h.value = l->value;
     h.value2 = l->value2;
-    one_count(l);
+    folded_one_count(l);
     h.len = l->stack_len;
     if (fwrite(&h, sizeof h, 1, c->spool) != 1 || fwrite(l->stack, 1, h.len, c->spool) != h.len) {
         fprintf(stderr, "flamegraph: cannot write a temporary file: %s\n", strerror(errno));
@@ -699,7 +685,7 @@ static void plain_line(fg_ctx *c, folded_line *l, const char *file)
         spool_replay(c, 0);
         c->dmode = DM_SINGLE;
     }
-    one_count(l);
+    folded_one_count(l);
     take_line(c, l->stack, l->stack_len, l->value, l->value, 0, file, l->lineno);
 }
 
@@ -756,7 +742,7 @@ static int read_input(fg_ctx *c, FILE *f, const char *file, int which)
     if (c->o->quiet) folded_set_report(r, -1);
     while ((rc = folded_next(r, &l)) == 1) {
         if (nlines++ == 0) thag = folded_meta(r) != NULL;
-        if (which || thag) one_count(&l);
+        if (which || thag) folded_one_count(&l);
         if (which) take_line(c, l.stack, l.stack_len, l.value, l.value, which, file, l.lineno);
         else plain_line(c, &l, file);
     }

@@ -326,6 +326,21 @@ FOLDED_FN int folded__tl_parse(folded_reader *r, char *line, size_t len, folded_
     return 1;
 }
 
+/* Reads a two-count line "stack a b" as the stack "stack a" with the count b, for a reader
+   that takes no differential input (a thag_profiler frame may end in a number: "worker 3").
+   folded__parse left the rest of the line after the NUL that replaced the blank before "a". */
+FOLDED_FN void folded_one_count(folded_line *l)
+{
+    size_t n = l->stack_len + 1;
+    if (!l->has_two) return;
+    while (l->stack[n] == ' ' || l->stack[n] == '\t') n++;
+    while ((l->stack[n] >= '0' && l->stack[n] <= '9') || l->stack[n] == '.') n++;
+    l->stack[l->stack_len] = ' ';
+    l->stack[n] = 0;
+    l->stack_len = n;
+    l->has_two = 0;
+}
+
 /* Parses one complete line (NUL-terminated at line[len]); 1 if it is a stack line. */
 FOLDED_FN int folded__parse(folded_reader *r, char *line, size_t len, folded_line *out)
 {

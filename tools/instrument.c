@@ -2166,7 +2166,7 @@ static void usage_error(const char *fmt_, const char *arg)
 {
     fprintf(stderr, "%s: ", g_prog);
     fprintf(stderr, fmt_, arg);
-    fprintf(stderr, "\n(try --help)\n");
+    fprintf(stderr, "\nTry '%s --help'.\n", g_prog);
     exit(2);
 }
 
@@ -2222,7 +2222,7 @@ static double num_opt(const char *name, const char *v)
     errno = 0;
     double d = strtod(v, &end);
     if (errno || *end || end == v || !(d >= 0)) {
-        fprintf(stderr, "%s: --%s: '%s' is not a number >= 0\n(try --help)\n", g_prog, name, v);
+        fprintf(stderr, "%s: --%s: '%s' is not a number >= 0\nTry '%s --help'.\n", g_prog, name, v, g_prog);
         exit(2);
     }
     return d;

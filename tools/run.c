@@ -35,6 +35,8 @@
 
 #include "folded.h"
 
+#define RUN_VERSION "0.1.0"
+
 #define RUN_MAX_SKIP 32
 
 enum { SORT_COUNT, SORT_BYTES, SORT_LIVE };
@@ -160,7 +162,7 @@ static void usage(FILE *f) {
           "  -q, --quiet                    no report on stderr (files only)\n"
           "      --signals                  the program writes its profile on SIGINT/TERM/HUP\n"
           "      --from DIR                 report on an existing output directory\n"
-          "  -h, --help\n",
+          "  -h, --help, --version\n",
           f);
 }
 
@@ -219,6 +221,7 @@ static void parse_options(options *o, int argc, char **argv) {
         if (!strcmp(a, "--")) { i++; break; }
         if (a[0] != '-') break; /* the program itself */
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); exit(0); }
+        if (!strcmp(a, "--version")) { printf("thag-run %s\n", RUN_VERSION); exit(0); }
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) { o->quiet = 1; continue; }
         if (!strcmp(a, "--signals")) { o->signals = 1; continue; }
         if (!strcmp(a, "--full-stack")) { o->full = 1; continue; }
@@ -227,8 +230,7 @@ static void parse_options(options *o, int argc, char **argv) {
             name[eq - a] = 0;
             if (value_option(o, name, eq + 1)) continue;
         } else if (value_option(o, a, i + 1 < argc ? argv[i + 1] : NULL)) { i++; continue; }
-        fprintf(stderr, "%s: unknown option '%s'\n", prog_name, a);
-        usage(stderr);
+        fprintf(stderr, "%s: unknown option: %s\nTry '%s --help'.\n", prog_name, a, prog_name);
         exit(125);
     }
     if (o->mode == MODE_SAMPLED && !o->sample_bytes) o->sample_bytes = 524288;

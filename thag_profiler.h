@@ -4602,7 +4602,6 @@ THAG__FN void thag__exit_hooks(void) {
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
     pthread_atfork(NULL, NULL, thag__atfork_child);
     atexit(thag__atexit);
-    thag__signals_install(thag__g.signals);
 }
 
 /* First-time setup, under the lock. option: a THAG__OPT_ value, or -1 for
@@ -4642,6 +4641,9 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
                 thag__g.program, (int)type, thag__g.dir, thag__use_tsc ? "tsc" : "monotonic");
     thag__set_type(type);
     thag__start_watch();
+    /* THAG_SIGNALS: not for a run that profiles nothing, nor for a start
+       from inside an allocation (thag-run's library asks itself). */
+    if (type != THAG_TYPE_NONE && !thag__g.defer_exit_hooks) thag__signals_install(thag__g.signals);
 }
 
 /* Writes the final output exactly once (main returning, or exit()). */

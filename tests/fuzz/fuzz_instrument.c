@@ -10,7 +10,8 @@
  * Properties, for every source the instrumenter accepts and that does not contain the
  * marker comment text "thag-instrument":
  *   - remove(instrument(x)) == x, byte for byte (thag-remove accepts instrument's output);
- *   - instrument(instrument(x)) == instrument(x) (idempotence, same options).
+ *   - instrument(instrument(x)) == instrument(x) (idempotence, same options);
+ *   - and when x holds no "THAG_" or "thag_profiler" text, remove --all(instrument(x)) == x.
  * Build/run: make fuzz (all targets), or see mk/fuzz.mk. */
 #include "fuzz_common.h"
 #include <setjmp.h>
@@ -143,6 +144,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         show("removed", b, bn);
         FZ_CHECK(0, "remove(instrument(x)) != x");
     }
+    free(b);
+    if (!memmem(src, n, "THAG_", 5) && !memmem(src, n, "thag_profiler", 13)) {
+        /* nothing hand-written: thag-remove --all also gives back x */
+        R.all = 1;
+        if (run_tool(a, an, &R, &b, &bn) || bn != n || memcmp(b, src, n)) {
+            show("input", src, n);
+            show("instrumented", a, an);
+            FZ_CHECK(0, "remove --all(instrument(x)) != x");
+        }
+        free(b);
+    }
     if (run_tool(a, an, &O, &c, &cn)) {
         show("instrumented", a, an);
         FZ_CHECK(0, "thag-instrument rejected its own output (exit %d)", fz_status);
@@ -154,7 +166,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(0, "instrument(instrument(x)) != instrument(x)");
     }
     free(a);
-    free(b);
     free(c);
     return 0;
 }

@@ -15,8 +15,8 @@ maxlen() { case $1 in instrument|analyze) echo 8192;; *) echo 4096;; esac; }
 
 inputs() { # the committed input files of target $1 for this mode
     local d
-    if [ "$mode" = pending ]; then d="tests/fuzz/pending/$1"; [ -d "$d" ] && find "$d" -type f | sort; return 0; fi
-    for d in "tests/fuzz/corpus/$1" "tests/fuzz/regress/$1"; do [ -d "$d" ] && find "$d" -type f | sort; done
+    if [ "$mode" = pending ]; then d="tests/fuzz/pending/$1"; [ -d "$d" ] && find "$d" -type f ! -name '.*' | sort; return 0; fi
+    for d in "tests/fuzz/corpus/$1" "tests/fuzz/regress/$1"; do [ -d "$d" ] && find "$d" -type f ! -name '.*' | sort; done
     return 0
 }
 

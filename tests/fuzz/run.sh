@@ -5,7 +5,8 @@
 #   pending  the same over tests/fuzz/pending/<t>: known bugs in code this suite does not own
 #   fuzz     each target for RUNS executions, from those inputs plus DIR/corpus/<t> (where new
 #            inputs go); findings (crash-*, leak-*, timeout-*...) go to DIR/artifacts/
-# Prints "fuzz: N passed, M failed" (per input file in regress/pending, per target in fuzz).
+# Prints "fuzz (MODE): N passed, M failed": in regress, one check per target's seed corpus and
+# one per regression input; in pending, one per input; in fuzz, one per target.
 set -u
 cd "$(dirname "$0")/../.."
 mode=$1 dir=$2 runs=$3; shift 3
@@ -42,19 +43,25 @@ for t in "$@"; do
         fi
         continue
     fi
-    mapfile -t files < <(inputs "$t")
-    [ "${#files[@]}" -gt 0 ] || continue
-    # One run over every file; on a failure, one run per file to name each failing input.
-    if "$bin" "${opts[@]}" "${files[@]}" >"$dir/$mode-$t.log" 2>&1; then
-        PASS=$((PASS + ${#files[@]}))
+    # The seed corpus: one check per target; each regression (or pending) input: one check.
+    # One run over the files; on a failure, one run per file to name each failing input.
+    groups=()
+    if [ "$mode" = pending ]; then mapfile -t files < <(inputs "$t"); groups=("${files[@]}")
     else
-        for f in "${files[@]}"; do
-            if "$bin" "${opts[@]}" "$f" >"$dir/$mode-$t.one.log" 2>&1; then PASS=$((PASS + 1)); else
-                FAIL=$((FAIL + 1)); FAILED="$FAILED\n  $t: $f"
-                grep -a -m3 'ERROR\|runtime error\|property failed' "$dir/$mode-$t.one.log" | sed 's/^/    /' >&2
-            fi
-        done
+        [ -d "tests/fuzz/corpus/$t" ] && groups+=("tests/fuzz/corpus/$t")
+        [ -d "tests/fuzz/regress/$t" ] && mapfile -t -O "${#groups[@]}" groups < <(find "tests/fuzz/regress/$t" -type f ! -name '.*' | sort)
     fi
+    for g in "${groups[@]}"; do
+        if [ -d "$g" ]; then mapfile -t files < <(find "$g" -type f ! -name '.*' | sort); else files=("$g"); fi
+        [ "${#files[@]}" -gt 0 ] || continue
+        if "$bin" "${opts[@]}" "${files[@]}" >"$dir/$mode-$t.log" 2>&1; then PASS=$((PASS + 1)); continue; fi
+        FAIL=$((FAIL + 1))
+        for f in "${files[@]}"; do
+            "$bin" "${opts[@]}" "$f" >"$dir/$mode-$t.one.log" 2>&1 && continue
+            FAILED="$FAILED\n  $t: $f"
+            grep -a -m3 'ERROR\|runtime error\|property failed' "$dir/$mode-$t.one.log" | sed 's/^/    /' >&2
+        done
+    done
 done
 echo "fuzz ($mode): $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ] || { printf "failed:$FAILED\n" >&2; exit 1; }

@@ -233,7 +233,9 @@
    THAG_PROFILER=<time|memory|both|none>[,<dir>[,<none|quiet|announce>[,<true|false>]]]
        Case-insensitive; any field may be empty (`memory,,,true`). Type (used
        by THAG_ENABLE_PROFILING(runtime)), output directory (default: the
-       current directory; created if missing), debug log (quiet: written to
+       current directory; created if missing; a relative one is relative to
+       the working directory at start, even if the program changes
+       directory before exit), debug log (quiet: written to
        $TMPDIR or /tmp as thag_profiler-<program>-<stamp>.log; announce: the
        same, and its path printed on stderr), memory detail (true: the real
        call stack of every allocation, see MEMORY). Under
@@ -330,6 +332,12 @@
    Folded lines are `frame;frame;frame value`. The first line is metadata that
    flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
    Main thread stacks start with main; other threads with their name.
+   Stacks end at depth 1000: a deeper frame's time, calls and bytes are
+   charged to its ancestor at that depth (direct recursion keeps its exact
+   call count), and stderr says how many stacks were cut, so that a deep
+   recursion cannot write lines of unbounded length.
+   A profile that cannot be written (directory, descriptors, disk) is said
+   on stderr in one line; the program's exit status is never changed.
 
    LIMITATIONS
 

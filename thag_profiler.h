@@ -233,7 +233,9 @@
    THAG_PROFILER=<time|memory|both|none>[,<dir>[,<none|quiet|announce>[,<true|false>]]]
        Case-insensitive; any field may be empty (`memory,,,true`). Type (used
        by THAG_ENABLE_PROFILING(runtime)), output directory (default: the
-       current directory; created if missing), debug log (quiet: written to
+       current directory; created if missing; a relative one is relative to
+       the working directory at start, even if the program changes
+       directory before exit), debug log (quiet: written to
        $TMPDIR or /tmp as thag_profiler-<program>-<stamp>.log; announce: the
        same, and its path printed on stderr), memory detail (true: the real
        call stack of every allocation, see MEMORY). Under
@@ -332,6 +334,12 @@
    Folded lines are `frame;frame;frame value`. The first line is metadata that
    flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
    Main thread stacks start with main; other threads with their name.
+   Stacks end at depth 1000: a deeper frame's time, calls and bytes are
+   charged to its ancestor at that depth (direct recursion keeps its exact
+   call count), and stderr says how many stacks were cut, so that a deep
+   recursion cannot write lines of unbounded length.
+   A profile that cannot be written (directory, descriptors, disk) is said
+   on stderr in one line; the program's exit status is never changed.
 
    LIMITATIONS
 
@@ -3458,6 +3466,7 @@ typedef struct thag__onode {
     uint64_t m_freed;           /* bytes freed (deallocating stacks) */
     size_t plen;                /* length of the path up to this frame */
     uint64_t id;                /* its number in the timeline's stack table */
+    struct thag__onode *cut;    /* deeper than THAG__OUT_DEPTH: the frame it is charged to */
 } thag__onode;
 
 typedef struct thag__obuf {
@@ -3593,6 +3602,18 @@ __attribute__((format(printf, 2, 3))) THAG__FN void thag__wprintf(thag__writer *
     thag__wput(w, tmp, (size_t)(n < (int)sizeof tmp ? n : (int)sizeof tmp - 1));
 }
 
+/* The files of one write: how many were written, and the first failure,
+   reported by thag__write_all in one line (a profile whose files all fail,
+   e.g. under EMFILE, gave one message per file; tests/run_hostile.sh). */
+static struct { int ok, failed, err; char path[PATH_MAX + 48]; } thag__wres;
+
+THAG__FN void thag__wfail(const char *path, int err) {
+    if (!thag__wres.failed++) {
+        thag__wres.err = err;
+        thag__stbsp_snprintf(thag__wres.path, (int)sizeof thag__wres.path, "%s", path);
+    }
+}
+
 /* Opens <dir>/<program>-<stamp>[-<kind>]<ext>. */
 THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext) {
     char tmp[PATH_MAX + 40];
@@ -3603,10 +3624,20 @@ THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext)
     thag__stbsp_snprintf(tmp, (int)sizeof tmp, "%s.tmp", w->path);
     w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
-        thag__error("cannot create %s: %s; this profile is not written", tmp, strerror(errno));
+        thag__wfail(w->path, errno);
         return -1;
     }
     return 0;
+}
+
+/* Drops a file opened by thag__wopen_ext: another of its group failed to
+   open, and a file with only its metadata line must not look written. */
+THAG__FN void thag__wabort(thag__writer *w) {
+    char tmp[PATH_MAX + 40];
+    thag__stbsp_snprintf(tmp, (int)sizeof tmp, "%s.tmp", w->path);
+    close(w->fd);
+    unlink(tmp);
+    thag__wfail(w->path, ECANCELED);
 }
 
 THAG__FN int thag__wopen(thag__writer *w, const char *kind) { return thag__wopen_ext(w, kind, ".folded"); }
@@ -3619,10 +3650,11 @@ THAG__FN int thag__wclose(thag__writer *w) {
     if (close(w->fd) != 0 && !w->err) w->err = errno;
     if (!w->err && rename(tmp, w->path) != 0) w->err = errno;
     if (w->err) {
-        thag__error("cannot write %s: %s; this profile is not written", w->path, strerror(w->err));
+        thag__wfail(w->path, w->err);
         unlink(tmp);
         return -1;
     }
+    thag__wres.ok++;
     thag__debug("wrote %s", w->path);
     return 0;
 }
@@ -3709,6 +3741,41 @@ THAG__FN int thag__col(const thag__onode *n, int col, uint64_t *v) {
     default: *v = n->m_live > 0 ? (uint64_t)n->m_live : 0; return *v != 0;
     }
 }
+
+/* Output depth bound: a frame deeper than THAG__OUT_DEPTH is charged (time,
+   calls, bytes) to its ancestor at that depth, and the stacks stop there.
+   Without it a recursion 100,000 deep wrote 100,000 lines of up to 100,000
+   frames: 20 GB a file (tests/run_hostile.sh). Direct recursion keeps its
+   exact call count; the time and call totals are unchanged. */
+#define THAG__OUT_DEPTH 1000
+
+THAG__FN uint64_t thag__cut_deep(thag__onode *root) {
+    thag__onode *n = root->child, *anc = NULL;
+    size_t depth = 1;
+    uint64_t cut = 0;
+    while (n) {
+        if (depth == THAG__OUT_DEPTH) anc = n;
+        else if (depth > THAG__OUT_DEPTH) {
+            n->cut = anc;
+            anc->calls += n->calls;
+            anc->excl += n->excl;
+            anc->m_bytes += n->m_bytes;
+            anc->m_allocs += n->m_allocs;
+            anc->m_live += n->m_live;
+            anc->m_freed += n->m_freed;
+            cut++;
+        }
+        if (n->child) { n = n->child; depth++; continue; }
+        while (n && !n->sibling) {
+            n = n->parent == root ? NULL : n->parent;
+            if (--depth == THAG__OUT_DEPTH && n) n->child = NULL; /* its subtree is charged to it */
+        }
+        if (n) n = n->sibling;
+    }
+    return cut;
+}
+
+THAG__FN uint64_t thag__out_id(const thag__onode *n) { return n->cut ? n->cut->id : n->id; }
 
 /* Writes every aggregated file (one writer per column) in one walk. */
 THAG__FN int thag__write_tree(thag__obuf *o, thag__onode *root, thag__writer *w, int nw) {
@@ -3808,14 +3875,14 @@ THAG__FN void thag__write_timeline(thag__writer *w, thag__thread *t, const thag_
         const thag__event *e = c->ev, *end = c == t->ev_last ? upto : c->ev + thag__g.tl_chunk_events;
         for (; e < end; e++) {
             if (prev) {
-                thag__tl_emit(w, &s, prev->node && prev->node->out ? prev->node->out->id : 0);
+                thag__tl_emit(w, &s, prev->node && prev->node->out ? thag__out_id(prev->node->out) : 0);
                 s.acc += e->ticks - prev->ticks;
             }
             prev = e;
         }
     }
     if (prev && self && prev->node && prev->node->out) {
-        thag__tl_emit(w, &s, prev->node->out->id);
+        thag__tl_emit(w, &s, thag__out_id(prev->node->out));
         s.acc += now - prev->ticks;
     }
     thag__tl_emit(w, &s, (uint64_t)-1);
@@ -3834,7 +3901,9 @@ THAG__FN size_t thag__wall_lines(thag__obuf *o, thag__wline *v) {
     size_t i, n = 0, len;
     for (i = 0; i < thag__a.capwall; i++) {
         const thag__node *node = thag__a.walls[i].node;
-        if (!node || !node->out || !(v[n].path = thag__onode_path(o, node->out, &len))) continue;
+        if (!node || !node->out ||
+            !(v[n].path = thag__onode_path(o, node->out->cut ? node->out->cut : node->out, &len)))
+            continue;
         v[n++].wall = thag__a.walls[i].wall;
     }
     qsort(v, n, sizeof *v, thag__cmp_wline);
@@ -3870,6 +3939,22 @@ THAG__FN int thag__write_wall(struct thag__obuf *o) {
 }
 
 /* >>write: everything, under the global lock. */
+
+/* The working directory at start: a relative output directory is relative
+   to it even when the program changed directory before exit (it used to be
+   written under the new one; tests/run_hostile.sh). */
+static char thag__start_cwd[PATH_MAX];
+
+THAG__FN void thag__dir_anchor(void) {
+    char now[PATH_MAX];
+    size_t n = strlen(thag__start_cwd), k = strlen(thag__g.dir);
+    if (thag__g.dir[0] == '/' || !n || (getcwd(now, sizeof now) && !strcmp(now, thag__start_cwd))) return;
+    if (n + 1 + k >= sizeof thag__g.dir) return;
+    memmove(thag__g.dir + n + 1, thag__g.dir, k + 1);
+    memcpy(thag__g.dir, thag__start_cwd, n);
+    thag__g.dir[n] = '/';
+}
+
 THAG__FN int thag__mkdirs(const char *dir) {
     char p[PATH_MAX];
     size_t i, n = strlen(dir);
@@ -4171,7 +4256,7 @@ THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
             if (thag__add_stack(o, root, c, s)) return -1;
     }
     for (i = 0; i < nw; i++) {
-        if (thag__wopen(&ws[i], kinds[i])) { nw = i; rc = -1; break; }
+        if (thag__wopen(&ws[i], kinds[i])) { while (i--) thag__wabort(&ws[i]); return -1; }
         ws[i].col = cols[i];
         thag__meta(&ws[i], kinds[i], meta, units[i]);
     }
@@ -4200,7 +4285,7 @@ THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
         if (!((int)thag__g.type & f->type) || (f->type == THAG_TYPE_MEMORY && !THAG__MEMORY)) continue;
         if (f->col == THAG__COL_MLIVE && thag__g.mem_stacks) continue; /* stacks own the blocks: see -memory_detail_live */
         if (thag__wopen(&w[nw], f->kind)) {
-            while (nw--) { close(w[nw].fd); }
+            while (nw--) thag__wabort(&w[nw]); /* (closing them left their .tmp files) */
             return -1;
         }
         w[nw].col = f->col;
@@ -4247,9 +4332,13 @@ THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root) {
 THAG__FN int thag__write_snapshot(thag__obuf *o, thag__onode *root, uint64_t now) {
     thag__snap *v;
     int n = 0, rc = 0, timeline = thag__g.tl_max_chunks && (thag__g.type & THAG_TYPE_TIME);
+    uint64_t cut = 0;
     pthread_mutex_lock(&thag__g.tl_lock);
     if (!(v = thag__collect(o, root, &n))) rc = -2;
-    else if (timeline) rc = thag__write_timeline_file(o, root, v, n, now);
+    else if ((cut = thag__cut_deep(root)) != 0)
+        thag__error("%llu stacks are deeper than %d frames: each is charged to its frame at depth %d (stacks end there)",
+                    (unsigned long long)cut, THAG__OUT_DEPTH, THAG__OUT_DEPTH);
+    if (v && timeline) rc = thag__write_timeline_file(o, root, v, n, now);
     pthread_mutex_unlock(&thag__g.tl_lock);
     if (rc == -2) return rc;
     return thag__write_files(o, root) | rc;
@@ -4262,6 +4351,8 @@ THAG__FN thag_result thag__write_all(void) {
     uint64_t now = thag__ticks();
     thag_result r = THAG_OK;
     memset(&o, 0, sizeof o);
+    memset(&thag__wres, 0, sizeof thag__wres);
+    thag__dir_anchor();
     if ((err = thag__mkdirs(thag__g.dir)) != 0) {
         thag__error("cannot create the output directory %s: %s; the profile is not written",
                     thag__g.dir, strerror(err));
@@ -4276,6 +4367,12 @@ THAG__FN thag_result thag__write_all(void) {
     } else if (err) {
         r = THAG_ERR_IO;
     }
+    if (thag__wres.failed && thag__wres.ok) /* one line for the whole profile */
+        thag__error("cannot write %s: %s; this profile is incomplete (%d of its files written)",
+                    thag__wres.path, strerror(thag__wres.err), thag__wres.ok);
+    else if (thag__wres.failed)
+        thag__error("cannot write %s: %s; this profile is not written", thag__wres.path,
+                    strerror(thag__wres.err));
     thag__ofree(&o);
     return r;
 }
@@ -4616,6 +4713,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__set_identity();
     env = thag__read_env(&c);
     thag__stbsp_snprintf(thag__g.dir, (int)sizeof thag__g.dir, "%s", env == 1 && c.dir[0] ? c.dir : ".");
+    if (!getcwd(thag__start_cwd, sizeof thag__start_cwd)) thag__start_cwd[0] = 0; /* >>write */
     thag__g.merge_threads = thag__env_bool("THAG_MERGE_THREADS", 0);
     thag__g.signals = thag__env_signals();
     thag__tl_configure(thag__env_count("THAG_TIMELINE_EVENTS", (uint64_t)1 << 21));

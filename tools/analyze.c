@@ -129,14 +129,20 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
-/* Arena for strings that live as long as the program: one malloc per 1 MiB, not per string. */
+/* Arena for strings that live as long as the program: one malloc per 1 MiB, not per string.
+ * Each chunk starts with a pointer to the one before, so that every chunk stays reachable
+ * (LeakSanitizer reported the older ones as leaks) and can be freed (tests/fuzz does). */
 static char *arena_cur, *arena_end;
+static void **arena_chunks;
 static char *arena_copy(const char *s, size_t n)
 {
     char *d;
     if ((size_t)(arena_end - arena_cur) < n + 1) {
         size_t sz = n + 1 > (1u << 20) ? n + 1 : (1u << 20);
-        arena_cur = xmalloc(sz);
+        void **c = xmalloc(sizeof *c + sz);
+        *c = arena_chunks;
+        arena_chunks = c;
+        arena_cur = (char *)(c + 1);
         arena_end = arena_cur + sz;
     }
     d = arena_cur;
@@ -393,6 +399,8 @@ static void warn_if_truncated(FILE *f, const char *path)
  * (only when fld is F_SELF). want_meta: 1 keeps this file's metadata line in p; 2 (a
  * sibling that may be empty, like a live-at-exit file without leaks) accepts no lines.
  * Returns 0, or -1 (message printed) when the file cannot be read or holds no valid line. */
+static void profile_free(profile *p);
+
 static int load_into(profile *p, const char *path, int fld, int strip_size, int want_meta)
 {
     FILE *f = fopen(path, "rb");
@@ -432,7 +440,7 @@ static int load_into(profile *p, const char *path, int fld, int strip_size, int 
     if (rc < 0) fprintf(stderr, "thag-analyze: %s: %s\n", path, folded_error(r));
     folded_close(r);
     fclose(f);
-    free(junk.meta);
+    profile_free(&junk); /* a sibling's metadata: its keys and values too (found by tests/fuzz) */
     if (rc < 0) return -1;
     if (lines == 0 && want_meta == 2 && !bad) return 0;
     if (lines == 0) {
@@ -879,7 +887,7 @@ static void table_sort_filter(table *t, const options *o)
     size_t i, *where = xmalloc((t->n + 1) * sizeof *where);
     for (i = 0; i < t->n; i++) t->rows[i].keep = (int)i;
     g_sort = o->sort;
-    qsort(t->rows, t->n, sizeof *t->rows, row_cmp);
+    if (t->n > 1) qsort(t->rows, t->n, sizeof *t->rows, row_cmp); /* rows is NULL when n is 0 */
     for (i = 0; i < t->n; i++) where[t->rows[i].keep] = i;
     for (i = 0; i < t->n; i++)
         t->rows[i].keep = passes(o, t->rows[i].name, t->rows[i].count, t->rows[i].self, t->counts_known);
@@ -1282,7 +1290,7 @@ static int save_baseline(const profile *p, const table *t, const options *o, con
     if (!f) { fprintf(stderr, "thag-analyze: cannot write %s: %s\n", path, strerror(errno)); return -1; }
     all.filter = NULL; all.min_count = all.threshold = -1; all.limit = 0; all.verbose = 0;
     copy.rows = xmalloc((t->n + 1) * sizeof *copy.rows);
-    memcpy(copy.rows, t->rows, t->n * sizeof *copy.rows);
+    if (t->n) memcpy(copy.rows, t->rows, t->n * sizeof *copy.rows);
     for (i = 0; i < t->n; i++) copy.rows[i].keep = 1;
     report_json(p, &copy, &all, f);
     free(copy.rows);
@@ -1344,14 +1352,17 @@ static char *read_whole(const char *path, size_t *n)
     return buf;
 }
 
+/* A baseline is a JSON object: '{' then '"' or '}' (blanks aside). A folded file may start
+ * with '{' too (a frame "{closure};main 5", found by tests/fuzz): it is read as a profile. */
 static int is_baseline(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    int c;
+    int c, c2 = 0;
     if (!f) return 0;
     do c = fgetc(f); while (c == ' ' || c == '\n' || c == '\t' || c == '\r');
+    if (c == '{') do c2 = fgetc(f); while (c2 == ' ' || c2 == '\n' || c2 == '\t' || c2 == '\r');
     fclose(f);
-    return c == '{';
+    return c == '{' && (c2 == '"' || c2 == '}');
 }
 
 static int baseline_fail(const char *path, const char *what)
@@ -1394,7 +1405,10 @@ static int load_baseline(siteset *ss, const char *path)
     for (i = 0; i < rows->n; i++) {
         const aj_value *nm = aj_get(&rows->items[i], "name"), *c = aj_get(&rows->items[i], "count"),
                        *sv = aj_get(&rows->items[i], "self");
-        if (!nm || nm->type != AJ_STR || !sv || sv->type != AJ_NUM) { aj_free(&doc); free(ss->s); return baseline_fail(path, "a row lacks name or self"); }
+        if (!nm || nm->type != AJ_STR || !sv || sv->type != AJ_NUM) {
+            aj_free(&doc); free(ss->s); free(ss->label); ss->s = NULL; ss->label = NULL;
+            return baseline_fail(path, "a row lacks name or self");
+        }
         ss->s[i].name = arena_copy(nm->str, strlen(nm->str));
         ss->s[i].value = sv->num;
         ss->s[i].count = c && c->type == AJ_NUM ? c->num : 0;

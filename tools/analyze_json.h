@@ -58,7 +58,8 @@ static void aj_cstring(FILE *o, const char *s)
 static void aj_number(FILE *o, double v)
 {
     if (v != v || v - v != 0) fputs("null", o);
-    else if (v == (double)(long long)v && v < 9e15 && v > -9e15) fprintf(o, "%lld", (long long)v);
+    /* the range first: casting a larger v to long long is undefined (found by tests/fuzz) */
+    else if (v < 9e15 && v > -9e15 && v == (double)(long long)v) fprintf(o, "%lld", (long long)v);
     else fprintf(o, "%.17g", v);
 }
 

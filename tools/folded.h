@@ -248,15 +248,21 @@ FOLDED_FN int folded__grow(void *pp, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-/* Parses a decimal id at *s up to a space or the end; advances *s past one space. */
+/* Parses a decimal id at *s up to a space or the end; advances *s past one space. An id that
+   does not fit in a size_t is malformed (it used to go through a double, whose conversion
+   back overflowed: undefined behaviour, found by tests/fuzz/fuzz_folded.c). */
 FOLDED_FN int folded__id(const char **s, const char *e, size_t *v)
 {
-    const char *p = *s, *q = p;
-    double d;
-    while (q < e && *q != ' ') q++;
-    if (folded__number(p, q, &d) != 1 || d != (double)(size_t)d) return 0;
-    *v = (size_t)d;
-    *s = q < e ? q + 1 : q;
+    const char *p = *s;
+    size_t x = 0;
+    if (p == e || *p == ' ') return 0;
+    for (; p < e && *p != ' '; p++) {
+        size_t d = (size_t)(*p - '0');
+        if (*p < '0' || *p > '9' || x > (SIZE_MAX - d) / 10) return 0;
+        x = x * 10 + d;
+    }
+    *v = x;
+    *s = p < e ? p + 1 : p;
     return 1;
 }
 

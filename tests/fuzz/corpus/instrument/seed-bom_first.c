@@ -1,0 +1,2 @@
+”ï»¿#include <stdio.h>
+int main(void) { return puts("bom") < 0; }

@@ -1,0 +1,1 @@
+áint f(void){return 1;}

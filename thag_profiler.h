@@ -687,12 +687,36 @@ static inline const char *thag_result_string(thag_result r) {
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+/* The CPU's counter (>>clock): the TSC on x86 (THAG__HAVE_TSC),
+   CNTVCT_EL0 on aarch64; THAG__HAVE_COUNTER says there is one. */
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <x86intrin.h>
 #define THAG__HAVE_TSC 1
+#define THAG__HAVE_COUNTER 1
+#elif defined(__aarch64__)
+#define THAG__HAVE_TSC 0
+#define THAG__HAVE_COUNTER 1
 #else
 #define THAG__HAVE_TSC 0
+#define THAG__HAVE_COUNTER 0
+#endif
+
+/* The C library. glibc (and uClibc, which claims to be it) defines
+   __GLIBC__ in <features.h>, which every header above reads; musl defines
+   no macro on purpose, so on Linux a libc without __GLIBC__ (and not
+   Android's bionic) is taken for musl. Time profiling is the same on
+   both: the GNU declarations below exist in musl too (pthread_getname_np
+   since 1.2.3), and link.h declares dl_iterate_phdr (>>symbols). */
+#if defined(__GLIBC__)
+#define THAG__MUSL 0
+#elif defined(__BIONIC__)
+#error "thag_profiler: Android's bionic libc is not supported; build without THAG_TIME_PROFILING/THAG_FULL_PROFILING there"
+#else
+#define THAG__MUSL 1
+#endif
+#if THAG__MUSL && THAG__MEMORY
+#error "thag_profiler: memory profiling (THAG_FULL_PROFILING) needs glibc, and this C library is not glibc (no __GLIBC__: musl libc, as with musl-gcc): every allocation is served by mimalloc, which has no musl build in Debian, and the malloc hooks are made and tested for glibc only. Use THAG_TIME_PROFILING with musl (time profiling works), or build with glibc for memory profiles."
 #endif
 
 #if !defined(MAP_ANONYMOUS) || !defined(CLOCK_MONOTONIC) || !defined(O_CLOEXEC)
@@ -775,7 +799,15 @@ extern "C" {
 #endif
 
 /* >>clock: ticks on the hot path, converted to ns at output with a ratio
-   measured over the whole run, so calibration costs nothing at startup. */
+   measured over the whole run, so calibration costs nothing at startup.
+   The ticks are the CPU's counter when it is usable (THAG_CLOCK=counter,
+   the default): the invariant TSC on x86-64 (clock=tsc in the metadata),
+   the virtual counter CNTVCT_EL0 on aarch64 (clock=cntvct: a constant
+   rate, by the architecture, given by CNTFRQ_EL0; Linux lets user code
+   read it, its vDSO's clock_gettime does); else CLOCK_MONOTONIC in ns
+   (clock=monotonic). thag__use_tsc means "the counter", whichever it is.
+   Like __rdtsc, the counter read has no barrier (no ISB on aarch64): a
+   scope's reads may move by a few instructions, never by a call. */
 static int thag__use_tsc;
 
 THAG__FN uint64_t thag__mono_ns(void) {
@@ -784,22 +816,54 @@ THAG__FN uint64_t thag__mono_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+#if defined(__aarch64__)
+#define THAG__COUNTER_NAME "cntvct"
+#define THAG__COUNTER_MISSING "the counter's frequency (CNTFRQ_EL0) reads 0"
+static inline __attribute__((always_inline, no_instrument_function)) uint64_t thag__cntvct(void) {
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
+THAG__FN uint64_t thag__cntfrq(void) {
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(v));
+    return v & 0xffffffffu; /* the upper half is reserved */
+}
+#elif THAG__HAVE_TSC
+#define THAG__COUNTER_NAME "tsc"
+#define THAG__COUNTER_MISSING "this CPU has no invariant TSC"
+#else
+#define THAG__COUNTER_NAME "counter"
+#define THAG__COUNTER_MISSING "this CPU has no counter the profiler reads (it reads the x86-64 TSC and the aarch64 CNTVCT_EL0)"
+#endif
+
 static inline __attribute__((always_inline, no_instrument_function)) uint64_t thag__ticks(void) {
 #if THAG__HAVE_TSC
     if (THAG__LIKELY(thag__use_tsc)) return __rdtsc();
+#elif defined(__aarch64__)
+    if (THAG__LIKELY(thag__use_tsc)) return thag__cntvct();
 #endif
     return thag__mono_ns();
 }
 
+/* Whether the counter is usable: an invariant TSC (CPUID), a nonzero
+   CNTFRQ_EL0. */
 THAG__FN int thag__tsc_invariant(void) {
 #if THAG__HAVE_TSC
     unsigned a, b, c, d;
     if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
     __get_cpuid(0x80000007u, &a, &b, &c, &d);
     return (d >> 8) & 1u;
+#elif defined(__aarch64__)
+    return thag__cntfrq() != 0;
 #else
     return 0;
 #endif
+}
+
+/* The clock's name in the metadata: tsc, cntvct or monotonic. */
+THAG__FN const char *thag__clock_name(void) {
+    return thag__use_tsc ? THAG__COUNTER_NAME : "monotonic";
 }
 
 typedef struct thag__calib { uint64_t tick0, ns0; double ns_per_tick; } thag__calib;
@@ -822,9 +886,15 @@ THAG__FN void thag__clock_pair(uint64_t *ns, uint64_t *tk) {
     }
 }
 
+/* Before calibration the rate is the nominal one: 1 for ns and the TSC
+   (whose rate no register gives), CNTFRQ_EL0's on aarch64. The output
+   always calibrates: it does not trust a firmware's CNTFRQ_EL0. */
 THAG__FN void thag__clock_start(void) {
     thag__clock_pair(&thag__clock.ns0, &thag__clock.tick0);
     thag__clock.ns_per_tick = 1.0;
+#if defined(__aarch64__)
+    if (thag__use_tsc) thag__clock.ns_per_tick = 1e9 / (double)thag__cntfrq();
+#endif
 }
 
 /* Measures the tick rate against CLOCK_MONOTONIC since the start; when the
@@ -1133,6 +1203,8 @@ THAG__FN int thag__env_stack(void) {
     return 0;
 }
 
+/* THAG_CLOCK: counter is the CPU's counter (>>clock); tsc is its other
+   name on every architecture, so one setting serves x86-64 and aarch64. */
 THAG__FN void thag__choose_clock(void) {
     const char *v = getenv("THAG_CLOCK");
     size_t n = v ? strlen(v) : 0;
@@ -1140,11 +1212,11 @@ THAG__FN void thag__choose_clock(void) {
     thag__use_tsc = inv;
     if (!v || !n || thag__ieq(v, n, "auto")) return;
     if (thag__ieq(v, n, "monotonic")) { thag__use_tsc = 0; return; }
-    if (thag__ieq(v, n, "tsc")) {
-        if (!inv) thag__error("THAG_CLOCK=tsc: this CPU has no invariant TSC; using monotonic");
+    if (thag__ieq(v, n, "counter") || thag__ieq(v, n, "tsc")) {
+        if (!inv) thag__error("THAG_CLOCK=%s: " THAG__COUNTER_MISSING "; using monotonic", v);
         return;
     }
-    thag__error("THAG_CLOCK=\"%s\" is not one of auto|tsc|monotonic; using auto", v);
+    thag__error("THAG_CLOCK=\"%s\" is not one of auto|tsc|monotonic|counter; using auto", v);
 }
 
 /* >>threads: each thread owns its state; the global list is locked only
@@ -2950,9 +3022,9 @@ THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
 #include <elf.h>
 #include <link.h>
 
-#ifdef __USE_GNU
+#if defined(__USE_GNU) || !defined(__GLIBC__) /* musl declares it always */
 typedef struct dl_phdr_info thag__dlinfo;
-#else /* link.h declares dl_iterate_phdr only under _GNU_SOURCE */
+#else /* glibc's link.h declares dl_iterate_phdr only under _GNU_SOURCE */
 typedef struct thag__dlinfo {
     ElfW(Addr) dlpi_addr;
     const char *dlpi_name;
@@ -3628,7 +3700,7 @@ THAG__FN int thag__wclose(thag__writer *w) {
 THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     thag__wprintf(w, "# thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=%s program=%s started=%s pid=%d "
                   "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__stamp(), (int)getpid(),
-                  thag__use_tsc ? "tsc" : "monotonic", thag__g.merge_threads ? "merged" : "separate",
+                  thag__clock_name(), thag__g.merge_threads ? "merged" : "separate",
                   extra, unit);
 }
 
@@ -4637,7 +4709,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     if (env < 0) type = THAG_TYPE_NONE;
     else if (option >= 0) type = thag__type_of(option, &c, env);
     thag__debug("version " THAG_PROFILER_VERSION_STRING ", program %s, type %d, dir %s, clock %s",
-                thag__g.program, (int)type, thag__g.dir, thag__use_tsc ? "tsc" : "monotonic");
+                thag__g.program, (int)type, thag__g.dir, thag__clock_name());
     thag__set_type(type);
     thag__start_watch();
 }

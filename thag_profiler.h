@@ -266,8 +266,16 @@
        while the profile is written; the same signal again kills at once.
        A handler the program installs replaces the profiler's (the profile
        is then written at exit, if the program exits).
-   THAG_CLOCK=<auto|tsc|monotonic>   the clock; auto (default) uses the
-       invariant TSC on x86-64, else clock_gettime(CLOCK_MONOTONIC).
+   THAG_CLOCK=<auto|counter|tsc|monotonic>   the clock. auto (default) and
+       counter: the CPU's counter, read in user space and converted to ns
+       at output with its rate measured against CLOCK_MONOTONIC over the
+       run: the invariant TSC on x86-64 (metadata clock=tsc), the virtual
+       counter CNTVCT_EL0 on aarch64 (clock=cntvct; its nominal rate is
+       CNTFRQ_EL0's); without one (a TSC that is not invariant, another
+       architecture) clock_gettime(CLOCK_MONOTONIC) (clock=monotonic), and
+       counter says so on stderr. tsc is another name for counter on every
+       architecture (one setting for x86-64 and aarch64). monotonic:
+       always clock_gettime.
    THAG_SAMPLE_BYTES=<n>     memory sampled mode: sample allocations at a mean
        interval of n bytes (Poisson: each byte equally likely), with the
        real call stack, and scale each sample by 1/p (p = 1 - exp(-size/n),
@@ -330,6 +338,19 @@
    Folded lines are `frame;frame;frame value`. The first line is metadata that
    flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
    Main thread stacks start with main; other threads with their name.
+
+   PLATFORMS
+
+   Linux, x86-64 and aarch64, glibc and musl (tests/portab builds the
+   end-to-end tests with musl-gcc, dynamic and -static, and with
+   aarch64-linux-gnu-gcc, run under qemu-user). Time profiling works on
+   all of them. Memory profiling (THAG_FULL_PROFILING) needs glibc: with
+   musl (detected as a Linux libc without __GLIBC__, since musl defines no
+   macro) an #error says so; mimalloc has no musl build in Debian.
+   musl-gcc does not search /usr/include: point it at stb_sprintf with
+   -isystem DIR (DIR/stb/stb_sprintf.h) or THAG_STB_SPRINTF_H. On aarch64
+   detail mode walks the AAPCS64 frame records (x29; build with
+   -fno-omit-frame-pointer as on x86-64), or the unwinder (THAG_STACK).
 
    LIMITATIONS
 

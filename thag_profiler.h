@@ -350,7 +350,8 @@
    musl-gcc does not search /usr/include: point it at stb_sprintf with
    -isystem DIR (DIR/stb/stb_sprintf.h) or THAG_STB_SPRINTF_H. On aarch64
    detail mode walks the AAPCS64 frame records (x29; build with
-   -fno-omit-frame-pointer as on x86-64), or the unwinder (THAG_STACK).
+   -fno-omit-frame-pointer as on x86-64; return addresses signed by
+   -mbranch-protection=pac-ret are stripped), or the unwinder (THAG_STACK).
 
    LIMITATIONS
 
@@ -814,6 +815,19 @@ extern char **environ;
 #define THAG__ADD(p, v) THAG__STORE(p, (p) + (v)) /* single writer */
 #define THAG__TLS __thread __attribute__((tls_model("initial-exec")))
 #define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
+
+/* A return address read from a frame record (>>memory's stack walk),
+   without its pointer authentication code: code built with
+   -mbranch-protection=pac-ret (or standard) signs the link register it
+   saves. XPACLRI (HINT #7: a no-op where there is no PAC) strips it. */
+#if defined(__aarch64__)
+THAG__INLINE uintptr_t thag__ret_strip(uintptr_t r) {
+    __asm__("mov x30, %1\n\thint #7\n\tmov %0, x30" : "=r"(r) : "r"(r) : "x30");
+    return r;
+}
+#else
+#define thag__ret_strip(r) (r)
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -2219,7 +2233,7 @@ THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, u
         h = THAG__HASH_STEP(h, at.ret);
     }
     while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
-        uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
+        uintptr_t next = ((const uintptr_t *)fp)[0], ret = thag__ret_strip(((const uintptr_t *)fp)[1]);
         if (ret < 4096) break;
         out[n++] = ret;
         h = THAG__HASH_STEP(h, ret);

@@ -5,7 +5,8 @@
 # qemu-aarch64-static). On aarch64 also the clock (the virtual counter,
 # clock=cntvct, and THAG_CLOCK), and, with the arm64 mimalloc
 # (tests/portab/setup.sh installs it, as root), the memory exactness test
-# and detail mode's stack walks. With musl, memory profiling must stop at
+# and detail mode's stack walks (frame records, pointer authentication,
+# the unwinder). With musl, memory profiling must stop at
 # compile time with an #error that says why.
 # Builds are -O2 and run two at a time; each program runs once.
 set -u
@@ -70,6 +71,7 @@ done
 if [ $ARM_MEM = 1 ]; then
     mbuild "$A/mem_exact.elf" mem_exact $XCC
     mbuild "$A/mem_detail.elf" mem_detail $XCC -fno-omit-frame-pointer -rdynamic
+    mbuild "$A/mem_detail_pac.elf" mem_detail $XCC -fno-omit-frame-pointer -mbranch-protection=pac-ret
 fi
 # musl and memory profiling: an #error at compile time, saying why
 job "$M/mem_exact" musl-gcc -isystem "$MUSLINC" -c -DTHAG_FULL_PROFILING -I. -Itests/e2e tests/e2e/mem_exact.c
@@ -140,6 +142,17 @@ if [ $ARM_MEM = 1 ]; then
             rc=$(run_in "$d" "$A/mem_detail" THAG_PROFILER="memory,$d,,true" THAG_STACK=$st)
             check "mem_detail THAG_STACK=$st (aarch64, qemu): exit status, quiet" test "$rc" = 0 -a ! -s "$d/stderr"
             mem_case mem_detail "mem_detail THAG_STACK=$st (aarch64, qemu)" "$d"
+        done
+    fi
+    # Return addresses signed by pointer authentication (qemu's default CPU
+    # has PAC) are stripped by the walk; on a CPU without PAC the same code runs.
+    if built "mem_detail -mbranch-protection=pac-ret (aarch64)" "$A/mem_detail_pac.elf"; then
+        for cpu in max cortex-a57; do
+            d="$TMPROOT/out/mem_detail-pac-$cpu"
+            rc=$(run_in "$d" "$A/mem_detail_pac" THAG_PROFILER="memory,$d,,true" QEMU_CPU=$cpu)
+            check "mem_detail pac-ret, -cpu $cpu (aarch64, qemu): exit status, quiet" test "$rc" = 0 -a ! -s "$d/stderr"
+            check "mem_detail pac-ret, -cpu $cpu (aarch64, qemu): stacks" \
+                expect_kind "$d" memory_detail tests/e2e/mem_detail.memory_detail.expected
         done
     fi
 else

@@ -73,6 +73,10 @@ if [ $ARM_MEM = 1 ]; then
     mbuild "$A/mem_detail.elf" mem_detail $XCC -fno-omit-frame-pointer -rdynamic
     mbuild "$A/mem_detail_pac.elf" mem_detail $XCC -fno-omit-frame-pointer -mbranch-protection=pac-ret
 fi
+# musl under strict ISO C: the implementation still finds its POSIX and
+# GNU declarations (musl has no <features.h> state to read)
+job "$M/sections-c99.o" musl-gcc -isystem "$MUSLINC" -c -std=c99 -Wpedantic $WARN -DTHAG_TIME_PROFILING \
+    -I. -Itests/e2e tests/e2e/sections.c
 # musl and memory profiling: an #error at compile time, saying why
 job "$M/mem_exact" musl-gcc -isystem "$MUSLINC" -c -DTHAG_FULL_PROFILING -I. -Itests/e2e tests/e2e/mem_exact.c
 wait
@@ -102,6 +106,8 @@ for p in $E2E; do
 done
 check "musl: a static binary really is static" bash -c "! readelf -l '$M/sections-static' | grep -q 'program interpreter'"
 
+[ -e "$M/sections-c99.o.failed" ] && bad "musl -std=c99 -Wpedantic build" "$(cat "$M/sections-c99.o.failed")" ||
+    ok "musl -std=c99 -Wpedantic build"
 musl_error() {
     [ -e "$M/mem_exact.failed" ] || { echo "THAG_FULL_PROFILING compiled with musl-gcc"; return 1; }
     grep -q '#error "thag_profiler: memory profiling (THAG_FULL_PROFILING) needs glibc.*musl' "$M/mem_exact.failed" ||

@@ -268,8 +268,16 @@
        while the profile is written; the same signal again kills at once.
        A handler the program installs replaces the profiler's (the profile
        is then written at exit, if the program exits).
-   THAG_CLOCK=<auto|tsc|monotonic>   the clock; auto (default) uses the
-       invariant TSC on x86-64, else clock_gettime(CLOCK_MONOTONIC).
+   THAG_CLOCK=<auto|counter|tsc|monotonic>   the clock. auto (default) and
+       counter: the CPU's counter, read in user space and converted to ns
+       at output with its rate measured against CLOCK_MONOTONIC over the
+       run: the invariant TSC on x86-64 (metadata clock=tsc), the virtual
+       counter CNTVCT_EL0 on aarch64 (clock=cntvct; its nominal rate is
+       CNTFRQ_EL0's); without one (a TSC that is not invariant, another
+       architecture) clock_gettime(CLOCK_MONOTONIC) (clock=monotonic), and
+       counter says so on stderr. tsc is another name for counter on every
+       architecture (one setting for x86-64 and aarch64). monotonic:
+       always clock_gettime.
    THAG_SAMPLE_BYTES=<n>     memory sampled mode: sample allocations at a mean
        interval of n bytes (Poisson: each byte equally likely), with the
        real call stack, and scale each sample by 1/p (p = 1 - exp(-size/n),
@@ -340,6 +348,20 @@
    recursion cannot write lines of unbounded length.
    A profile that cannot be written (directory, descriptors, disk) is said
    on stderr in one line; the program's exit status is never changed.
+
+   PLATFORMS
+
+   Linux, x86-64 and aarch64, glibc and musl (tests/portab builds the
+   end-to-end tests with musl-gcc, dynamic and -static, and with
+   aarch64-linux-gnu-gcc, run under qemu-user). Time profiling works on
+   all of them. Memory profiling (THAG_FULL_PROFILING) needs glibc: with
+   musl (detected as a Linux libc without __GLIBC__, since musl defines no
+   macro) an #error says so; mimalloc has no musl build in Debian.
+   musl-gcc does not search /usr/include: point it at stb_sprintf with
+   -isystem DIR (DIR/stb/stb_sprintf.h) or THAG_STB_SPRINTF_H. On aarch64
+   detail mode walks the AAPCS64 frame records (x29; build with
+   -fno-omit-frame-pointer as on x86-64; return addresses signed by
+   -mbranch-protection=pac-ret are stripped), or the unwinder (THAG_STACK).
 
    LIMITATIONS
 
@@ -697,12 +719,36 @@ static inline const char *thag_result_string(thag_result r) {
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+/* The CPU's counter (>>clock): the TSC on x86 (THAG__HAVE_TSC),
+   CNTVCT_EL0 on aarch64; THAG__HAVE_COUNTER says there is one. */
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <x86intrin.h>
 #define THAG__HAVE_TSC 1
+#define THAG__HAVE_COUNTER 1
+#elif defined(__aarch64__)
+#define THAG__HAVE_TSC 0
+#define THAG__HAVE_COUNTER 1
 #else
 #define THAG__HAVE_TSC 0
+#define THAG__HAVE_COUNTER 0
+#endif
+
+/* The C library. glibc (and uClibc, which claims to be it) defines
+   __GLIBC__ in <features.h>, which every header above reads; musl defines
+   no macro on purpose, so on Linux a libc without __GLIBC__ (and not
+   Android's bionic) is taken for musl. Time profiling is the same on
+   both: the GNU declarations below exist in musl too (pthread_getname_np
+   since 1.2.3), and link.h declares dl_iterate_phdr (>>symbols). */
+#if defined(__GLIBC__)
+#define THAG__MUSL 0
+#elif defined(__BIONIC__)
+#error "thag_profiler: Android's bionic libc is not supported; build without THAG_TIME_PROFILING/THAG_FULL_PROFILING there"
+#else
+#define THAG__MUSL 1
+#endif
+#if THAG__MUSL && THAG__MEMORY
+#error "thag_profiler: memory profiling (THAG_FULL_PROFILING) needs glibc, and this C library is not glibc (no __GLIBC__: musl libc, as with musl-gcc): every allocation is served by mimalloc, which has no musl build in Debian, and the malloc hooks are made and tested for glibc only. Use THAG_TIME_PROFILING with musl (time profiling works), or build with glibc for memory profiles."
 #endif
 
 #if !defined(MAP_ANONYMOUS) || !defined(CLOCK_MONOTONIC) || !defined(O_CLOEXEC)
@@ -780,12 +826,33 @@ extern char **environ;
 #define THAG__TLS __thread __attribute__((tls_model("initial-exec")))
 #define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
 
+/* A return address read from a frame record (>>memory's stack walk),
+   without its pointer authentication code: code built with
+   -mbranch-protection=pac-ret (or standard) signs the link register it
+   saves. XPACLRI (HINT #7: a no-op where there is no PAC) strips it. */
+#if defined(__aarch64__)
+THAG__INLINE uintptr_t thag__ret_strip(uintptr_t r) {
+    __asm__("mov x30, %1\n\thint #7\n\tmov %0, x30" : "=r"(r) : "r"(r) : "x30");
+    return r;
+}
+#else
+#define thag__ret_strip(r) (r)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* >>clock: ticks on the hot path, converted to ns at output with a ratio
-   measured over the whole run, so calibration costs nothing at startup. */
+   measured over the whole run, so calibration costs nothing at startup.
+   The ticks are the CPU's counter when it is usable (THAG_CLOCK=counter,
+   the default): the invariant TSC on x86-64 (clock=tsc in the metadata),
+   the virtual counter CNTVCT_EL0 on aarch64 (clock=cntvct: a constant
+   rate, by the architecture, given by CNTFRQ_EL0; Linux lets user code
+   read it, its vDSO's clock_gettime does); else CLOCK_MONOTONIC in ns
+   (clock=monotonic). thag__use_tsc means "the counter", whichever it is.
+   Like __rdtsc, the counter read has no barrier (no ISB on aarch64): a
+   scope's reads may move by a few instructions, never by a call. */
 static int thag__use_tsc;
 
 THAG__FN uint64_t thag__mono_ns(void) {
@@ -794,22 +861,54 @@ THAG__FN uint64_t thag__mono_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+#if defined(__aarch64__)
+#define THAG__COUNTER_NAME "cntvct"
+#define THAG__COUNTER_MISSING "the counter's frequency (CNTFRQ_EL0) reads 0"
+static inline __attribute__((always_inline, no_instrument_function)) uint64_t thag__cntvct(void) {
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
+THAG__FN uint64_t thag__cntfrq(void) {
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntfrq_el0" : "=r"(v));
+    return v & 0xffffffffu; /* the upper half is reserved */
+}
+#elif THAG__HAVE_TSC
+#define THAG__COUNTER_NAME "tsc"
+#define THAG__COUNTER_MISSING "this CPU has no invariant TSC"
+#else
+#define THAG__COUNTER_NAME "counter"
+#define THAG__COUNTER_MISSING "this CPU has no counter the profiler reads (it reads the x86-64 TSC and the aarch64 CNTVCT_EL0)"
+#endif
+
 static inline __attribute__((always_inline, no_instrument_function)) uint64_t thag__ticks(void) {
 #if THAG__HAVE_TSC
     if (THAG__LIKELY(thag__use_tsc)) return __rdtsc();
+#elif defined(__aarch64__)
+    if (THAG__LIKELY(thag__use_tsc)) return thag__cntvct();
 #endif
     return thag__mono_ns();
 }
 
+/* Whether the counter is usable: an invariant TSC (CPUID), a nonzero
+   CNTFRQ_EL0. */
 THAG__FN int thag__tsc_invariant(void) {
 #if THAG__HAVE_TSC
     unsigned a, b, c, d;
     if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
     __get_cpuid(0x80000007u, &a, &b, &c, &d);
     return (d >> 8) & 1u;
+#elif defined(__aarch64__)
+    return thag__cntfrq() != 0;
 #else
     return 0;
 #endif
+}
+
+/* The clock's name in the metadata: tsc, cntvct or monotonic. */
+THAG__FN const char *thag__clock_name(void) {
+    return thag__use_tsc ? THAG__COUNTER_NAME : "monotonic";
 }
 
 typedef struct thag__calib { uint64_t tick0, ns0; double ns_per_tick; } thag__calib;
@@ -832,9 +931,15 @@ THAG__FN void thag__clock_pair(uint64_t *ns, uint64_t *tk) {
     }
 }
 
+/* Before calibration the rate is the nominal one: 1 for ns and the TSC
+   (whose rate no register gives), CNTFRQ_EL0's on aarch64. The output
+   always calibrates: it does not trust a firmware's CNTFRQ_EL0. */
 THAG__FN void thag__clock_start(void) {
     thag__clock_pair(&thag__clock.ns0, &thag__clock.tick0);
     thag__clock.ns_per_tick = 1.0;
+#if defined(__aarch64__)
+    if (thag__use_tsc) thag__clock.ns_per_tick = 1e9 / (double)thag__cntfrq();
+#endif
 }
 
 /* Measures the tick rate against CLOCK_MONOTONIC since the start; when the
@@ -1143,6 +1248,8 @@ THAG__FN int thag__env_stack(void) {
     return 0;
 }
 
+/* THAG_CLOCK: counter is the CPU's counter (>>clock); tsc is its other
+   name on every architecture, so one setting serves x86-64 and aarch64. */
 THAG__FN void thag__choose_clock(void) {
     const char *v = getenv("THAG_CLOCK");
     size_t n = v ? strlen(v) : 0;
@@ -1150,11 +1257,11 @@ THAG__FN void thag__choose_clock(void) {
     thag__use_tsc = inv;
     if (!v || !n || thag__ieq(v, n, "auto")) return;
     if (thag__ieq(v, n, "monotonic")) { thag__use_tsc = 0; return; }
-    if (thag__ieq(v, n, "tsc")) {
-        if (!inv) thag__error("THAG_CLOCK=tsc: this CPU has no invariant TSC; using monotonic");
+    if (thag__ieq(v, n, "counter") || thag__ieq(v, n, "tsc")) {
+        if (!inv) thag__error("THAG_CLOCK=%s: " THAG__COUNTER_MISSING "; using monotonic", v);
         return;
     }
-    thag__error("THAG_CLOCK=\"%s\" is not one of auto|tsc|monotonic; using auto", v);
+    thag__error("THAG_CLOCK=\"%s\" is not one of auto|tsc|monotonic|counter; using auto", v);
 }
 
 /* >>threads: each thread owns its state; the global list is locked only
@@ -2136,7 +2243,7 @@ THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, u
         h = THAG__HASH_STEP(h, at.ret);
     }
     while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
-        uintptr_t next = ((const uintptr_t *)fp)[0], ret = ((const uintptr_t *)fp)[1];
+        uintptr_t next = ((const uintptr_t *)fp)[0], ret = thag__ret_strip(((const uintptr_t *)fp)[1]);
         if (ret < 4096) break;
         out[n++] = ret;
         h = THAG__HASH_STEP(h, ret);
@@ -2960,9 +3067,9 @@ THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
 #include <elf.h>
 #include <link.h>
 
-#ifdef __USE_GNU
+#if defined(__USE_GNU) || !defined(__GLIBC__) /* musl declares it always */
 typedef struct dl_phdr_info thag__dlinfo;
-#else /* link.h declares dl_iterate_phdr only under _GNU_SOURCE */
+#else /* glibc's link.h declares dl_iterate_phdr only under _GNU_SOURCE */
 typedef struct thag__dlinfo {
     ElfW(Addr) dlpi_addr;
     const char *dlpi_name;
@@ -3662,7 +3769,7 @@ THAG__FN int thag__wclose(thag__writer *w) {
 THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     thag__wprintf(w, "# thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=%s program=%s started=%s pid=%d "
                   "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__stamp(), (int)getpid(),
-                  thag__use_tsc ? "tsc" : "monotonic", thag__g.merge_threads ? "merged" : "separate",
+                  thag__clock_name(), thag__g.merge_threads ? "merged" : "separate",
                   extra, unit);
 }
 
@@ -4736,7 +4843,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     if (env < 0) type = THAG_TYPE_NONE;
     else if (option >= 0) type = thag__type_of(option, &c, env);
     thag__debug("version " THAG_PROFILER_VERSION_STRING ", program %s, type %d, dir %s, clock %s",
-                thag__g.program, (int)type, thag__g.dir, thag__use_tsc ? "tsc" : "monotonic");
+                thag__g.program, (int)type, thag__g.dir, thag__clock_name());
     thag__set_type(type);
     thag__start_watch();
     /* THAG_SIGNALS: not for a run that profiles nothing, nor for a start

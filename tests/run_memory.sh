@@ -12,31 +12,7 @@ mem_build() {
     "$@" -g $WARN -fno-builtin -DTHAG_FULL_PROFILING -I. -Itests/e2e "$src" -o "$out" $MEMLIBS 2>"$out.err"
 }
 
-# expect_kind DIR KIND EXPECTED [FILTER]: one file's stacks equal EXPECTED
-expect_kind() {
-    local f
-    f=$(one "$1/*-$2.folded") || { echo "no single $2 file in $1: $(ls "$1")"; return 1; }
-    diff <(data "$f" | grep -v "${4:-^$}") "$3"
-}
-
-# expect_totals DIR KIND TOTALS: the metadata has every key=value of TOTALS
-expect_totals() {
-    local f tok
-    f=$(one "$1/*-$2.folded") || return 1
-    for tok in $(cat "$3"); do
-        head -1 "$f" | tr ' ' '\n' | grep -qx -- "$tok" || { echo "missing $tok in: $(head -1 "$f")"; return 1; }
-    done
-}
-
-mem_case() { # NAME TAG DIR: every expected file of NAME
-    local name=$1 tag=$2 d=$3 e k filter=""
-    [ "$name" = mem_threads ] && filter="^main"
-    for e in tests/e2e/$name.*.expected; do
-        k=${e#tests/e2e/$name.}; k=${k%.expected}
-        check "$tag: $k stacks" expect_kind "$d" "$k" "$e" "$filter"
-    done
-    [ -e "tests/e2e/$name.totals" ] && check "$tag: totals" expect_totals "$d" "${k%%_*}" "tests/e2e/$name.totals"
-}
+# expect_kind, expect_totals and mem_case are in tests/lib.sh (tests/portab uses them too).
 
 for cc in "gcc -O2" "gcc -O0" "clang -O2" "g++ -x c++ -O2" "clang++ -x c++ -O2"; do
     for p in mem_exact mem_threads; do

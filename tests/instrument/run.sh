@@ -141,12 +141,14 @@ io_cases() {
     check "empty input" test -z "$("$TI" < /dev/null)"
 }
 
+# Every C source of the repository (not the fuzz inputs under tests/fuzz/: they start with an
+# option byte and need not be C).
 repo_files() {
     (cd "$ROOT" && {
         git ls-files '*.c' '*.h' 2> /dev/null
         find tools tests examples bench \( -name '*.c' -o -name '*.h' \) -type f 2> /dev/null
         ls ./*.c ./*.h 2> /dev/null
-    } | sed 's|^\./||' | grep -v -e '^build/' -e 'node_modules/' | sort -u)
+    } | sed 's|^\./||' | grep -v -e '^build/' -e 'node_modules/' -e '^tests/fuzz/corpus/' -e '^tests/fuzz/regress/' | sort -u)
 }
 
 round_trip_repo() {

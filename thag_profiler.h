@@ -3906,8 +3906,8 @@ THAG__FN int thag__write_tree(thag__obuf *o, thag__onode *root, thag__writer *w,
     return 0;
 }
 
-/* The path of an output node, built once and kept in the output arena. */
-typedef struct thag__opath { thag__onode *node; char *path; size_t len; } thag__opath;
+/* The path of an output node, built in the output arena (the wall file's
+   lines; the timeline writes its stacks frame by frame instead). */
 
 THAG__FN const char *thag__onode_path(thag__obuf *o, thag__onode *n, size_t *len) {
     size_t total = 0, pos;

@@ -1,6 +1,7 @@
 /* Flushes racing the threads they read: two threads call thag_flush
    FLUSHES times each while rounds of workers start, run profiled scopes, a
-   fiber and a task, and exit (at least one round, until the flushes end). Run under ThreadSanitizer, with the default timeline,
+   fiber and a task, and exit (at least MIN_ROUNDS rounds, and until the
+   flushes end). Run under ThreadSanitizer, with the default timeline,
    with a small one (its chunks change hands all the time) and without one.
    A worker names itself after its first scope; one more thread does so and
    is still running when main returns (its frame must carry that name).
@@ -14,6 +15,9 @@
 
 #define WORKERS 4
 #define INNER 50
+/* Enough rounds that a 5000-event timeline reuses its chunks even when the
+   flushes end at once (a fast, idle machine). */
+#define MIN_ROUNDS 30
 
 static int flushers_left = 2;
 static unsigned sink;
@@ -97,7 +101,7 @@ int main(int argc, char **argv) {
         for (i = 0; i < WORKERS; i++) pthread_create(&w[i], NULL, worker, NULL);
         for (i = 0; i < WORKERS; i++) pthread_join(w[i], NULL);
         rounds++;
-    } while (__atomic_load_n(&flushers_left, __ATOMIC_ACQUIRE));
+    } while (rounds < MIN_ROUNDS || __atomic_load_n(&flushers_left, __ATOMIC_ACQUIRE));
     for (i = 0; i < 2; i++) pthread_join(fl[i], NULL);
     pthread_create(&l, NULL, lingering, NULL);
     pthread_mutex_lock(&lm);

@@ -4,14 +4,14 @@
 #   flamegraph        build/flamegraph
 #   test-flamegraph   golden, reference, hostile-input and browser tests (tests/flamegraph/)
 #   bench-flamegraph  time it on a generated BENCH_LINES-line file (and flamegraph.pl if present)
-#   fuzz-flamegraph   libFuzzer (clang) on the parser and SVG writer for FUZZ_SECONDS seconds
+#   fuzz-flamegraph   libFuzzer on the parser and SVG writer: tests/fuzz's flamegraph target alone
+#                     for FUZZ_RUNS executions (mk/fuzz.mk)
 #   install-flamegraph  $(DESTDIR)$(PREFIX)/bin/thag-flamegraph (not `flamegraph`: inferno and the
 #                     Rust crate install commands of that name)
 #   tools/flamegraph  a link to build/flamegraph, so `tools/flamegraph < in.folded > out.svg` works
 
 include $(dir $(lastword $(MAKEFILE_LIST)))tools.inc
 BENCH_LINES ?= 1000000
-FUZZ_SECONDS ?= 60
 FG_WORK := $(BUILD)/flamegraph.work
 FG_WARN := $(TOOL_WARN)
 FG_CFLAGS ?= -std=c99 -O2 $(FG_WARN)
@@ -46,16 +46,10 @@ bench-flamegraph: $(BUILD)/flamegraph $(FG_WORK)/gen
 	FG=$(BUILD)/flamegraph GEN=$(FG_WORK)/gen WORK=$(FG_WORK) BENCH_LINES=$(BENCH_LINES) \
 	  bash bench/flamegraph/bench.sh
 
-$(FG_WORK)/fuzz: tests/flamegraph/fuzz.c tools/flamegraph.c tools/folded.h
-	@mkdir -p $(FG_WORK)
-	clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -I/usr/include/libxml2 -o $@ tests/flamegraph/fuzz.c -lxml2 -lm
-
-fuzz-flamegraph: $(FG_WORK)/fuzz
-	@mkdir -p $(FG_WORK)/corpus
-	cp -n tests/flamegraph/cases/*.folded $(FG_WORK)/corpus/ 2>/dev/null || true
-	$(FG_WORK)/fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-	  -artifact_prefix=$(FG_WORK)/ $(FG_WORK)/corpus
+# One harness for the tool: tests/fuzz/fuzz_flamegraph.c (its rule is in mk/fuzz.mk, included
+# after this file, so the prerequisite is spelled out).
+fuzz-flamegraph: $(BUILD)/fuzz/fuzz_flamegraph
+	@tests/fuzz/run.sh fuzz $(BUILD)/fuzz $(FUZZ_RUNS) flamegraph
 
 install-flamegraph: $(BUILD)/flamegraph
 	install -d $(DESTDIR)$(PREFIX)/bin

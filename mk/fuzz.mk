@@ -7,6 +7,8 @@
 #                 build/fuzz/artifacts/ (not part of make test; a few minutes on 2 cores)
 #   test-fuzz     (make test) each target once over its committed corpus and regression
 #                 files: a few seconds
+#   test-fuzz-args (make test) every option of every tool with hostile values, the tools
+#                 built with ASan and UBSan (tests/fuzz/args.sh): about 30 s
 #   test-fuzz-pending  the regression inputs of tests/fuzz/pending/ (known bugs in code this
 #                 suite does not own, expected to pass once fixed)
 BUILD ?= build
@@ -19,9 +21,9 @@ FUZZ_FLAGS_flamegraph := -I/usr/include/libxml2
 FUZZ_LIBS_flamegraph := -lxml2 -lm
 FUZZ_LIBS_analyze := -lm
 
-TEST_TARGETS += test-fuzz
+TEST_TARGETS += test-fuzz test-fuzz-args
 
-.PHONY: fuzz test-fuzz test-fuzz-pending fuzz-targets
+.PHONY: fuzz test-fuzz test-fuzz-args test-fuzz-pending fuzz-targets
 
 fuzz-targets: $(FUZZ_BINS)
 
@@ -39,6 +41,9 @@ fuzz: $(FUZZ_BINS)
 
 test-fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh regress $(FUZZ_DIR) 0 $(FUZZ_TARGETS)
+
+test-fuzz-args:
+	@tests/fuzz/args.sh $(FUZZ_DIR)/args
 
 test-fuzz-pending: $(FUZZ_BINS)
 	@tests/fuzz/run.sh pending $(FUZZ_DIR) 0 $(FUZZ_TARGETS)

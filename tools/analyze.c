@@ -1204,6 +1204,14 @@ static double parse_number(const char *opt, const char *s)
     return v;
 }
 
+/* A row count: a number >= 0; counts beyond INT_MAX mean "all of them" (a cast of a bigger
+   double to int would be undefined). */
+static int parse_count(const char *opt, const char *s)
+{
+    double v = parse_number(opt, s);
+    return v >= (double)INT_MAX ? INT_MAX : (int)v;
+}
+
 static int parse_sort(const char *s)
 {
     static const char *const names[] = { "time", "size", "count", "name", "self", "total", "bytes", NULL };
@@ -1248,7 +1256,7 @@ static int parse_options(int argc, char **argv, int i, options *o, char **pos, i
         }
         else if (!strcmp(a, "--min-count")) { o->min_count = parse_number(a, v); i++; }
         else if (!strcmp(a, "--threshold-bytes")) { o->threshold = parse_number(a, v); i++; }
-        else if (!strcmp(a, "--limit")) { o->limit = (int)parse_number(a, v); i++; }
+        else if (!strcmp(a, "--limit")) { o->limit = parse_count(a, v); i++; }
         else if (!strcmp(a, "--max-increase")) { o->max_increase = parse_number(a, v); i++; }
         else if (!strcmp(a, "--filter")) { if (!v) { usage(stderr); exit(EXIT_ERR); } o->filter = v; i++; }
         else if (!strcmp(a, "--save")) { if (!v) { usage(stderr); exit(EXIT_ERR); } o->save = v; i++; }
@@ -2176,7 +2184,7 @@ static int ask_limit(int def)
     printf("Rows to show [%d, 0 = all]: ", def);
     if (at_read_line(buf, sizeof buf)) return -1;
     if (!buf[0]) return def;
-    v = atoi(buf);
+    v = at_parse_int(buf);
     return v < 0 ? def : v;
 }
 

@@ -6,6 +6,8 @@
 #ifndef THAG_ANALYZE_TERM_H
 #define THAG_ANALYZE_TERM_H
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,18 @@ static int at_read_line(char *buf, size_t n)
     k = strlen(buf);
     while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r')) buf[--k] = 0;
     return 0;
+}
+
+/* An answer typed as a number: its value, -1 if it is not a number >= 0, INT_MAX if it is
+   bigger (atoi's result on overflow is undefined). */
+static int at_parse_int(const char *s)
+{
+    char *e;
+    long v;
+    errno = 0;
+    v = strtol(s, &e, 10);
+    if (e == s || v < 0) return -1;
+    return errno == ERANGE || v > INT_MAX ? INT_MAX : (int)v;
 }
 
 /* Prints prompt and reads a line. -1 at end of input. */
@@ -97,7 +111,7 @@ static int at_menu_tty(const char *title, const char *const *items, int n)
         else if ((key == 127 || key == 8) && tl) typed[--tl] = 0;
         else if (key == '\r' || key == '\n') {
             if (tl) {
-                int v = atoi(typed);
+                int v = at_parse_int(typed);
                 if (v >= 1 && v <= n) result = v - 1;
                 tl = 0; typed[0] = 0;
             } else result = cur;
@@ -122,7 +136,7 @@ static int at_menu_plain(const char *title, const char *const *items, int n)
         printf("Choice [1-%d, q = back]: ", n);
         if (at_read_line(buf, sizeof buf)) { printf("\n"); return -1; }
         if (buf[0] == 'q' || buf[0] == 'Q') return -1;
-        i = atoi(buf);
+        i = at_parse_int(buf);
         if (i >= 1 && i <= n) return i - 1;
         printf("Please answer a number from 1 to %d.\n", n);
     }

@@ -799,7 +799,7 @@ static void layout(const fg_ctx *c, double minv, int sorted, fg_layout *L)
         if (f.depth > L->maxdepth) L->maxdepth = f.depth;
         grow((void **)&kids, &kcap, b - a, sizeof *kids);
         grow((void **)&tmp, &tcap, b - a, sizeof *tmp);
-        memcpy(kids, t->kids + a, (b - a) * sizeof *kids);
+        if (b > a) memcpy(kids, t->kids + a, (b - a) * sizeof *kids); /* kids is NULL in a bare root */
         if (sorted && b - a > 1) qsort(kids, b - a, sizeof *kids, cmp_kids);
         double x = f.x;
         size_t nt = 0;

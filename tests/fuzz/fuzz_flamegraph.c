@@ -1,9 +1,9 @@
 /* fuzz_flamegraph.c - libFuzzer target for tools/flamegraph.c (included, FLAMEGRAPH_NO_MAIN):
  * its input path (tools/folded.h, the metadata line and its unit, timeline files, one- and
  * two-count lines, --diff of two files), the tree, the layout and the SVG writer.
- * tests/flamegraph/fuzz.c is the flamegraph suite's own harness; this one adds options
- * (--no-sort, --strip-hex, --negate, --normalize, --factor, palettes, --minwidth in %, a title
- * and notes to escape) and checks more of the output.
+ * The tool's only harness (`make fuzz-flamegraph` runs it alone): options include --no-sort,
+ * --strip-hex, --negate, --normalize, --factor, palettes, --minwidth in %, a title and notes
+ * to escape.
  *
  * Input: bytes 0 and 1 pick the options; the rest is the input (split in two halves for
  * --diff). Properties: a successful run writes well-formed XML (libxml2) with no NaN or

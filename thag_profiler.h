@@ -715,6 +715,7 @@ static inline const char *thag_result_string(thag_result r) {
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h> /* getrlimit: room for the output under EMFILE */
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -3721,6 +3722,28 @@ THAG__FN void thag__wfail(const char *path, int err) {
     }
 }
 
+/* A program that used every descriptor its soft limit allows (the limit,
+   not the system, is what runs out) would lose its profile: the output then
+   raises the soft limit by THAG__FD_ROOM, within the hard limit, for itself,
+   and thag__write_all puts it back. */
+#define THAG__FD_ROOM 64
+static struct rlimit thag__fd_saved;
+static int thag__fd_raised;
+
+THAG__FN int thag__fd_room(void) {
+    struct rlimit r;
+    if (thag__fd_raised || getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return 0;
+    thag__fd_saved = r;
+    r.rlim_cur = r.rlim_max - r.rlim_cur < THAG__FD_ROOM ? r.rlim_max : r.rlim_cur + THAG__FD_ROOM;
+    thag__fd_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+    return thag__fd_raised;
+}
+
+THAG__FN void thag__fd_restore(void) {
+    if (thag__fd_raised) setrlimit(RLIMIT_NOFILE, &thag__fd_saved);
+    thag__fd_raised = 0;
+}
+
 /* Opens <dir>/<program>-<stamp>[-<kind>]<ext>. */
 THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext) {
     char tmp[PATH_MAX + 40];
@@ -3730,6 +3753,8 @@ THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext)
                          thag__g.program, thag__stamp(), kind[0] ? "-" : "", kind, ext);
     thag__stbsp_snprintf(tmp, (int)sizeof tmp, "%s.tmp", w->path);
     w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0 && errno == EMFILE && thag__fd_room())
+        w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
         thag__wfail(w->path, errno);
         return -1;
@@ -4480,6 +4505,7 @@ THAG__FN thag_result thag__write_all(void) {
     else if (thag__wres.failed)
         thag__error("cannot write %s: %s; this profile is not written", thag__wres.path,
                     strerror(thag__wres.err));
+    thag__fd_restore();
     thag__ofree(&o);
     return r;
 }

@@ -45,11 +45,20 @@ check "spaces and newline in the path: written there" test "$rc" = 0 -a "$(profi
 check "spaces and newline in the path: stacks" calls_are "$odd" "main 1
 main;f 1"
 
-# EMFILE: every descriptor taken when main returns.
-d="$TMPROOT/h-emfile"; host_run "$d" THAG_PROFILER="time,." -- emfile
+# EMFILE: every descriptor the soft limit allows taken when main returns. The
+# output raises the soft limit for itself: the whole profile is written.
+d="$TMPROOT/h-emfile"; mkdir -p "$d"
+rc=$(cd "$d" && ulimit -Sn 256 && THAG_PROFILER="time,." "$H" emfile >stdout 2>stderr; echo $?)
 check "EMFILE: exit status unchanged" test "$rc" = 0
-check "EMFILE: one line says the profile is lost" one_line "$d/stderr" "Too many open files; this profile is not written"
-check "EMFILE: no partial file" no_tmp "$d"
+check "EMFILE under the soft limit: the profile is written, nothing said" test "$(profiles "$d")" = 4 -a ! -s "$d/stderr"
+check "EMFILE under the soft limit: stacks" calls_are "$d" "main 1
+main;f 1"
+# With soft = hard limit (ulimit -n sets both) there is no room: one line says the profile is lost.
+d="$TMPROOT/h-emfile-hard"; mkdir -p "$d"
+rc=$(cd "$d" && ulimit -n 64 && THAG_PROFILER="time,." "$H" emfile >stdout 2>stderr; echo $?)
+check "EMFILE at the hard limit: exit status unchanged" test "$rc" = 0
+check "EMFILE at the hard limit: one line says the profile is lost" one_line "$d/stderr" "Too many open files; this profile is not written"
+check "EMFILE at the hard limit: no partial file" no_tmp "$d"
 
 # ENOSPC: every output file is a link to /dev/full (for the next seconds' stamps).
 d="$TMPROOT/h-full"; mkdir -p "$d"

@@ -235,9 +235,14 @@
        by THAG_ENABLE_PROFILING(runtime)), output directory (default: the
        current directory; created if missing; a relative one is relative to
        the working directory at start, even if the program changes
-       directory before exit), debug log (quiet: written to
-       $TMPDIR or /tmp as thag_profiler-<program>-<stamp>.log; announce: the
-       same, and its path printed on stderr), memory detail (true: the real
+       directory before exit), what the run says (none, the default: at
+       exit, one line on stderr naming the files written, `thag_profiler: 7
+       profile files: ./prog-20261204-204147*`, only if stderr is a terminal,
+       so that programs whose stderr is data or checked are undisturbed;
+       quiet: nothing, and a debug log written to $TMPDIR or /tmp as
+       thag_profiler-<program>-<stamp>.log; announce: the same log, its path
+       and every file written, one line each, on stderr, terminal or not),
+       memory detail (true: the real
        call stack of every allocation, see MEMORY). Under
        the other options the directory and debug fields still apply. A
        malformed value is reported once on stderr and the program runs
@@ -1073,6 +1078,7 @@ typedef struct thag__global {
     char stamp[32];
     time_t started;
     int log_fd, log_open;
+    int say;                  /* THAG_PROFILER's third field: where the run says it wrote */
     thag__thread *threads;
     int nthreads;
     pthread_key_t key;
@@ -3744,6 +3750,27 @@ THAG__FN void thag__fd_restore(void) {
     thag__fd_raised = 0;
 }
 
+/* announce: each file written, one line on stderr. */
+THAG__FN void thag__say_file(const char *path) {
+    char msg[PATH_MAX + 64];
+    int n = thag__stbsp_snprintf(msg, (int)sizeof msg, "thag_profiler: wrote %s\n", path);
+    thag__fd_write(2, msg, (size_t)(n < (int)sizeof msg ? n : (int)sizeof msg - 1));
+}
+
+/* The run says where it wrote, at exit, in one line, only where a person
+   reads it: stderr is a terminal and THAG_PROFILER's third field is empty
+   or none. A program whose stderr goes to a file or a pipe (its own data,
+   a test's expectations) gets nothing; quiet silences the line; announce
+   has listed every file already (thag__say_file). */
+THAG__FN void thag__say_where(void) {
+    char msg[PATH_MAX + 160];
+    int n;
+    if (thag__g.say != THAG__DBG_NONE || !thag__wres.ok || !isatty(2)) return;
+    n = thag__stbsp_snprintf(msg, (int)sizeof msg, "thag_profiler: %d profile files: %s/%s-%s*\n",
+                             thag__wres.ok, thag__g.dir, thag__g.program, thag__stamp());
+    thag__fd_write(2, msg, (size_t)(n < (int)sizeof msg ? n : (int)sizeof msg - 1));
+}
+
 /* Opens <dir>/<program>-<stamp>[-<kind>]<ext>. */
 THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext) {
     char tmp[PATH_MAX + 40];
@@ -3788,6 +3815,7 @@ THAG__FN int thag__wclose(thag__writer *w) {
     }
     thag__wres.ok++;
     thag__debug("wrote %s", w->path);
+    if (thag__g.say == THAG__DBG_ANNOUNCE) thag__say_file(w->path);
     return 0;
 }
 
@@ -4851,6 +4879,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.signals = thag__env_signals();
     thag__tl_configure(thag__env_count("THAG_TIMELINE_EVENTS", (uint64_t)1 << 21));
     if (env == 1) thag__open_log(c.debug);
+    thag__g.say = env == 1 ? c.debug : THAG__DBG_NONE;
     thag__g.mem_detail = env == 1 && c.detail;
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
     thag__g.sample_seed = thag__env_count("THAG_SAMPLE_SEED", 0);
@@ -4892,7 +4921,10 @@ THAG__FN void thag__final(void) {
     pthread_mutex_lock(&thag__g.lock);
     THAG__STORE(thag__g.active, 0);
     THAG__STORE(thag__g.mem_active, 0);
-    if (thag__g.configured && !thag__g.forked_child && thag__g.threads) thag__write_all();
+    if (thag__g.configured && !thag__g.forked_child && thag__g.threads) {
+        thag__write_all();
+        thag__say_where();
+    }
     pthread_mutex_unlock(&thag__g.lock);
     THAG__STORE(thag__g.final_done, 1);
     thag__mem_busy--;

@@ -118,3 +118,18 @@ check "chdir before exit: relative directory kept" test "$(profiles "$d/rel dir"
 if [ -d "/rel dir" ]; then bad "chdir before exit: written under /rel dir"; rm -rf "/rel dir"; fi
 d="$TMPROOT/h-chdir-dot"; host_run "$d" THAG_PROFILER="time,." -- chdir
 check "chdir before exit (dir .): written in the start directory" test "$(profiles "$d")" = 4
+
+# The run says where it wrote: one line at exit when stderr is a terminal
+# (script(1) gives the program one), nothing when it is a file, every file
+# under announce, nothing under quiet even on a terminal.
+d="$TMPROOT/h-say"; mkdir -p "$d"
+(cd "$d" && THAG_PROFILER="time,." script -qec "$H plain" /dev/null >tty.out 2>&1)
+n=$(ls "$d" | grep -c '^hostile-.*\.folded$\|timeline')
+check "terminal: one line names the files" grep -q "^thag_profiler: $n profile files: \./hostile-[0-9]*-[0-9]*\*" "$d/tty.out"
+d="$TMPROOT/h-say-quiet"; mkdir -p "$d"
+(cd "$d" && THAG_PROFILER="time,.,quiet" TMPDIR="$d" script -qec "$H plain" /dev/null >tty.out 2>&1)
+check "terminal, quiet: nothing said" test ! -s "$d/tty.out"
+d="$TMPROOT/h-say-ann"; host_run "$d" THAG_PROFILER="time,.,announce" TMPDIR="$TMPROOT/h-say-ann" -- plain
+check "announce: the log and every file, one line each" diff <(sed 's/^thag_profiler: //' "$d/stderr" | sort) \
+    <( (echo "debug log: $(ls "$d"/thag_profiler-hostile-*.log)"; ls "$d" | grep '^hostile-' | sed 's|^|wrote ./|') | sort)
+

@@ -1176,7 +1176,8 @@ static void usage(FILE *o)
           "  --remove PAT           cut matching frames out of every stack (children kept)\n"
           "  --remove-tree PAT      drop matching frames with everything they called\n"
           "  -v, -vv, -vvv          exact values; + source locations; + biggest stacks\n"
-          "  -o text|json           output format (default text)\n"
+          "  --format text|json     output format (default text)\n"
+          "  -o, --output FILE      write to FILE, not stdout\n"
           "  --save FILE            report: also save every row as a JSON baseline\n"
           "  --max-increase PCT     compare: exit 1 if a site or the total grew more than PCT%\n"
           "  -h, --help, --version\n"
@@ -1238,6 +1239,33 @@ static void options_init(options *o)
     o->group_by = -1;
 }
 
+/* --format text|json: 1 for json. */
+static int parse_format(const char *opt, const char *v)
+{
+    if (!v || (strcmp(v, "json") && strcmp(v, "text"))) {
+        fprintf(stderr, "thag-analyze: %s takes text or json\n", opt);
+        exit(EXIT_ERR);
+    }
+    return !strcmp(v, "json");
+}
+
+/* -o FILE: the report goes to FILE, as -o means in every tool. "-o text" and "-o json" were
+ * the format once and still are, with a note (a file of that name: -o ./json). */
+static void output_to(options *o, const char *opt, const char *v)
+{
+    if (v && (!strcmp(v, "json") || !strcmp(v, "text"))) {
+        fprintf(stderr, "thag-analyze: note: '%s %s' is the old spelling of --format %s; %s names "
+                "the output file (./%s for a file of that name)\n", opt, v, v, opt, v);
+        o->json = !strcmp(v, "json");
+        return;
+    }
+    if (!v || !*v) { fprintf(stderr, "thag-analyze: %s needs a file name\n", opt); exit(EXIT_ERR); }
+    if (!freopen(v, "w", stdout)) {
+        fprintf(stderr, "thag-analyze: cannot write %s: %s\n", v, strerror(errno));
+        exit(EXIT_ERR);
+    }
+}
+
 /* Parses argv[i..]: options anywhere, other words into pos (at most maxpos). Exits with 2 on
  * a usage error. Returns the number of positional arguments. */
 static int parse_options(int argc, char **argv, int i, options *o, char **pos, int maxpos)
@@ -1262,11 +1290,8 @@ static int parse_options(int argc, char **argv, int i, options *o, char **pos, i
         else if (!strcmp(a, "--save")) { if (!v) { usage(stderr); exit(EXIT_ERR); } o->save = v; i++; }
         else if (!strcmp(a, "--remove")) { add_removal(o, v, 0); i++; }
         else if (!strcmp(a, "--remove-tree")) { add_removal(o, v, 1); i++; }
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!v || (strcmp(v, "json") && strcmp(v, "text"))) {
-                fprintf(stderr, "thag-analyze: -o takes text or json\n"); exit(EXIT_ERR); }
-            o->json = !strcmp(v, "json"); i++;
-        }
+        else if (!strcmp(a, "--format")) { o->json = parse_format(a, v); i++; }
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) { output_to(o, a, v); i++; }
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "thag-analyze: unknown option: %s\nTry 'thag-analyze --help'.\n", a);
             exit(EXIT_ERR);

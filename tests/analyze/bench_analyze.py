@@ -35,9 +35,9 @@ def main():
             gen(p, lines, distinct)
         base = min(timed(["awk", "{s += $NF} END {print s}", p]) for _ in range(2))
         rep = min(timed([TOOL, "report", p, "--limit", "10"]) for _ in range(2))
-        grp = min(timed([TOOL, "report", p, "--group-by", "file", "-o", "json"]) for _ in range(2))
+        grp = min(timed([TOOL, "report", p, "--group-by", "file", "--format", "json"]) for _ in range(2))
         print("thag-analyze report, %d lines, %d distinct stacks: %.2f s = %.2fx awk (%.2f s); "
-              "--group-by file -o json: %.2f s = %.2fx awk" % (lines, distinct, rep, rep / base, base, grp, grp / base))
+              "--group-by file --format json: %.2f s = %.2fx awk" % (lines, distinct, rep, rep / base, base, grp, grp / base))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def eq(a, b, what=""):
 
 
 def report_json(*args):
-    rc, out, err = run("report", *args, "-o", "json")
+    rc, out, err = run("report", *args, "--format", "json")
     eq(rc, 0, "exit status of report (stderr: %s)" % err)
     doc = json.loads(out)
     errors = schema_check.check(REPORT_SCHEMA, doc)
@@ -69,7 +69,7 @@ def report_json(*args):
 
 
 def compare_json(*args):
-    rc, out, err = run("compare", *args, "-o", "json")
+    rc, out, err = run("compare", *args, "--format", "json")
     check(rc in (0, 1), "compare failed: %s" % err)
     doc = json.loads(out)
     errors = schema_check.check(COMPARE_SCHEMA, doc)
@@ -342,7 +342,7 @@ def baselines():
 @test
 def malformed_lines_reported_and_skipped():
     p = write(os.path.join(work_dir("bad"), "bad.folded"), "a;b 5\nno count here\na;c x12\n\n# comment 12\na;d 7\n")
-    rc, out, err = run("report", p, "-o", "json")
+    rc, out, err = run("report", p, "--format", "json")
     eq(rc, 0, "rc")
     check(re.search(r"bad\.folded:2: ", err) and re.search(r"bad\.folded:3: ", err), "line numbers: " + err)
     eq(json.loads(out)["totals"]["value"], 12, "valid lines kept")
@@ -356,11 +356,11 @@ def binary_truncated_empty_missing():
     eq(rc, 2, "binary")
     check("binary" in err, err)
     t = write(os.path.join(d, "trunc.folded"), "a;b 5\na;c 1")
-    rc, out, err = run("report", t, "-o", "json")
+    rc, out, err = run("report", t, "--format", "json")
     eq(rc, 0, "truncated but readable")
     check("truncated" in err, err)
     t2 = write(os.path.join(d, "trunc2.folded"), "a;b 5\na;c")
-    rc, out, err = run("report", t2, "-o", "json")
+    rc, out, err = run("report", t2, "--format", "json")
     eq((rc, json.loads(out)["totals"]["value"]), (0, 5), "cut in the middle of a line")
     check("trunc2.folded:2:" in err, err)
     e = write(os.path.join(d, "empty.folded"), "")
@@ -379,12 +379,30 @@ def binary_truncated_empty_missing():
 @test
 def bad_options():
     for args in (["report"], ["report", T1, "--sort-by", "speed"], ["report", T1, "--limit", "x"],
-                 ["report", T1, "--group-by", "line"], ["report", T1, "-o", "xml"], ["report", T1, "--bogus"],
+                 ["report", T1, "--group-by", "line"], ["report", T1, "--format", "xml"], ["report", T1, "--bogus"],
+                 ["report", T1, "-o"], ["report", T1, "-o", "/nonexistent-dir/r.txt"],
                  ["report", T1, "--min-count"], ["report", T1, T2], ["-x"]):
         rc, out, err = run(*args)
         eq(rc, 2, "exit status for %s" % args)
         check(err.strip(), "a message for %s" % args)
     eq(run("--help")[0], 0, "help")
+
+
+@test
+def output_file_and_format():
+    # -o names the output file in every tool; --format picks text or json.
+    d = work_dir("output")
+    out = os.path.join(d, "r.json")
+    rc, so, err = run("report", T1, "--format", "json", "-o", out)
+    eq((rc, so, err), (0, "", ""), "report to a file: status, stdout, stderr")
+    with open(out) as f:
+        eq(json.load(f), report_json(T1), "the file holds the report")
+    # The old spelling of the format still works, and says so once.
+    rc, so, err = run("report", T1, "-o", "json")
+    eq(rc, 0, "-o json")
+    eq(json.loads(so), report_json(T1), "-o json is --format json")
+    eq(err.count("\n"), 1, "one note")
+    check("--format json" in err, err)
 
 
 @test
@@ -511,7 +529,7 @@ def real_summary_leaks_from_memory_live():
 @test
 def inclusive_primary_uses_exclusive_sibling():
     incl = os.path.join(FIX, "demo-20261122-002055-inclusive.folded")
-    rc, out, err = run("report", incl, "-o", "json")
+    rc, out, err = run("report", incl, "--format", "json")
     eq(rc, 0, "rc: " + err)
     check("holds inclusive time; reading its exclusive sibling" in err, err)
     eq(rows(json.loads(out)), rows(report_json(T1)), "same rows as the exclusive file")
@@ -545,7 +563,7 @@ def terminal_output_is_sanitised():
         for bad in (b"\x1b", b"\x07", b"\xff", b"\xc2\x9b"):
             check(bad not in out, "%r in %r" % (bad, out))
         check("\ufffd".encode() in out and "h\u00e9llo".encode() in out, out)
-    doc = json.loads(subprocess.run([TOOL, "report", p, "-o", "json"], capture_output=True).stdout.decode("utf-8",
+    doc = json.loads(subprocess.run([TOOL, "report", p, "--format", "json"], capture_output=True).stdout.decode("utf-8",
                                                                                                       "replace"))
     check(any(r["name"].startswith("ev\x1b[31mil") for r in doc["rows"]), "JSON keeps the name, escaped")
 

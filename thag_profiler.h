@@ -127,6 +127,10 @@
                              #[profiled(...)]). Every profiled scope is a
                              frame of both the time and the memory profile;
                              the kind is recorded but does not filter.
+   THAG_PROFILE_FUNC()       First statement of a function: THAG_PROFILE with
+                             the frame named after the enclosing function
+                             (__func__), as Tracy's ZoneScoped; nothing to
+                             keep in step when the function is renamed.
    THAG_SECTION(name)        Opens a section named `name` (an identifier) that
                              lasts until THAG_END(name) or the end of the
                              enclosing scope, whichever comes first. Sections
@@ -519,6 +523,8 @@ THAG_API void thag__leave_main(thag_scope *scope);
 #define THAG__PROFILE1(fn) THAG__PROFILE2(fn, time)
 #define THAG__PROFILE2(fn, kind)                                              \
     THAG__SCOPE(thag__fn_scope, thag__fn_site, #fn, THAG__KIND_##kind, thag__leave)
+#define THAG_PROFILE_FUNC()                                                   \
+    THAG__SCOPE(thag__fn_scope, thag__fn_site, __func__, THAG__KIND_time, thag__leave)
 #define THAG__PICK(a, b, m, ...) m
 #define THAG_PROFILE(...)                                                     \
     THAG__PICK(__VA_ARGS__, THAG__PROFILE2, THAG__PROFILE1, unused)(__VA_ARGS__)
@@ -597,6 +603,7 @@ static inline thag_task thag_task_begin(const char *name, int apart) { (void)nam
 static inline void thag_task_end(thag_task task) { (void)task; }
 
 #define THAG_PROFILE(...) THAG__OFF_DECL(thag__fn_scope)
+#define THAG_PROFILE_FUNC() THAG__OFF_DECL(thag__fn_scope)
 #define THAG_SECTION(name) THAG__OFF_DECL(thag__sec_##name)
 #define THAG_SECTION_NAMED(name, text) THAG__OFF_DECL(thag__sec_##name)
 #define THAG_END(name) THAG__OFF_USE(thag__sec_##name)

@@ -77,6 +77,12 @@ out:
     leaf();
 }
 
+/* Named after itself. */
+static void by_func(void) {
+    THAG_PROFILE_FUNC();
+    leaf();
+}
+
 static int rec(int n) {
     THAG_PROFILE(rec);
     return n ? 1 + rec(n - 1) : 0;
@@ -91,5 +97,6 @@ int main(void) {
     reuse();
     twice();
     jump();
+    by_func();
     return rec(3) == 3 ? 0 : 1;
 }

@@ -18,6 +18,7 @@ typedef struct conn {
 } conn;
 
 static int work(int n);
+static int work_func(int n);
 static void callback(conn *c);
 static void with_sections(void);
 static void coroutine(void);
@@ -29,6 +30,13 @@ static int work(int n) {
     int i, sum = 0;
     for (i = 0; i < n; i++) sum += i;
     return sum;
+}
+
+/* THAG_PROFILE_FUNC: the frame is the function's own name. */
+static int work_func(int n) {
+    THAG_PROFILE_FUNC();
+    int k = n + 1;
+    return k;
 }
 
 /* THAG_PROFILE with a kind; THAG_TASK_RESUME first, then declarations. */
@@ -120,7 +128,7 @@ int main(void) {
     thag_fiber g;
     const char *msg;
     int on;
-    c.n = 3;
+    c.n = work_func(2);
     c.fiber = 0;
     THAG_TASK_BEGIN(c.task, "request");
     THAG_TASK_BEGIN_APART(apart, "job");

@@ -87,7 +87,6 @@
 
    Options for the implementation file only (define before the include):
    THAG_PROFILER_STATIC  make the public functions static (one-file programs).
-   THAG_ASSERT(x)        assertion used by the library (default: assert).
    THAG_AUTO_INSTRUMENT  automatic mode: the implementation defines the
                          -finstrument-functions hooks __cyg_profile_func_enter
                          and __cyg_profile_func_exit. Build every file with
@@ -788,11 +787,6 @@ extern char **environ;
 #include <sys/wait.h>
 #include <mimalloc.h> /* link with -lmimalloc */
 #include <unwind.h>   /* THAG_STACK=unwind (libgcc, linked by default) */
-#endif
-
-#ifndef THAG_ASSERT
-#include <assert.h>
-#define THAG_ASSERT(x) assert(x)
 #endif
 
 /* stb_sprintf's own warnings (seen when it is not in a system include

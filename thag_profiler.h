@@ -1485,25 +1485,29 @@ thag__dead(const thag__frame *f, uintptr_t fa, uintptr_t ra, const thag_scope *g
     return f->fa < fa || (f->fa == fa && (f->ra != ra || f->guard == guard));
 }
 
-THAG__PUB thag_scope thag__enter(const thag_site *site, void *frame, void *ret, thag_scope *self) {
-    thag_scope g = {0, 0};
-    thag__thread *t;
-    thag__node *n;
-    thag__frame *f;
-    uint64_t now;
-    uintptr_t fa = (uintptr_t)frame, ra = (uintptr_t)ret;
-    if (!THAG__LOAD(thag__g.active)) return g;
-    t = thag__self;
-    if (THAG__UNLIKELY(!t) && !(t = thag__attach())) return g;
-    now = thag__ticks();
+/* Pops the frames a longjmp left above a scope entering now (thag__dead). */
+static inline __attribute__((always_inline, no_instrument_function)) void
+thag__drop_dead(thag__thread *t, uintptr_t fa, uintptr_t ra, const thag_scope *self) {
     while (t->sp && THAG__UNLIKELY(thag__dead(&t->stack[t->sp - 1], fa, ra, self)))
         thag__pop_stale(t, t->sp - 1);
+}
+
+/* The one place exclusive time is charged: the time since the thread's
+   last event goes to the frame on top, and the mark moves to now. Every
+   event that changes the top (enter, leave, end, fiber switch, task
+   resume) calls it first. */
+static inline __attribute__((always_inline, no_instrument_function)) void
+thag__charge(thag__thread *t, uint64_t now) {
     if (t->sp) THAG__ADD(t->cur->excl, now - t->last);
     t->last = now;
-    if (THAG__UNLIKELY(t->sp == t->cap) && thag__grow_stack(t)) return g;
-    n = t->cur->hot;
-    if (THAG__UNLIKELY(!n || n->site != site) && !(n = thag__find_child(t, t->cur, site))) return g;
-    f = &t->stack[t->sp];
+}
+
+/* Pushes node n's frame (room checked by the caller): the one push for
+   scopes (thag__enter) and tasks (thag__task_push). */
+static inline __attribute__((always_inline, no_instrument_function)) thag_scope
+thag__push(thag__thread *t, thag__node *n, uint64_t now, uintptr_t fa, uintptr_t ra, const thag_scope *self) {
+    thag_scope g;
+    thag__frame *f = &t->stack[t->sp];
     f->node = n;
     f->start = now;
     f->fa = fa;
@@ -1517,6 +1521,24 @@ THAG__PUB thag_scope thag__enter(const thag_site *site, void *frame, void *ret, 
     THAG__ADD(n->calls, 1);
     thag__ev_put(t, now, n);
     return g;
+}
+
+THAG__PUB thag_scope thag__enter(const thag_site *site, void *frame, void *ret, thag_scope *self) {
+    thag_scope g = {0, 0};
+    thag__thread *t;
+    thag__node *n;
+    uint64_t now;
+    uintptr_t fa = (uintptr_t)frame, ra = (uintptr_t)ret;
+    if (!THAG__LOAD(thag__g.active)) return g;
+    t = thag__self;
+    if (THAG__UNLIKELY(!t) && !(t = thag__attach())) return g;
+    now = thag__ticks();
+    thag__drop_dead(t, fa, ra, self);
+    thag__charge(t, now);
+    if (THAG__UNLIKELY(t->sp == t->cap) && thag__grow_stack(t)) return g;
+    n = t->cur->hot;
+    if (THAG__UNLIKELY(!n || n->site != site) && !(n = thag__find_child(t, t->cur, site))) return g;
+    return thag__push(t, n, now, fa, ra, self);
 }
 
 /* The guard's frame, or NULL when it is no longer on the stack. */
@@ -1533,8 +1555,7 @@ THAG__PUB void thag__leave(thag_scope *g) {
     if (!f) return;
     now = thag__ticks();
     if (t->sp > g->depth + 1) thag__pop_stale(t, g->depth + 1);
-    THAG__ADD(t->cur->excl, now - t->last);
-    t->last = now;
+    thag__charge(t, now);
     THAG__ADD(f->node->incl, now - f->start);
     t->sp = g->depth;
     thag__settle(t);
@@ -1554,8 +1575,7 @@ THAG__PUB void thag__end(thag_scope *g) {
         thag__pop_stale(t, t->sp - 1);
     if (t->sp == g->depth + 1) { thag__leave(g); return; }
     now = thag__ticks();
-    THAG__ADD(t->cur->excl, now - t->last);
-    t->last = now;
+    thag__charge(t, now);
     THAG__ADD(f->node->incl, now - f->start);
     f->live = 0;
     g->serial = 0;
@@ -1835,8 +1855,7 @@ THAG__PUB void thag_fiber_switch(thag_fiber to) {
     if (f == s->running) return;
     if (THAG__UNLIKELY(!t) && (!THAG__LOAD(thag__g.active) || !(t = thag__attach()))) return;
     now = thag__ticks();
-    if (t->sp) THAG__ADD(t->cur->excl, now - t->last);
-    t->last = now;
+    thag__charge(t, now);
     thag__fiber_save(t, s, now);
     if (THAG__UNLIKELY(thag__fiber_load(t, s, f, now))) thag__fiber_load(t, s, NULL, now);
     thag__ev_put(t, now, t->sp ? t->cur : NULL);
@@ -1928,24 +1947,14 @@ THAG__FN thag_scope thag__task_push(thag__thread *t, thag__arec *r, uintptr_t fa
                                     const thag_scope *self, uint64_t now) {
     thag_scope g = {0, 0};
     thag__node *p, *n;
-    thag__frame *f;
-    while (t->sp && THAG__UNLIKELY(thag__dead(&t->stack[t->sp - 1], fa, ra, self)))
-        thag__pop_stale(t, t->sp - 1);
-    if (t->sp) THAG__ADD(t->cur->excl, now - t->last);
-    t->last = now;
+    thag__drop_dead(t, fa, ra, self);
+    thag__charge(t, now);
     if (THAG__UNLIKELY(t->sp == t->cap) && thag__grow_stack(t)) return g;
     p = t == r->home ? t->cur : thag__task_copy(t, r);
     if (!p) return g;
     n = p->hot;
     if ((!n || n->site != r->site) && !(n = thag__find_child(t, p, r->site))) return g;
-    f = &t->stack[t->sp];
-    f->node = n, f->start = now, f->fa = fa, f->ra = ra, f->guard = self, f->live = 1;
-    f->serial = ++t->serial ? t->serial : ++t->serial;
-    g.depth = t->sp++;
-    g.serial = f->serial;
-    t->cur = n;
-    THAG__ADD(n->calls, 1);
-    thag__ev_put(t, now, n);
+    g = thag__push(t, n, now, fa, ra, self);
     if (t == r->home && r->home_parent != p) __atomic_store_n(&r->home_parent, p, __ATOMIC_RELEASE);
     return g;
 }

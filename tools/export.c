@@ -395,9 +395,8 @@ static int cur_next(cursor *c)
 {
     int rc = folded_next(c->r, &c->l);
     if (rc < 0) die("%s", folded_error(c->r));
-    if (rc == 0 && folded_malformed(c->r))
-        die("%s: %lu malformed line%s: not a profile this tool can export faithfully", c->path,
-            folded_malformed(c->r), folded_malformed(c->r) == 1 ? "" : "s");
+    if (folded_malformed(c->r)) /* folded.h has just reported it with its line number */
+        die("%s: not a valid profile (the line reported above): nothing exported", c->path);
     if (rc == 1) {
         folded_one_count(&c->l); /* a frame may end in a number ("worker 3") */
         c->nlines++;
@@ -421,6 +420,7 @@ static int cur_open(cursor *c, const char *path, int want)
     if (!(c->f = fopen(path, "rb"))) die("%s: %s", path, strerror(errno));
     check_complete(c->f, path);
     if (!(c->r = folded_open(c->f, path))) die("out of memory");
+    folded_set_report(c->r, 1); /* the first malformed line, and we stop there */
     cur_next(c);
     meta(c, "kind", kind, sizeof kind);
     if (!kind[0]) return c->kind = K_FOREIGN;
@@ -637,8 +637,10 @@ static uint32_t pp_location(pprof_state *s, const char *frame, size_t n)
     return id;
 }
 
-/* One Sample: the stack's locations leaf first, its values, its thread. */
-static void pp_sample(pprof_state *s, const char *stack, size_t len, const int64_t *v, int nv)
+/* One Sample: the stack's locations leaf first, its values, its thread (the root frame of a
+ * stack of profiled scopes under threads=separate; real call stacks of the detail files do
+ * not start with a thread). */
+static void pp_sample(pprof_state *s, const char *stack, size_t len, const int64_t *v, int nv, int scope)
 {
     size_t n = 0, a = 0, i;
     for (i = 0; i <= len; i++) {
@@ -652,7 +654,7 @@ static void pp_sample(pprof_state *s, const char *stack, size_t len, const int64
     for (i = 0; i < (size_t)nv; i++) pb_varint(&s->vals, (uint64_t)v[i]);
     pb_bytes(&s->sample, 1, s->locs.p, s->locs.n);
     pb_bytes(&s->sample, 2, s->vals.p, s->vals.n);
-    if (s->thread_label) {
+    if (s->thread_label && scope) {
         size_t root = strcspn(stack, ";");
         pb_uint(&s->label, 1, s->thread_key);
         pb_uint(&s->label, 2, pp_str(s, stack, root < len ? root : len));
@@ -666,6 +668,7 @@ static unsigned long pp_samples(pprof_state *s, input *in)
 {
     int64_t v[K_NADD];
     int at[K_NADD];            /* whether file i has this stack */
+    int scope;                 /* the stack is one of profiled scopes (a thread's root first) */
     unsigned long n = 0;
     for (;;) {
         int i, lo = -1;
@@ -679,7 +682,8 @@ static unsigned long pp_samples(pprof_state *s, input *in)
                                                               in->cur[lo].l.stack, in->cur[lo].l.stack_len));
             v[i] = at[i] ? int_value(&in->cur[i]) : 0;
         }
-        pp_sample(s, in->cur[lo].l.stack, in->cur[lo].l.stack_len, v, in->n);
+        for (i = 0, scope = 0; i < in->n; i++) scope |= at[i] && in->kinds[i] <= K_MEML;
+        pp_sample(s, in->cur[lo].l.stack, in->cur[lo].l.stack_len, v, in->n, scope);
         n++;
         for (i = 0; i < in->n; i++) {
             if (!at[i]) continue;

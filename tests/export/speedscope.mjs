@@ -33,23 +33,23 @@ function summarize(doc) {
   });
 }
 
-async function load(ctx, work, file) {
+async function load(ctx, work, file, k) {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('dialog', async (d) => { errors.push('dialog: ' + d.message()); await d.dismiss(); });
-  const js = path.join(work, path.basename(file) + '.load.js');
+  const js = path.resolve(work, `${k}-${path.basename(file)}.load.js`);
   const b64 = fs.readFileSync(file).toString('base64');
   fs.writeFileSync(js, `speedscope.loadFileFromBase64(${JSON.stringify(path.basename(file))}, ${JSON.stringify(b64)});\n`);
   await page.goto('file://' + index + '#localProfilePath=' + encodeURIComponent(js));
   const result = { file, ok: false };
   try {
     const exportTab = page.getByText('Export', { exact: false }).first();
-    await exportTab.waitFor({ timeout: 60000 });
+    await exportTab.waitFor({ timeout: 30000 });
     await page.waitForTimeout(200);
-    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), exportTab.click()]);
-    const out = path.join(work, path.basename(file) + '.speedscope-export.json');
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), exportTab.click()]);
+    const out = path.resolve(work, `${k}-${path.basename(file)}.speedscope-export.json`);
     await dl.saveAs(out);
     const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
     result.profiles = summarize(doc);
@@ -76,8 +76,8 @@ const ctx = await chromium.launchPersistentContext(dir, {
          '--allow-file-access-from-files'],
 });
 let failed = 0;
-for (const f of files) {
-  const r = await load(ctx, work, f);
+for (const [k, f] of files.entries()) {
+  const r = await load(ctx, work, f, k);
   if (!r.ok) failed++;
   console.log(JSON.stringify(r));
 }

@@ -9,6 +9,8 @@ differences and exits 1. Used by tests/export/run.sh.
   check.py trace RESULT TIMELINE [WALL]   speedscope's import of the trace (a speedscope.mjs
                                       line): one profile per track, each track's busy time
                                       equal to the timeline's, to the nanosecond
+  check.py ssfile JSON FOLDED         a speedscope file's first profile, its stacks rebuilt
+                                      from its frames, equals FOLDED
   check.py speedscope RESULT RUNSTEM  speedscope's import of the speedscope export: every
                                       file's total, every thread's total and busy time
 """
@@ -44,9 +46,11 @@ def pprof_raw(path):
             samples.append(([int(x) for x in m.group(2).split()], [int(x) for x in m.group(1).split()]))
         i += 1
     for line in lines[i + 1:]:
-        m = re.match(r'^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(.*) (\S*):(\d+) s=\d+$', line)
+        # "ID: 0xADDR M=1 NAME FILE:LINE s=0", then "(SYSTEM NAME)" when pprof shows a
+        # simplified NAME (C++ arguments dropped): the system name is the frame's
+        m = re.match(r'^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(.*?) (\S*):(\d+) s=\d+(?:\((.*)\))?$', line)
         if m:
-            name, file, ln = m.group(2), m.group(3), m.group(4)
+            name, file, ln = m.group(5) or m.group(2), m.group(3), m.group(4)
             locs[int(m.group(1))] = name if not file else '%s (%s:%s)' % (name, file, ln)
     return types, [(';'.join(locs[x] for x in reversed(ids)), vals) for ids, vals in samples]
 
@@ -66,7 +70,7 @@ def cmd_pprof(raw, pairs):
             bad += 1
             diff = sorted(set(got.items()) ^ set(want.items()))[:10]
             print('%s: %s differs from %s (%d vs %d stacks): %s' % (raw, t, path, len(got), len(want), diff))
-        if len([s for s, v in samples if v[col]]) != len(want):
+        if t != 'samples' and len([s for s, v in samples if v[col]]) != len(want):
             bad += 1
             print('%s: %s: not one sample per stack' % (raw, t))
     return bad
@@ -186,6 +190,23 @@ def cmd_speedscope(res, stem):
     return 0
 
 
+def cmd_ssfile(path, fold):
+    """The first profile of a speedscope file, stacks rebuilt from its frames, equals FOLDED."""
+    doc = json.load(open(path, encoding='utf-8', errors='surrogateescape'))
+    names = [f['name'] if 'file' not in f else '%s (%s:%d)' % (f['name'], f['file'], f['line'])
+             for f in doc['shared']['frames']]
+    p = doc['profiles'][0]
+    got = {}
+    for st, w in zip(p['samples'], p['weights']):
+        k = ';'.join(names[i] for i in st)
+        got[k] = got.get(k, 0) + w
+    want = folded(fold)
+    if got != want or p['endValue'] != sum(want.values()):
+        print('%s: stacks differ from %s: %s' % (path, fold, sorted(set(got.items()) ^ set(want.items()))[:5]))
+        return 1
+    return 0
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == 'pprof':
@@ -194,6 +215,8 @@ def main(argv):
         return cmd_total(argv[2], argv[3])
     if cmd == 'trace':
         return cmd_trace(*argv[2:])
+    if cmd == 'ssfile':
+        return cmd_ssfile(argv[2], argv[3])
     if cmd == 'speedscope':
         return cmd_speedscope(argv[2], argv[3])
     print('unknown command ' + cmd)

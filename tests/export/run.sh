@@ -93,6 +93,18 @@ check "file:line in locations" bash -c "go tool pprof -raw '$W/$(tag $DT).pb' | 
 check "the run's metadata as comments" bash -c "go tool pprof -raw '$W/$(tag $WF).pb' | grep -qx 'Comment: peak=[0-9]*'"
 check "pprof on stdout = with -o" bash -c "'$EXP' -q -f pprof '$WK.folded' | cmp - '$W/$(tag $WK).pb'"
 
+echo "== a large generated profile: every stack exact (frames shared with the line before)"
+cc -std=c99 -O2 -o "$W/gen" bench/flamegraph/gen.c || bad "build gen"
+"$W/gen" 20000 2000 7 >"$W/gen.folded"
+sort "$W/gen.folded" >"$W/gen-sorted.folded"  # long common prefixes between lines
+for g in gen gen-sorted; do
+    "$EXP" -q -f pprof -o "$W/$g.pb" "$W/$g.folded" || bad "$g: pprof"
+    pprof -raw "$W/$g.pb" >"$W/$g.raw"
+    check "$g: pprof -raw per stack (20,000 lines)" python3 $T/check.py pprof "$W/$g.raw" "samples=$W/$g.folded"
+    "$EXP" -q -f speedscope -o "$W/$g.speedscope.json" "$W/$g.folded" || bad "$g: speedscope"
+    check "$g: speedscope stacks" python3 $T/check.py ssfile "$W/$g.speedscope.json" "$W/$g.folded"
+done
+
 echo "== trace: Trace Event JSON"
 for s in "$WF" "$WK" "$CO" "$UV" "$SE"; do
     check "$(tag $s): trace exit 0" test "$(xp "$(tag $s)-trace" -f trace -o "$W/$(tag $s).trace.json" "$s-inclusive.folded")" = 0

@@ -254,6 +254,17 @@ static void split_stack(frame_cache *c, const char *stack, size_t len, frame_loo
 
 /* ======================================================================== output */
 
+/* A growing byte buffer (protobuf messages, escaped JSON names). */
+typedef struct { unsigned char *p; size_t n, cap; } pbuf;
+
+static void pb_put(pbuf *b, const void *p, size_t n)
+{
+    grow(&b->p, &b->cap, b->n + n, 1);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+
 /* The output, through a buffer of our own: most writes are a few bytes (a varint, a frame
  * index), and stdio's per-call locking cost more than the writes. */
 static FILE *g_out;
@@ -319,31 +330,41 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return k;
 }
 
-/* A JSON string: quotes, escapes, control characters as \u00XX, and each byte that is not
- * valid UTF-8 as U+FFFD (JSON text must be UTF-8). */
-static void json_str(const char *s, size_t n)
+/* A JSON string appended to b: quotes, escapes, control characters as \u00XX, and each byte
+ * that is not valid UTF-8 as U+FFFD (JSON text must be UTF-8). */
+static void json_buf(pbuf *b, const char *s, size_t n)
 {
     size_t i = 0, run = 0;
-    out("\"", 1);
+    pb_put(b, "\"", 1);
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         size_t k = utf8_len((const unsigned char *)s + i, n - i);
         if (k && c >= 0x20 && c != '"' && c != '\\') { i += k; run += k; continue; }
-        out(s + i - run, run);
+        pb_put(b, s + i - run, run);
         run = 0;
-        if (c == '"' || c == '\\') { char e[2] = {'\\', (char)c}; out(e, 2); }
-        else if (k) outf("\\u%04x", c);
-        else outs("\\ufffd");
+        if (c == '"' || c == '\\') { char e[2] = {'\\', (char)c}; pb_put(b, e, 2); }
+        else if (k) { char e[8]; snprintf(e, sizeof e, "\\u%04x", c); pb_put(b, e, 6); }
+        else pb_put(b, "\\ufffd", 6);
         i++;
     }
-    out(s + i - run, run);
-    out("\"", 1);
+    pb_put(b, s + i - run, run);
+    pb_put(b, "\"", 1);
+}
+
+static void json_str(const char *s, size_t n)
+{
+    static pbuf t;
+    t.n = 0;
+    json_buf(&t, s, n);
+    out(t.p, t.n);
 }
 
 /* ns as microseconds with three decimals, exactly (Trace Event timestamps are in us). */
 static void out_us(uint64_t ns)
 {
-    outf("%llu.%03u", (unsigned long long)(ns / 1000), (unsigned)(ns % 1000));
+    char t[4] = {'.', (char)('0' + ns / 100 % 10), (char)('0' + ns / 10 % 10), (char)('0' + ns % 10)};
+    out_u64(ns / 1000, 0);
+    out(t, 4);
 }
 
 /* ======================================================================== runs and files */
@@ -636,15 +657,6 @@ static void close_input(input *in)
 
 /* ======================================================================== pprof */
 
-/* A protobuf message under construction. */
-typedef struct { unsigned char *p; size_t n, cap; } pbuf;
-
-static void pb_put(pbuf *b, const void *p, size_t n)
-{
-    grow(&b->p, &b->cap, b->n + n, 1);
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-}
 
 static void pb_varint(pbuf *b, uint64_t v)
 {
@@ -948,6 +960,9 @@ static void ss_frames(ss_state *s)
 typedef struct {
     size_t n, cap;
     size_t *parent, *depth, *name_off, *task;  /* per id (0: none); task: outermost task root */
+    size_t *jname, *jlen;               /* per id: its name as JSON in jbuf (offset + 1; 0: not yet) */
+    uint32_t *frame;                    /* per id: its speedscope frame + 1 (0: not yet) */
+    pbuf jbuf;
     char *names;
     size_t names_len, names_cap;
     strset tasks;                       /* stacks of the -wall file (tasks, async sections) */
@@ -999,6 +1014,9 @@ static int tl_define(tl_table *t, const char *p)
     t->depth = xrealloc(t->depth, t->cap * sizeof(size_t));
     t->name_off = xrealloc(t->name_off, t->cap * sizeof(size_t));
     t->task = xrealloc(t->task, t->cap * sizeof(size_t));
+    t->jname = xrealloc(t->jname, t->cap * sizeof(size_t));
+    t->jlen = xrealloc(t->jlen, t->cap * sizeof(size_t));
+    t->frame = xrealloc(t->frame, t->cap * sizeof(uint32_t));
     k = strlen(p);
     grow(&t->names, &t->names_cap, t->names_len + k + 1, 1);
     memcpy(t->names + t->names_len, p, k + 1);
@@ -1008,9 +1026,24 @@ static int tl_define(tl_table *t, const char *p)
     t->name_off[id] = t->names_len;
     t->names_len += k + 1;
     t->task[id] = parent ? t->task[parent] : 0;
+    t->jname[id] = 0;
+    t->frame[id] = 0;
     if (!t->task[id] && t->tasks.n && set_find(&t->tasks, t->path, tl_path(t, (size_t)id)))
         t->task[id] = (size_t)id;
     return 1;
+}
+
+/* Writes the frame name of id as a JSON string (escaped once, then copied). */
+static void tl_out_name(tl_table *t, size_t id)
+{
+    if (!t->jname[id]) {
+        size_t off = t->jbuf.n;
+        const char *name = tl_name(t, id);
+        json_buf(&t->jbuf, name, strlen(name));
+        t->jname[id] = off + 1;
+        t->jlen[id] = t->jbuf.n - off;
+    }
+    out(t->jbuf.p + t->jname[id] - 1, t->jlen[id]);
 }
 
 /* What a walk of the timeline does at each event. track: 0 the thread's, else a task track
@@ -1152,6 +1185,7 @@ static void tl_load_tasks(tl_table *tab, run_files *r)
 static void tl_free(tl_table *t)
 {
     free(t->parent); free(t->depth); free(t->name_off); free(t->task);
+    free(t->jname); free(t->jlen); free(t->frame); free(t->jbuf.p);
     free(t->names); free(t->path);
     free(t->tasks.slot); free(t->tasks.hash); free(t->tasks.off); free(t->tasks.len); free(t->tasks.keys);
 }
@@ -1208,11 +1242,15 @@ static void tr_event(tl_sink *k, size_t track, size_t id, uint64_t t, char ph)
 {
     trace_sink *s = (trace_sink *)k;
     unsigned long tid = track ? tr_task_tid(s, track) : s->tid;
-    const char *name = tl_name(k->tab, id);
-    outf("%s{\"ph\":\"%c\",\"pid\":%lu,\"tid\":%lu,\"ts\":", s->nev++ ? ",\n" : "\n", ph, s->pid, tid);
+    outs(ph == 'B' ? ",\n{\"ph\":\"B\",\"pid\":" : ",\n{\"ph\":\"E\",\"pid\":");
+    s->nev++;
+    out_u64(s->pid, 0);
+    outs(",\"tid\":");
+    out_u64(tid, 0);
+    outs(",\"ts\":");
     out_us(t);
     outs(",\"name\":");
-    json_str(name, strlen(name));
+    tl_out_name(k->tab, id);
     out("}", 1);
 }
 
@@ -1274,9 +1312,17 @@ static void sse_thread(tl_sink *k, unsigned long index, const char *name, uint64
 static void sse_event(tl_sink *k, size_t id, uint64_t t, char type)
 {
     ss_sink *s = (ss_sink *)k;
-    const char *name = tl_name(k->tab, id);
-    outf("%s{\"type\":\"%c\",\"frame\":%u,\"at\":%llu}", s->nev++ ? "," : "", type,
-         ss_frame(s->ss, name, strlen(name)), (unsigned long long)t);
+    tl_table *tab = k->tab;
+    if (!tab->frame[id]) {
+        const char *name = tl_name(tab, id);
+        tab->frame[id] = ss_frame(s->ss, name, strlen(name)) + 1;
+    }
+    outs(type == 'O' ? (s->nev++ ? ",{\"type\":\"O\",\"frame\":" : "{\"type\":\"O\",\"frame\":")
+                     : (s->nev++ ? ",{\"type\":\"C\",\"frame\":" : "{\"type\":\"C\",\"frame\":"));
+    out_u64(tab->frame[id] - 1, 0);
+    outs(",\"at\":");
+    out_u64(t, 0);
+    out("}", 1);
 }
 
 static void sse_open(tl_sink *k, size_t track, size_t id, uint64_t t) { (void)track; sse_event(k, id, t, 'O'); }

@@ -183,6 +183,11 @@ static uint32_t set_find(const strset *t, const char *s, size_t n)
     return 0;
 }
 
+static void set_free(strset *t)
+{
+    free(t->slot); free(t->hash); free(t->off); free(t->len); free(t->keys);
+}
+
 static const char *set_key(const strset *t, uint32_t id) { return t->keys + t->off[id - 1]; }
 static size_t set_len(const strset *t, uint32_t id) { return t->len[id - 1]; }
 
@@ -259,6 +264,7 @@ typedef struct { unsigned char *p; size_t n, cap; } pbuf;
 
 static void pb_put(pbuf *b, const void *p, size_t n)
 {
+    if (!n) return; /* p may be NULL then (an empty buffer's) */
     grow(&b->p, &b->cap, b->n + n, 1);
     memcpy(b->p + b->n, p, n);
     b->n += n;
@@ -279,6 +285,7 @@ static void out_flush(void)
 
 static void out(const void *p, size_t n)
 {
+    if (!n) return;
     if (g_len + n > sizeof g_buf) {
         out_flush();
         if (n > sizeof g_buf) {
@@ -875,6 +882,10 @@ static void export_pprof(const char *given)
     pp_strings(&s);
     note("pprof: %lu samples, %zu locations, %d sample type%s", n, s.loc.n, in.n, in.n == 1 ? "" : "s");
     close_input(&in);
+    set_free(&s.str); set_free(&s.loc); set_free(&s.fn);
+    free(s.loc_fn); free(s.loc_line); free(s.fn_name); free(s.fn_file);
+    free(s.frames.prev); free(s.frames.ids); free(s.frames.ends);
+    free(s.sample.p); free(s.locs.p); free(s.vals.p); free(s.label.p);
 }
 
 /* ======================================================================== speedscope (sampled) */
@@ -1187,7 +1198,7 @@ static void tl_free(tl_table *t)
     free(t->parent); free(t->depth); free(t->name_off); free(t->task);
     free(t->jname); free(t->jlen); free(t->frame); free(t->jbuf.p);
     free(t->names); free(t->path);
-    free(t->tasks.slot); free(t->tasks.hash); free(t->tasks.off); free(t->tasks.len); free(t->tasks.keys);
+    set_free(&t->tasks);
 }
 
 /* ======================================================================== Trace Event JSON */
@@ -1364,6 +1375,8 @@ static void export_speedscope(const char *given)
     ss_frames(&ss);
     note("speedscope: %d profiles, %zu frames", ss.nprof, ss.frames.n);
     close_input(&in);
+    set_free(&ss.frames);
+    free(ss.cache.prev); free(ss.cache.ids); free(ss.cache.ends);
 }
 
 /* ======================================================================== command line */

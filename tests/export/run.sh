@@ -239,4 +239,18 @@ check "--help: usage" grep -q '^Usage: thag-export --format pprof|trace|speedsco
 check "--version" grep -qx 'thag-export [0-9.]*' <("$EXP" --version)
 fails bad-out 1 "No such file or directory" -f pprof -o /nonexistent/dir/x.pb "$WK.folded"
 
+echo "== ASan + UBSan: every format on every run and bad input, no report"
+if cc -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -o "$W/export-asan" tools/export.c; then
+    for f in "$WF.folded" "$DT-memory_detail.folded" "$UV-wall.folded" "$CO-timeline.txt" "$SE-calls.folded" \
+             "$W/gen-sorted.folded" "$W/garbage.folded" "$W/foreign.folded" "$W/decimal.folded" \
+             "$W/tl-x-20260101-120000-timeline.txt" "$S-calls.folded" "$U.folded"; do
+        for fmt in pprof trace speedscope; do
+            "$W/export-asan" -q -f $fmt "$f" >/dev/null 2>"$W/asan.err"
+            check "ASan+UBSan: $fmt ${f##*/}" bash -c "! grep -q 'Sanitizer\|runtime error' '$W/asan.err' || { cat '$W/asan.err'; exit 1; }"
+        done
+    done
+else
+    bad "ASan build"
+fi
+
 summary "export tests"

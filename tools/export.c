@@ -449,10 +449,15 @@ static char *stem_of(const char *path, int *kind)
     size_t n = strlen(path), ext, best = 0;
     int k, bk = K_TIME;
     char *stem;
-    if (has_suffix(path, "-timeline.txt")) { *kind = K_TL; return has_stamp(stem = strndup(path, n - 13)) ? stem : (free(stem), NULL); }
-    if (!has_suffix(path, ".folded")) return NULL;
-    ext = n - 7;
-    for (k = 1; k < K_NKINDS; k++) {
+    if (has_suffix(path, "-timeline.txt")) {
+        ext = n - 13;
+        bk = K_TL;
+    } else if (has_suffix(path, ".folded")) {
+        ext = n - 7;
+    } else {
+        return NULL;
+    }
+    for (k = 1; bk != K_TL && k < K_NKINDS; k++) {
         size_t sl = strlen(kind_suffix[k]);
         if (k != K_TL && ext >= sl && sl > best && !memcmp(path + ext - sl, kind_suffix[k], sl)) {
             best = sl;
@@ -470,6 +475,7 @@ static void find_run(run_files *r, const char *given)
     int k, kind = K_FOREIGN;
     memset(r, 0, sizeof *r);
     r->given = xstrdup(given);
+    errno = 0;
     if (!file_exists(given)) die("%s: %s", given, errno ? strerror(errno) : "not a regular file");
     if (!(r->stem = stem_of(given, &kind))) return;
     for (k = 0; k < K_NKINDS; k++) {
@@ -1178,7 +1184,8 @@ static char *tl_find(run_files *r, const char *given, char *program, size_t psiz
     meta(&c, "program", program, psize);
     meta(&c, "pid", pid, pidsize);
     meta(&c, "dropped", dropped, sizeof dropped);
-    if (dropped[0] && strcmp(dropped, "0"))
+    static int told;
+    if (dropped[0] && strcmp(dropped, "0") && !told++)
         note("%s: %s events were dropped (THAG_TIMELINE_EVENTS): the timeline is the run's last window", path, dropped);
     cur_close(&c);
     return xstrdup(path);
@@ -1351,6 +1358,10 @@ static void export_speedscope(const char *given)
     char label[600], name[300];
     int i;
     open_input(&in, given, 1);
+    if (!in.program[0] && in.files.stem && in.files.path[K_TL]) {
+        char pid[32];
+        free(tl_find(&in.files, given, in.program, sizeof in.program, pid, sizeof pid));
+    }
     outs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\"exporter\":\"thag-export "
          EXPORT_VERSION "\",\"name\":");
     json_str(in.program[0] ? in.program : given, strlen(in.program[0] ? in.program : given));

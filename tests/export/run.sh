@@ -193,6 +193,17 @@ sed '1s/kind=time /kind=time_inclusive /' "$WK-inclusive.folded" >"$W/renamed.fo
 fails incl-renamed 1 "inclusive time, which is not additive" -f pprof "$W/renamed.folded"
 check "RUN = the inclusive file exports the exclusive values" bash -c "'$EXP' -q -f pprof '$WK-inclusive.folded' | cmp - '$W/$(tag $WK).pb'"
 
+echo "== runs stamped with a pid (<p>-<ts>-<pid>: two runs in the same second)"
+mkdir -p "$W/pid"
+for f in "$WK"*; do b=${f##*/}; s=${WK##*/}; cp "$f" "$W/pid/$s-4242${b#$s}"; done
+check "pid stamp: the same pprof from any file of the run" bash -c \
+    "'$EXP' -q -f pprof '$W/pid/${WK##*/}-4242-timeline.txt' | cmp - '$W/$(tag $WK).pb'"
+check "pid stamp: the same trace" bash -c "'$EXP' -q -f trace '$W/pid/${WK##*/}-4242.folded' | cmp - '$W/$(tag $WK).trace.json'"
+mkdir -p "$W/tlonly" && cp "$WK-timeline.txt" "$W/tlonly/"
+check "a run with only its timeline: speedscope exports its threads" bash -c \
+    "'$EXP' -q -f speedscope '$W/tlonly/${WK##*/}-timeline.txt' | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['name'] == 'workers' and len(d['profiles']) == \$(grep -c '^T ' '$WK-timeline.txt'), d['name']\""
+fails tlonly-pprof 1 "no additive profile in this run (only a timeline: use --format trace)" -f pprof "$W/tlonly/${WK##*/}-timeline.txt"
+
 echo "== bad input"
 printf 'main;a 10\nmain;a;b 5\nmain 1\n' >"$W/foreign.folded"
 check "foreign folded file: exit 0" test "$(xp foreign -f pprof -o "$W/foreign.pb" "$W/foreign.folded")" = 0

@@ -496,8 +496,6 @@ typedef struct {
     const char *path;
     char *prev;              /* the stack before l (merge order check) */
     size_t prev_cap, prev_len;
-    int has_prev;
-    unsigned long nlines;
 } cursor;
 
 /* A file cut short (the library always ends with a newline) or empty is a truncated run. */
@@ -517,10 +515,7 @@ static int cur_next(cursor *c)
     if (rc < 0) die("%s", folded_error(c->r));
     if (folded_malformed(c->r)) /* folded.h has just reported it with its line number */
         die("%s: not a valid profile (the line reported above): nothing exported", c->path);
-    if (rc == 1) {
-        folded_one_count(&c->l); /* a frame may end in a number ("worker 3") */
-        c->nlines++;
-    }
+    if (rc == 1) folded_one_count(&c->l); /* a frame may end in a number ("worker 3") */
     return c->have = rc == 1;
 }
 
@@ -577,7 +572,6 @@ static void cur_advance(cursor *c)
     grow(&c->prev, &c->prev_cap, c->l.stack_len + 1, 1);
     memcpy(c->prev, c->l.stack, c->l.stack_len);
     c->prev_len = c->l.stack_len;
-    c->has_prev = 1;
     if (cur_next(c) && stack_cmp(c->prev, c->prev_len, c->l.stack, c->l.stack_len) >= 0)
         die("%s:%lu: stacks out of order (or repeated): the run's files are joined by stack, "
             "which needs them sorted as thag_profiler writes them", c->path, c->l.lineno);

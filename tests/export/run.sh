@@ -18,10 +18,11 @@ W=$WORK/t
 rm -rf "$W"
 mkdir -p "$W"
 export LC_ALL=C
-# go tool pprof: its cache and home in the work directory, no network, no telemetry.
-export GOCACHE=$PWD/$WORK/go-cache HOME=$PWD/$WORK/home GOPATH=$PWD/$WORK/gopath GOTOOLCHAIN=local \
+# go tool pprof: its cache and home in the work directory, no network, no telemetry (HOME
+# is changed for go only: npm and chromium keep theirs).
+export GOCACHE=$PWD/$WORK/go-cache GOHOME=$PWD/$WORK/home GOPATH=$PWD/$WORK/gopath GOTOOLCHAIN=local \
        GOPROXY=off GOFLAGS=-mod=mod GOTELEMETRY=off
-mkdir -p "$GOCACHE" "$HOME"
+mkdir -p "$GOCACHE" "$GOHOME"
 
 # xp NAME ARGS...: runs thag-export; stdout in $W/NAME.out, stderr in $W/NAME.err; echoes the status
 xp() { local n=$1; shift; "$EXP" "$@" >"$W/$n.out" 2>"$W/$n.err"; echo $?; }
@@ -45,7 +46,8 @@ profile() {
     (cd "$d" && THAG_PROFILER="$type,$d,,$detail" THAG_LINES=true "$bin" "$@" >/dev/null 2>"$d/stderr")
     ls "$d"/*.folded | grep -E -- '-[0-9]{8}-[0-9]{6}(-[0-9]+)?\.folded$' | sed 's/\.folded$//'
 }
-pprof() { go tool pprof "$@" 2>/dev/null; }
+pprof() { HOME=$GOHOME go tool pprof "$@" 2>/dev/null; }
+export -f pprof
 tag() { basename "$(dirname "$1")"; } # a run's short name: its directory (wf, dt, wk...)
 
 echo "== builds"
@@ -88,9 +90,9 @@ pprof_case "$WK" wall= calls=-calls
 pprof_case "$UV" wall= calls=-calls
 pprof_case "$SE" wall= calls=-calls
 check "allocations in metadata = alloc_objects total" grep -q "of $(head -1 "$WF-memory.folded" | sed 's/.* allocations=\([0-9]*\).*/\1/') total" "$W/$(tag $WF)-alloc_objects.top"
-check "threads as a label" bash -c "go tool pprof -raw '$W/$(tag $WK).pb' | grep -c 'thread:\[worker-[0-3]\]' | grep -qx 12"
-check "file:line in locations" bash -c "go tool pprof -raw '$W/$(tag $DT).pb' | grep -q 'main .*examples/wordfreq.c:[0-9][0-9]* s=0'"
-check "the run's metadata as comments" bash -c "go tool pprof -raw '$W/$(tag $WF).pb' | grep -qx 'Comment: peak=[0-9]*'"
+check "threads as a label" bash -c "pprof -raw '$W/$(tag $WK).pb' | grep -c 'thread:\[worker-[0-3]\]' | grep -qx 12"
+check "file:line in locations" bash -c "pprof -raw '$W/$(tag $DT).pb' | grep -q 'main .*examples/wordfreq.c:[0-9][0-9]* s=0'"
+check "the run's metadata as comments" bash -c "pprof -raw '$W/$(tag $WF).pb' | grep -qx 'Comment: peak=[0-9]*'"
 check "pprof on stdout = with -o" bash -c "'$EXP' -q -f pprof '$WK.folded' | cmp - '$W/$(tag $WK).pb'"
 
 echo "== a large generated profile: every stack exact (frames shared with the line before)"

@@ -206,6 +206,24 @@ check "a run with only its timeline: speedscope exports its threads" bash -c \
     "'$EXP' -q -f speedscope '$W/tlonly/${WK##*/}-timeline.txt' | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['name'] == 'workers' and len(d['profiles']) == \$(grep -c '^T ' '$WK-timeline.txt'), d['name']\""
 fails tlonly-pprof 1 "no additive profile in this run (only a timeline: use --format trace)" -f pprof "$W/tlonly/${WK##*/}-timeline.txt"
 
+echo "== hostile frame names: quotes, backslashes, control bytes, invalid UTF-8 give valid JSON"
+printf 'main;say "hi"\\n 3\nmain;\001ctl;caf\303\251 4\nmain;bad\377byte 5\n' >"$W/names.folded"
+printf '# thag_profiler 0.1.0: kind=timeline program=n format=timeline-1 unit=ns\nS 1 0 main\nS 2 1 say "hi"\\n\nS 3 1 bad\377\001\nT 0 5 main\n1 10\n2 20\n3 30\n0 5\n' \
+    >"$W/names-20260101-120000-timeline.txt"
+"$EXP" -q -f speedscope -o "$W/names.speedscope.json" "$W/names.folded" || bad "names: speedscope"
+"$EXP" -q -f trace -o "$W/names.trace.json" "$W/names-20260101-120000-timeline.txt" || bad "names: trace"
+check "names: speedscope JSON parses, names escaped" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [f['name'] for f in d['shared']['frames']]
+assert names == ['main', 'say \"hi\"\\\\n', '\x01ctl', 'caf\u00e9', 'bad\ufffdbyte'], names" "$W/names.speedscope.json"
+check "names: speedscope schema" node $T/validate.mjs "$W/names.speedscope.json"
+check "names: trace JSON parses, names escaped" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [e['name'] for e in d['traceEvents'] if e['ph'] == 'B']
+assert names == ['main', 'say \"hi\"\\\\n', 'bad\ufffd\x01'], names" "$W/names.trace.json"
+
 echo "== bad input"
 printf 'main;a 10\nmain;a;b 5\nmain 1\n' >"$W/foreign.folded"
 check "foreign folded file: exit 0" test "$(xp foreign -f pprof -o "$W/foreign.pb" "$W/foreign.folded")" = 0

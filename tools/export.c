@@ -664,7 +664,6 @@ static void close_input(input *in)
 
 /* ======================================================================== pprof */
 
-
 static void pb_varint(pbuf *b, uint64_t v)
 {
     unsigned char *p;
@@ -695,12 +694,17 @@ static void pb_bytes(pbuf *b, unsigned field, const void *p, size_t n)
 /* Writes a top-level Profile field that is a message or bytes, and empties the buffer. */
 static void pb_emit(unsigned field, pbuf *b)
 {
-    pbuf h = {0};
-    pb_varint(&h, (uint64_t)field << 3 | 2);
-    pb_varint(&h, b->n);
-    out(h.p, h.n);
+    unsigned char h[20], *p = h;
+    uint64_t v = (uint64_t)field << 3 | 2;
+    for (int k = 0; k < 2; k++, v = b->n) {
+        while (v > 0x7f) {
+            *p++ = (unsigned char)(v | 0x80);
+            v >>= 7;
+        }
+        *p++ = (unsigned char)v;
+    }
+    out(h, (size_t)(p - h));
     out(b->p, b->n);
-    free(h.p);
     b->n = 0;
 }
 

@@ -498,12 +498,13 @@ typedef struct {
     size_t prev_cap, prev_len;
 } cursor;
 
-/* A file cut short (the library always ends with a newline) or empty is a truncated run. */
+/* A file cut short (the library always ends with a newline) is a truncated run. An empty
+ * file has no stacks (a run's metadata may live elsewhere than in its files). */
 static void check_complete(FILE *f, const char *path)
 {
     int c;
     if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < 0) die("%s: cannot seek: %s", path, strerror(errno));
-    if (ftell(f) == 0) die("%s: empty file (a truncated run?)", path);
+    if (ftell(f) == 0) return;
     if (fseek(f, -1, SEEK_END) != 0 || (c = fgetc(f)) == EOF) die("%s: read error", path);
     if (c != '\n') die("%s: ends in the middle of a line: truncated (not exported)", path);
     rewind(f);

@@ -63,7 +63,9 @@ WK=$(profile "$W/wk" time false "$PWD/$B/examples/time/workers")
 CO=$(profile "$W/co" time false "$PWD/$W/coro")
 UV=$(profile "$W/uv" time false "$PWD/$W/uvserver")
 SE=$(profile "$W/se" time false "$PWD/$W/sections")
-for s in "$WF" "$DT" "$WK" "$CO" "$UV" "$SE"; do check "run written: $s" test -s "$s.folded" -a -s "$s-timeline.txt"; done
+SA=$(THAG_SAMPLE_BYTES=1024 profile "$W/sa" both false "$PWD/$B/examples/full/wordfreq" "$PWD/README.md")
+MT=$(THAG_MERGE_THREADS=true profile "$W/mt" time false "$PWD/$B/examples/time/workers")
+for s in "$WF" "$DT" "$WK" "$CO" "$UV" "$SE" "$SA" "$MT"; do check "run written: $s" test -s "$s.folded" -a -s "$s-timeline.txt"; done
 check "detail run has file:line" grep -q ' (.*:[0-9]*)' "$DT-memory_detail.folded"
 check "uvserver run has tasks" test -s "$UV-wall.folded"
 
@@ -89,6 +91,11 @@ pprof_case "$DT" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-me
 pprof_case "$WK" wall= calls=-calls
 pprof_case "$UV" wall= calls=-calls
 pprof_case "$SE" wall= calls=-calls
+pprof_case "$SA" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-memory_detail_calls \
+    inuse_space=-memory_detail_live
+pprof_case "$MT" wall= calls=-calls
+check "sampled run: no free_space (no deallocation file)" bash -c "! grep -q free_space '$W/sa.raw'"
+check "merged threads: no thread label" bash -c "! grep -q 'thread:' '$W/mt.raw'"
 check "allocations in metadata = alloc_objects total" grep -q "of $(head -1 "$WF-memory.folded" | sed 's/.* allocations=\([0-9]*\).*/\1/') total" "$W/$(tag $WF)-alloc_objects.top"
 check "threads as a label" bash -c "pprof -raw '$W/$(tag $WK).pb' | grep -c 'thread:\[worker-[0-3]\]' | grep -qx 12"
 check "file:line in locations" bash -c "pprof -raw '$W/$(tag $DT).pb' | grep -q 'main .*examples/wordfreq.c:[0-9][0-9]* s=0'"

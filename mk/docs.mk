@@ -10,5 +10,6 @@ TEST_TARGETS += test-docs
 .PHONY: test-docs
 
 # The tools' --help output is a source of truth: build them first.
-test-docs: $(BUILD)/flamegraph $(BUILD)/thag-analyze $(BUILD)/thag-instrument $(BUILD)/thag-run
+test-docs: $(BUILD)/flamegraph $(BUILD)/thag-analyze $(BUILD)/thag-instrument $(BUILD)/thag-run \
+           $(if $(wildcard mk/export.mk),$(BUILD)/thag-export)
 	BUILD=$(BUILD) python3 tests/docs/drift.py

@@ -59,6 +59,8 @@ FOREIGN_OPTIONS = {
     "--headless", "--no-sandbox", "--disable-gpu",
     "--disable-background-networking", "--screenshot", "--window-size",
     "--prefix", "--static", "--shutdown", "--hide-scrollbars",
+    # curl and parca-push, in docs/export.md (sending pprof to a server)
+    "--data-binary", "--remote-store-address", "--remote-store-insecure", "--labels",
 }
 
 # ---------------------------------------------------------------------------
@@ -199,6 +201,7 @@ TOOLS = {  # tool: (binary, its page)
     "thag-analyze": ("thag-analyze", "docs/analyze.md"),
     "thag-instrument": ("thag-instrument", "docs/instrument.md"),
     "thag-run": ("thag-run", "docs/run.md"),
+    "thag-export": ("thag-export", "docs/export.md"),
 }
 all_opts = set()
 for tool, (binary, page) in TOOLS.items():

@@ -14,7 +14,7 @@ VALUES=("" "-1" "0" "1e999" "1e300" "99999999999999999999" "-9999999999999999999
         "2147483648" "%" "5%" "abc" "," "=" "$(printf 'a\001\377')")
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -g -O1"
 declare -A SRC=([flamegraph]="tools/flamegraph.c -lm" [thag-analyze]="tools/analyze.c -lm"
-                [thag-instrument]="tools/instrument.c" [thag-run]="tools/run.c")
+                [thag-instrument]="tools/instrument.c" [thag-run]="tools/run.c" [thag-export]="tools/export.c -lm")
 in="$TMPROOT/in.folded" src="$TMPROOT/in.c"
 printf 'main 10\nmain;f 5\nmain;f;g 7\n' >"$in"
 printf 'int f(void) { return 1; }\nint main(void) { return f(); }\n' >"$src"
@@ -37,7 +37,7 @@ every_value() {
     try "$t" "$@" "$o"
 }
 
-for t in flamegraph thag-analyze thag-instrument thag-run; do
+for t in flamegraph thag-analyze thag-instrument thag-run thag-export; do
     if ! clang -std=c11 $SAN -Itools ${SRC[$t]} -o "$dir/$t" 2>"$TMPROOT/build.err"; then
         bad "$t builds with ASan and UBSan" "$(cat "$TMPROOT/build.err")"; continue
     fi

@@ -725,17 +725,31 @@ static int check_binary(folded_reader *r, const char *file, unsigned long nlines
     return -1;
 }
 
+/* Whether a file without metadata is named as a run's -inclusive or -wall file (its manifest
+   is missing): its kind, or "" for any other name. */
+static const char *kind_by_name(const char *file)
+{
+    const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
+    size_t end = folded_stamp_end(base);
+    if (!end) return "";
+    if (!strcmp(base + end, "-inclusive.folded")) return "time_inclusive";
+    return strcmp(base + end, "-wall.folded") ? "" : "wall";
+}
+
 /* Refuses a file whose values do not add up along stacks (its metadata says additive=no, or
-   it is an old file of kind time_inclusive or wall): drawn, every frame would count its
-   children's time again (a frame is the sum of the stacks under it). Names the file to draw:
-   the manifest's instead=, in the same directory; else the name without -inclusive/-wall. */
+   it is an old file of kind time_inclusive or wall, or it has no metadata and such a name):
+   drawn, every frame would count its children's time again (a frame is the sum of the stacks
+   under it). Names the file to draw: the manifest's instead=, in the same directory; else
+   the name without -inclusive/-wall. */
 static int check_kind(folded_reader *r, const char *file)
 {
     char kind[64], instead[1024] = "";
     const char *slash = strrchr(file, '/'), *suffix;
     size_t dlen = slash ? (size_t)(slash - file) + 1 : 0, n = strlen(file);
-    if (folded_additive(r) != 0) return 0;
-    folded_meta_value(r, "kind", kind, sizeof kind);
+    int add = folded_additive(r);
+    if (add < 0) snprintf(kind, sizeof kind, "%s", kind_by_name(file));
+    else folded_meta_value(r, "kind", kind, sizeof kind);
+    if (add > 0 || (add < 0 && !kind[0])) return 0;
     suffix = !strcmp(kind, "wall") ? "-wall.folded" : "-inclusive.folded";
     if (folded_meta_value(r, "instead", instead + dlen, sizeof instead - dlen) && dlen < sizeof instead / 2)
         memcpy(instead, file, dlen);

@@ -164,7 +164,7 @@ FOLDED_FN int folded_additive(const folded_reader *r)
 
 /* Where the run part of a file's base name ends: after its stamp "-yyyymmdd-HHMMSS" (the last
    one: a program name may hold another) and its "-pid" if any; 0 if it has no stamp. */
-FOLDED_FN size_t folded__stamp_end(const char *b)
+FOLDED_FN size_t folded_stamp_end(const char *b)
 {
     size_t n = strlen(b), i, k, end = 0;
     for (i = 1; i + 16 <= n; i++) {
@@ -260,7 +260,7 @@ FOLDED_FN char *folded__manifest_entry(FILE *m, const char *base, char **run, si
 FOLDED_FN char *folded_manifest_meta(const char *path, char *note, size_t nsize)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-    size_t dlen = (size_t)(base - path), end = folded__stamp_end(base), runlen = 0;
+    size_t dlen = (size_t)(base - path), end = folded_stamp_end(base), runlen = 0;
     char *mpath, *run = NULL, *entry, *out = NULL, version[32] = "", why[160] = "";
     FILE *m;
     if (nsize) note[0] = 0;

@@ -310,8 +310,10 @@
    <p>-<ts>-calls.folded      calls per stack (entries of the last frame).
    <p>-<ts>-timeline.txt      chronological, for flamecharts (`flamegraph
                               --flamechart`, thag-analyze): not folded but
-                              compact, a stack is written once. After the
-                              metadata line (format=timeline-1):
+                              compact, a stack is written once. After its
+                              metadata line (the one file that keeps one:
+                              `# thag_profiler 0.1.0: kind=timeline ...
+                              format=timeline-1 ... unit=ns`):
                                 S <id> <parent id> <frame>   a stack (ids
                                   from 1, parents first; parent 0: none)
                                 T <index> <start ns> <thread name>   a
@@ -336,11 +338,26 @@
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
-   Their metadata has the totals: allocations, deallocations, bytes, peak,
-   current (live bytes). Peak is exact with one allocating thread, and
-   within 64 KiB per thread with several.
-   Folded lines are `frame;frame;frame value`. The first line is metadata that
-   flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
+   Their manifest entries have the totals: allocations, deallocations,
+   bytes, peak, current (live bytes). Peak is exact with one allocating
+   thread, and within 64 KiB per thread with several.
+   <p>-<ts>-manifest.txt      the run's metadata, written last (renamed
+                              into place: never half written), one
+                              key=value record a line: the run
+                              (thag_profiler=0.1.0, program=, pid=,
+                              started=, start_unix_ns=, elapsed=, clock=,
+                              threads=, type=), then per file written
+                              `file=<name> kind= unit= additive=yes|no`
+                              and its values (memory totals, the
+                              timeline's bound= dropped=, the wall file's
+                              counts; additive=no, for -inclusive and
+                              -wall, adds instead=<the exclusive file>),
+                              per thread `thread=<index> start=<ns>
+                              [end=<ns>] name=<rest of the line>`, and
+                              last `end=<number of files>`.
+                              docs/output.md has the details.
+   Folded lines are `frame;frame;frame value`, with no metadata line, so
+   flamegraph.pl and difffolded.pl read every file with no warning.
    Main thread stacks start with main; other threads with their name.
    Stacks end at depth 1000: a deeper frame's time, calls and bytes are
    charged to its ancestor at that depth (direct recursion keeps its exact

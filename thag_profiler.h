@@ -212,7 +212,8 @@
                              wall time (open to end) is in the wall file.
    THAG_TASK_END(task)       The task is finished: its wall time (begin to
                              end) goes to the wall file. A task never ended
-                             has none (tasks_ended=N in the wall file tells).
+                             has none (tasks_ended=N in the wall file's
+                             manifest entry tells).
    The same as functions: thag_fiber_new(name), thag_fiber_switch(f),
    thag_fiber_end(f), thag_task_begin(name, apart), thag_task_end(t).
 
@@ -326,8 +327,11 @@
                               one's time. Equal neighbours are merged.
    <p>-<ts>-wall.folded       tasks and async sections only (ASYNC): elapsed
                               (wall) ns per stack, begin/open to end. Its
-                              metadata counts tasks_begun, tasks_ended and
-                              stale_ends (ends of ended tasks).
+                              manifest entry counts tasks_begun,
+                              tasks_ended and stale_ends (ends of ended
+                              tasks). Not additive (a task's time again
+                              under its parent task), nor is -inclusive:
+                              flamegraph refuses both.
    With memory profiling (bytes asked for, not the allocator's rounding):
    <p>-<ts>-memory.folded       bytes allocated per stack of profiled scopes.
    <p>-<ts>-memory_calls.folded allocations per stack.

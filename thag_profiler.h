@@ -4579,7 +4579,7 @@ THAG__FN int thag__write_snapshot(thag__obuf *o, thag__onode *root, uint64_t now
     pthread_mutex_unlock(&thag__g.tl_lock);
     if (rc == -2) return rc;
     rc |= thag__write_files(o, root);
-    if (v) rc |= thag__write_manifest(o, v, n, now);
+    if (v && thag__wres.man_files) rc |= thag__write_manifest(o, v, n, now); /* none: nothing to list */
     return rc;
 }
 

@@ -109,7 +109,7 @@ check "unwritable directory: clear message" grep -q 'cannot create the output di
 d="$TMPROOT/full"; mkdir -p "$d"
 for s in 0 1 2 3 4; do st=$(date -d "+$s sec" +%Y%m%d-%H%M%S)
     for k in "" -inclusive -calls; do ln -sf /dev/full "$d/$SEC-$st$k.folded.tmp"; done
-    ln -sf /dev/full "$d/$SEC-$st-timeline.txt.tmp"; done
+    ln -sf /dev/full "$d/$SEC-$st-timeline.txt.tmp"; ln -sf /dev/full "$d/$SEC-$st-manifest.txt.tmp"; done
 rc=$(cd "$d" && THAG_PROFILER=time,. "$B-sections" >/dev/null 2>stderr; echo $?)
 check "full disk: exit status unchanged" test "$rc" = 0
 check "full disk: clear message" grep -q 'No space left on device; this profile is not written' "$d/stderr"

@@ -167,6 +167,8 @@ check "old file: thag-analyze reads its totals" bash -c "'$AN' report '$OLD/x-20
 # exclusive file its entry names; memory totals come from the entry.
 check "thag-analyze: -inclusive read through its manifest's instead=" bash -c \
     "'$AN' report '$inc' 2>&1 >/dev/null | grep -qx 'thag-analyze: note: $inc holds inclusive time; reading its exclusive sibling $(dirname "$inc")/$(basename "$exc") (the inclusive values are used as totals)'"
+check "thag-analyze: a wall file is read with a note naming the file that adds up" bash -c \
+    "'$AN' report '$wall' 2>&1 >/dev/null | grep -qx 'thag-analyze: note: $wall holds wall time, which does not add up along stacks: Self is each stack.s own elapsed time; Total and the total add up overlapping times (the active time that adds up is in $(basename "$wexc"))'"
 memf=$(one "$TMPROOT/memout-gcc_-O2-mem_exact/*-memory.folded")
 check "thag-analyze: memory totals from the manifest" bash -c \
     "'$AN' report '$memf' 2>&1 | grep -q '^Totals: allocations=1004  deallocations=1003 '"

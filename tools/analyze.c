@@ -570,6 +570,18 @@ static int peek_kind(const char *path, char **instead)
     return k;
 }
 
+/* A wall time file (kind wall, additive=no in its manifest entry) is read as it is, but its
+ * values overlap (a task's wall time holds its sections' and child tasks'): a note says which
+ * columns mean what, and names the file whose times add up. */
+static void wall_note(const profile *p, int k)
+{
+    const char *add = meta_get(p, "additive"), *instead = meta_get(p, "instead");
+    if (k != K_WALL && !(add && !strcmp(add, "no"))) return;
+    fprintf(stderr, "thag-analyze: note: %s holds wall time, which does not add up along stacks: Self is each "
+            "stack's own elapsed time; Total and the total add up overlapping times (the active time that "
+            "adds up is in %s)\n", p->path, instead ? instead : "the exclusive time file <program>-<stamp>.folded");
+}
+
 /* Loads the siblings that complete a primary file of kind k. */
 static void load_siblings(profile *p, int k)
 {
@@ -617,6 +629,7 @@ static int profile_load(profile *p, const char *path)
         return -1;
     }
     p->kind = k = kind_from_meta(p, k);
+    wall_note(p, k);
     load_siblings(p, k);
     if (p->size_frames) p->has[F_COUNT] = 1;
     u = meta_get(p, "unit");

@@ -3814,8 +3814,10 @@ THAG__FN int thag__wclose(thag__writer *w) {
         unlink(tmp);
         return -1;
     }
-    thag__wres.ok++;
-    if (w->listed) thag__wlist(w);
+    if (w->listed) { /* a profile file (the manifest, which lists them, is not counted) */
+        thag__wres.ok++;
+        thag__wlist(w);
+    }
     thag__debug("wrote %s", w->path);
     return 0;
 }
@@ -3831,9 +3833,9 @@ static const char *const thag__nonadditive[] = {"time_inclusive", "wall"};
 
 /* Registers the file w writes (opened by thag__wopen or thag__wopen_ext)
    for the run's manifest: its kind, its unit, and extra " key=value"
-   tokens (memory totals, bounds...; no spaces in values). Call it once per
-   file, before thag__wclose; the manifest lists the file only if it was
-   written. Folded files carry no metadata line of their own (flamegraph.pl
+   tokens (memory totals, bounds...; no spaces in values). Call it once for
+   every profile file, before thag__wclose; the manifest lists the file
+   only if it was written, and only such files count as written. Folded files carry no metadata line of their own (flamegraph.pl
    and difffolded.pl would warn on it): the manifest is their metadata. */
 THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     int add = 1;

@@ -215,7 +215,8 @@
                              wall time (open to end) is in the wall file.
    THAG_TASK_END(task)       The task is finished: its wall time (begin to
                              end) goes to the wall file. A task never ended
-                             has none (tasks_ended=N in the wall file tells).
+                             has none (tasks_ended=N in the wall file's
+                             manifest entry tells).
    The same as functions: thag_fiber_new(name), thag_fiber_switch(f),
    thag_fiber_end(f), thag_task_begin(name, apart), thag_task_end(t).
 
@@ -318,8 +319,10 @@
    <p>-<ts>-calls.folded      calls per stack (entries of the last frame).
    <p>-<ts>-timeline.txt      chronological, for flamecharts (`flamegraph
                               --flamechart`, thag-analyze): not folded but
-                              compact, a stack is written once. After the
-                              metadata line (format=timeline-1):
+                              compact, a stack is written once. After its
+                              metadata line (the one file that keeps one:
+                              `# thag_profiler 0.1.0: kind=timeline ...
+                              format=timeline-1 ... unit=ns`):
                                 S <id> <parent id> <frame>   a stack (ids
                                   from 1, parents first; parent 0: none)
                                 T <index> <start ns> <thread name>   a
@@ -332,8 +335,11 @@
                               one's time. Equal neighbours are merged.
    <p>-<ts>-wall.folded       tasks and async sections only (ASYNC): elapsed
                               (wall) ns per stack, begin/open to end. Its
-                              metadata counts tasks_begun, tasks_ended and
-                              stale_ends (ends of ended tasks).
+                              manifest entry counts tasks_begun,
+                              tasks_ended and stale_ends (ends of ended
+                              tasks). Not additive (a task's time again
+                              under its parent task), nor is -inclusive:
+                              flamegraph refuses both.
    With memory profiling (bytes asked for, not the allocator's rounding):
    <p>-<ts>-memory.folded       bytes allocated per stack of profiled scopes.
    <p>-<ts>-memory_calls.folded allocations per stack.
@@ -344,11 +350,26 @@
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
-   Their metadata has the totals: allocations, deallocations, bytes, peak,
-   current (live bytes). Peak is exact with one allocating thread, and
-   within 64 KiB per thread with several.
-   Folded lines are `frame;frame;frame value`. The first line is metadata that
-   flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.
+   Their manifest entries have the totals: allocations, deallocations,
+   bytes, peak, current (live bytes). Peak is exact with one allocating
+   thread, and within 64 KiB per thread with several.
+   <p>-<ts>-manifest.txt      the run's metadata, written last (renamed
+                              into place: never half written), one
+                              key=value record a line: the run
+                              (thag_profiler=0.1.0, program=, pid=,
+                              started=, start_unix_ns=, elapsed=, clock=,
+                              threads=, type=), then per file written
+                              `file=<name> kind= unit= additive=yes|no`
+                              and its values (memory totals, the
+                              timeline's bound= dropped=, the wall file's
+                              counts; additive=no, for -inclusive and
+                              -wall, adds instead=<the exclusive file>),
+                              per thread `thread=<index> start=<ns>
+                              [end=<ns>] name=<rest of the line>`, and
+                              last `end=<number of files>`.
+                              docs/output.md has the details.
+   Folded lines are `frame;frame;frame value`, with no metadata line, so
+   flamegraph.pl and difffolded.pl read every file with no warning.
    Main thread stacks start with main; other threads with their name.
    Stacks end at depth 1000: a deeper frame's time, calls and bytes are
    charged to its ancestor at that depth (direct recursion keeps its exact
@@ -1040,6 +1061,7 @@ typedef struct thag__thread {
     uint32_t ev_wait;         /* no chunk to be had: events until it asks again */
     int is_main, index, exited;
     int named;                /* thag_set_thread_name: the label is not the OS name */
+    uint64_t start_ticks, end_ticks; /* first profiled scope, exit (0: alive): the manifest */
     pthread_t handle;         /* the OS name is read at output */
     char label[64];
     struct thag__thread *next;
@@ -1296,6 +1318,7 @@ THAG__FN void thag__thread_exit(void *arg) {
     if (!t->named) thag__thread_name(t);
     pthread_mutex_unlock(&thag__g.lock);
     thag__ev_close(t);
+    t->end_ticks = thag__ticks();
 #if THAG__MEMORY
     if (t->m_delta) thag__mem_publish(t); /* its live bytes count in the peak of the threads after it */
 #endif
@@ -1313,6 +1336,7 @@ THAG__FN thag__thread *thag__attach(void) {
     t->arena.chunk = 64 * 1024;
     t->is_main = (pid_t)syscall(SYS_gettid) == getpid();
     t->handle = pthread_self();
+    t->start_ticks = thag__ticks();
     pthread_mutex_lock(&thag__g.lock);
     t->index = thag__g.nthreads++;
     thag__stbsp_snprintf(t->label, (int)sizeof t->label, "thread-%d", t->index);
@@ -3688,7 +3712,9 @@ THAG__FN void thag__pend_open(thag__thread *t, uint64_t now) {
 typedef struct thag__writer {
     int fd, err;
     int col;      /* which value of the output tree it writes */
+    int listed;   /* thag__meta was called: the manifest lists the file once written */
     size_t n;
+    char meta[448]; /* its manifest entry after the name: kind= unit= additive= ... */
     char path[PATH_MAX + 32];
     char buf[1 << 16];
 } thag__writer;
@@ -3729,7 +3755,13 @@ __attribute__((format(printf, 2, 3))) THAG__FN void thag__wprintf(thag__writer *
 /* The files of one write: how many were written, and the first failure,
    reported by thag__write_all in one line (a profile whose files all fail,
    e.g. under EMFILE, gave one message per file; tests/run_hostile.sh). */
-static struct { int ok, failed, err; char path[PATH_MAX + 48]; } thag__wres;
+static struct {
+    int ok, failed, err;
+    char path[PATH_MAX + 48];
+    char *man;            /* the manifest's file entries, one line each (thag__wlist) */
+    size_t man_n, man_cap;
+    int man_files;
+} thag__wres;
 
 THAG__FN void thag__wfail(const char *path, int err) {
     if (!thag__wres.failed++) {
@@ -3786,6 +3818,7 @@ THAG__FN int thag__wopen_ext(thag__writer *w, const char *kind, const char *ext)
     char tmp[PATH_MAX + 40];
     w->n = 0;
     w->err = 0;
+    w->listed = 0;
     thag__stbsp_snprintf(w->path, (int)sizeof w->path, "%s/%s-%s%s%s%s", thag__g.dir,
                          thag__g.program, thag__stamp(), kind[0] ? "-" : "", kind, ext);
     thag__stbsp_snprintf(tmp, (int)sizeof tmp, "%s.tmp", w->path);
@@ -3811,6 +3844,26 @@ THAG__FN void thag__wabort(thag__writer *w) {
 
 THAG__FN int thag__wopen(thag__writer *w, const char *kind) { return thag__wopen_ext(w, kind, ".folded"); }
 
+/* Appends "file=<name> <meta>\n" to the manifest's entries (growing them in
+   mmap'd memory: the output never calls malloc). */
+THAG__FN void thag__wlist(const thag__writer *w) {
+    const char *base = strrchr(w->path, '/');
+    char line[PATH_MAX + 512];
+    int k = thag__stbsp_snprintf(line, (int)sizeof line, "file=%s %s\n", base ? base + 1 : w->path, w->meta);
+    if (k < 0 || k >= (int)sizeof line) k = 0;
+    if (thag__wres.man_n + (size_t)k > thag__wres.man_cap) {
+        size_t cap = thag__wres.man_cap ? thag__wres.man_cap * 2 : ((size_t)1 << 16);
+        char *p = (char *)thag__pmap(cap);
+        if (!p) return; /* the file is then missing from the manifest */
+        if (thag__wres.man) { memcpy(p, thag__wres.man, thag__wres.man_n); munmap(thag__wres.man, thag__wres.man_cap); }
+        thag__wres.man = p;
+        thag__wres.man_cap = cap;
+    }
+    memcpy(thag__wres.man + thag__wres.man_n, line, (size_t)k);
+    thag__wres.man_n += (size_t)k;
+    thag__wres.man_files += k > 0;
+}
+
 /* Closes and renames into place; 0 on success. */
 THAG__FN int thag__wclose(thag__writer *w) {
     char tmp[PATH_MAX + 40];
@@ -3823,13 +3876,46 @@ THAG__FN int thag__wclose(thag__writer *w) {
         unlink(tmp);
         return -1;
     }
-    thag__wres.ok++;
+    if (w->listed) { /* a profile file (the manifest, which lists them, is not counted) */
+        thag__wres.ok++;
+        thag__wlist(w);
+    }
     thag__debug("wrote %s", w->path);
     if (thag__g.say == THAG__DBG_ANNOUNCE) thag__say_file(w->path);
     return 0;
 }
 
+/* Kinds whose values do not add up along a stack: a frame's value already
+   holds its children's (inclusive time; a task's wall time holds its
+   sections' and its child tasks', which may overlap), so a flamegraph of
+   them counts time twice. Their manifest entry names the file to draw
+   instead: the exclusive time, <p>-<ts>.folded. Every other kind adds up
+   (calls: a frame's width is the entries at and under it; the timeline's
+   intervals are exclusive time). */
+static const char *const thag__nonadditive[] = {"time_inclusive", "wall"};
+
+/* Registers the file w writes (opened by thag__wopen or thag__wopen_ext)
+   for the run's manifest: its kind, its unit, and extra " key=value"
+   tokens (memory totals, bounds...; no spaces in values). Call it once for
+   every profile file, before thag__wclose; the manifest lists the file
+   only if it was written, and only such files count as written. Folded files carry no metadata line of their own (flamegraph.pl
+   and difffolded.pl would warn on it): the manifest is their metadata. */
 THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, const char *unit) {
+    int add = 1;
+    size_t i;
+    for (i = 0; i < sizeof thag__nonadditive / sizeof *thag__nonadditive; i++)
+        if (strcmp(kind, thag__nonadditive[i]) == 0) add = 0;
+    if (add)
+        thag__stbsp_snprintf(w->meta, (int)sizeof w->meta, "kind=%s unit=%s additive=yes%s", kind, unit, extra);
+    else
+        thag__stbsp_snprintf(w->meta, (int)sizeof w->meta, "kind=%s unit=%s additive=no instead=%s-%s.folded%s",
+                             kind, unit, thag__g.program, thag__stamp(), extra);
+    w->listed = 1;
+}
+
+/* The in-file metadata line, now only at the top of the timeline (not a
+   folded file: its readers need format=timeline-1 to parse it). */
+THAG__FN void thag__meta_line(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     thag__wprintf(w, "# thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=%s program=%s started=%s pid=%d "
                   "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__stamp(), (int)getpid(),
                   thag__clock_name(), thag__g.merge_threads ? "merged" : "separate",
@@ -4472,6 +4558,7 @@ THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__onode *root, thag__s
     thag__stbsp_snprintf(extra, (int)sizeof extra, " format=timeline-1 bound=%llu dropped=%llu",
                          (unsigned long long)thag__g.tl_bound,
                          (unsigned long long)thag__g.tl_reused);
+    thag__meta_line(w, "timeline", extra, "ns");
     thag__meta(w, "timeline", extra, "ns");
     thag__tl_stacks(w, o, root);
     for (i = 0; i < n; i++) thag__write_timeline(w, v[i].t, v[i].upto, now, v[i].t == thag__self);
@@ -4497,8 +4584,53 @@ THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root) {
     return rc;
 }
 
+/* A thread of the manifest: its index (as in the timeline's T lines), its
+   start (first profiled scope) and end (exit) in ns since the profiler
+   started, and its name, the root frame of its stacks, last on the line
+   (it may hold spaces). */
+THAG__FN void thag__manifest_thread(thag__writer *w, const thag__thread *t) {
+    char name[64];
+    const char *label = t->is_main ? "main" : t->label;
+    size_t k = strlen(label);
+    uint64_t t0 = thag__clock.tick0;
+    if (k >= sizeof name) k = sizeof name - 1;
+    thag__frame_copy(name, label, k);
+    name[k] = 0;
+    thag__wprintf(w, "thread=%d start=%llu", t->index,
+                  (unsigned long long)(t->start_ticks > t0 ? thag__to_ns(t->start_ticks - t0) : 0));
+    if (THAG__LOAD(t->exited) && t->end_ticks > t0)
+        thag__wprintf(w, " end=%llu", (unsigned long long)thag__to_ns(t->end_ticks - t0));
+    thag__wprintf(w, " name=%s\n", name);
+}
+
+/* The run's manifest, <p>-<ts>-manifest.txt: written last, after the files
+   it lists (renamed into place like them, so a reader never sees half of
+   it). One key=value record a line: the run, each file written (the
+   entries gathered by thag__meta and thag__wclose), each thread, and
+   end=<number of files> as the last line. docs/output.md has the format. */
+THAG__FN int thag__write_manifest(thag__obuf *o, const thag__snap *v, int n, uint64_t now) {
+    thag__writer *w = (thag__writer *)thag__oalloc(o, sizeof(thag__writer));
+    struct timespec rt;
+    uint64_t mono = thag__mono_ns(), real;
+    int i;
+    if (!w || thag__wopen_ext(w, "manifest", ".txt")) return -1;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    real = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
+    thag__wprintf(w, "thag_profiler=" THAG_PROFILER_VERSION_STRING "\nmanifest=1\nprogram=%s\npid=%d\nstarted=%s\n"
+                  "start_unix_ns=%llu\nelapsed=%llu\nclock=%s\nthreads=%s\ntype=%s\n", thag__g.program,
+                  (int)getpid(), thag__stamp(), (unsigned long long)(real - (mono - thag__clock.ns0)),
+                  (unsigned long long)(now > thag__clock.tick0 ? thag__to_ns(now - thag__clock.tick0) : 0),
+                  thag__clock_name(), thag__g.merge_threads ? "merged" : "separate",
+                  thag__g.type == THAG_TYPE_BOTH ? "both" : thag__g.type == THAG_TYPE_MEMORY ? "memory" : "time");
+    if (thag__wres.man) thag__wput(w, thag__wres.man, thag__wres.man_n);
+    for (i = 0; i < n; i++) thag__manifest_thread(w, v[i].t);
+    thag__wprintf(w, "end=%d\n", thag__wres.man_files);
+    return thag__wclose(w);
+}
+
 /* The snapshot and the timeline, under tl_lock: threads that fill a chunk
-   meanwhile wait. Then the aggregated files, from the merged tree. */
+   meanwhile wait. Then the aggregated files, from the merged tree, and the
+   manifest that lists them. */
 THAG__FN int thag__write_snapshot(thag__obuf *o, thag__onode *root, uint64_t now) {
     thag__snap *v;
     int n = 0, rc = 0, timeline = thag__g.tl_max_chunks && (thag__g.type & THAG_TYPE_TIME);
@@ -4511,7 +4643,9 @@ THAG__FN int thag__write_snapshot(thag__obuf *o, thag__onode *root, uint64_t now
     if (v && timeline) rc = thag__write_timeline_file(o, root, v, n, now);
     pthread_mutex_unlock(&thag__g.tl_lock);
     if (rc == -2) return rc;
-    return thag__write_files(o, root) | rc;
+    rc |= thag__write_files(o, root);
+    if (v && thag__wres.man_files) rc |= thag__write_manifest(o, v, n, now); /* none: nothing to list */
+    return rc;
 }
 
 THAG__FN thag_result thag__write_all(void) {
@@ -4545,6 +4679,8 @@ THAG__FN thag_result thag__write_all(void) {
                     strerror(thag__wres.err));
     thag__fd_restore();
     thag__ofree(&o);
+    if (thag__wres.man) munmap(thag__wres.man, thag__wres.man_cap);
+    thag__wres.man = NULL;
     return r;
 }
 

@@ -24,7 +24,7 @@ for i in 1 2 3 4 5; do
         case $v in
         off) o=$(q $B/scope-off "$CALLS");;
         *) o=$(THAG_CLOCK=$v THAG_PROFILER=time,$out q $B/scope-time "$CALLS")
-           grep -q " clock=$([ $v = counter ] && echo cntvct || echo monotonic) " "$out"/scope-time-*-calls.folded ||
+           grep -qx "clock=$([ $v = counter ] && echo cntvct || echo monotonic)" "$out"/scope-time-*-manifest.txt ||
                { echo "bench-portab: THAG_CLOCK=$v did not give the expected clock" >&2; exit 1; }
            rm -f "$out"/*;;
         esac

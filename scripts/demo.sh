@@ -25,8 +25,9 @@ done
 hottest() { # FILE SCALE UNIT: the five stacks with the largest values
     grep -v '^#' "$1" | awk -v k="$2" -v u="$3" '{ v = $NF; $NF = ""; printf "%14.3f %s  %s\n", v / k, u, $0 }' | sort -rn | head -5
 }
-totals() { # FILE: the memory totals of the metadata line
-    head -1 "$1" | tr ' ' '\n' | grep -E '^(allocations|deallocations|bytes|peak|current)=' | tr '\n' ' '
+totals() { # FILE: the memory totals of its entry in the run's manifest (<p>-<ts>-manifest.txt)
+    grep "^file=$(basename "$1") " "${1%-*}-manifest.txt" | tr ' ' '\n' |
+        grep -E '^(allocations|deallocations|bytes|peak|current)=' | tr '\n' ' '
 }
 echo
 for f in "$OUT"/*[0-9].folded; do

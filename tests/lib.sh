@@ -11,8 +11,28 @@ bad() { FAIL=$((FAIL + 1)); FAILED="$FAILED\n  $1"; echo "FAIL: $1" >&2; [ -n "$
 # check NAME COMMAND...: passes when the command succeeds.
 check() { local name=$1 out; shift; if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "$out"; fi; }
 
-# data FILE: the lines of a folded file without its metadata.
+# data FILE: the lines of a folded file without its metadata (files from
+# before manifests began with a '#' line).
 data() { grep -v '^#' "$1"; }
+
+# manifest FILE: the manifest of the run that wrote FILE, <p>-<ts>-manifest.txt
+# (the name up to its stamp -yyyymmdd-HHMMSS[-pid]).
+manifest() {
+    echo "$(dirname "$1")/$(basename "$1" | sed -E 's/^(.*-[0-9]{8}-[0-9]{6}(-[0-9]+)?)([-.].*)?$/\1/')-manifest.txt"
+}
+
+# meta FILE: the metadata of a run's file on one line, as tools/folded.h
+# gives it: the run's key=value records, then the file's manifest entry (its
+# kind, unit, totals...); the file's own first line for files that have one
+# (the timeline, files from before manifests). Fails if the manifest does not
+# list the file or lacks its last line (end=).
+meta() {
+    local b
+    if head -1 "$1" | grep -q '^# thag_profiler'; then head -1 "$1"; return; fi
+    b=$(basename "$1")
+    awk -v b="$b" '$1 == "file=" b { e = $0; next } /^(file|thread)=/ { next } /^end=/ { end = 1; next }
+                   { r = r " " $0 } END { if (e == "" || !end) exit 1; print "#" r " " e }' "$(manifest "$1")"
+}
 
 # tl_data FILE: a timeline file (<p>-<ts>-timeline.txt) as chronological
 # folded lines, the way tools/folded.h reads it (intervals without a stack
@@ -35,6 +55,9 @@ run_in() {
     rm -rf "$dir"; mkdir -p "$dir"
     (cd "$dir" && env THAG_PROFILER="time,$dir" "$@" "$bin" >"$dir/stdout" 2>"$dir/stderr"; echo $?)
 }
+
+# has_meta FILE REGEX: the metadata of FILE (meta) matches REGEX.
+has_meta() { local m; m=$(meta "$1") || { echo "$1: no manifest entry"; return 1; }; grep -q -- "$2" <<<"$m" || { echo "$m"; return 1; }; }
 
 # expect_calls DIR EXPECTED: the calls file equals the expected stacks.
 expect_calls() {
@@ -91,7 +114,7 @@ expect_totals() {
     local f tok
     f=$(one "$1/*-$2.folded") || return 1
     for tok in $(cat "$3"); do
-        head -1 "$f" | tr ' ' '\n' | grep -qx -- "$tok" || { echo "missing $tok in: $(head -1 "$f")"; return 1; }
+        meta "$f" | tr ' ' '\n' | grep -qx -- "$tok" || { echo "missing $tok in: $(meta "$f")"; return 1; }
     done
 }
 

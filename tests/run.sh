@@ -35,7 +35,7 @@ for cc in "gcc -O2" "gcc -O0" "clang -O2" "clang -O0" "g++ -x c++ -O2" "clang++ 
         [ -s "$dir/stderr" ] && bad "$tag wrote to stderr" "$(cat "$dir/stderr")" || ok "$tag quiet"
     done
 done
-for part in tests/run_checks.sh tests/run_modes.sh tests/run_memory.sh tests/run_signals.sh tests/run_hostile.sh; do
+for part in tests/run_checks.sh tests/run_modes.sh tests/run_memory.sh tests/run_manifest.sh tests/run_signals.sh tests/run_hostile.sh; do
     . "$part" || bad "$part did not run to its end"
 done
 summary core

@@ -101,7 +101,7 @@ if mem_build mem_threads "$bin" gcc -O2 -fno-omit-frame-pointer; then
         check "threads, $m: live bytes per thread" test "$(data "$d"/*-memory_detail_live.folded |
             awk '$1 ~ /^worker-[0-3];/ && $NF == 32000 { n++ } END { print n + 0 }')" = 4
         check "threads, $m: peak counts every thread's blocks" \
-            test "$(head -1 "$d"/*-memory_detail.folded | tr ' ' '\n' | sed -n 's/^peak=//p')" -ge 256000
+            test "$(meta "$(one "$d/*-memory_detail.folded")" | tr ' ' '\n' | sed -n 's/^peak=//p')" -ge 256000
     done
 else bad "build threads-modes" "$(cat "$bin.err")"; fi
 
@@ -117,10 +117,11 @@ if mem_build mem_sampled "$bin" gcc -O0 -fno-omit-frame-pointer -rdynamic; then
     }
     check "sampled: estimates within 10% of the truth" sampled_ok
     sampled_totals() { # estimates within 10%: allocations, deallocations, bytes
-        head -1 "$d"/*-memory_detail.folded | tr ' ' '\n' | awk -F= '
+        local f; f=$(one "$d/*-memory_detail.folded") || return 1
+        meta "$f" | tr ' ' '\n' | awk -F= '
             $1 == "allocations" || $1 == "deallocations" { n++; if ($2 < 0.9 * 98304 || $2 > 1.1 * 98304) bad = 1 }
             $1 == "bytes" { n++; if ($2 < 0.9 * 100663296 || $2 > 1.1 * 100663296) bad = 1 }
-            END { exit !(n == 3 && !bad) }' || { head -1 "$d"/*-memory_detail.folded; return 1; }
+            END { exit !(n == 3 && !bad) }' || { meta "$f"; return 1; }
     }
     check "sampled: estimated totals within 10%" sampled_totals
     check "sampled: every sampled block freed: nothing live (scaled exactly both ways)" \

@@ -292,13 +292,31 @@ static const char *meta_get(const profile *p, const char *key)
     return NULL;
 }
 
-/* Reads the metadata line (`# thag_profiler VERSION: key=value ...`) if the file starts with
- * one. Also rejects files that are clearly binary. Returns 0, or -1 (with a message when report). */
+/* Adds the key=value tokens after the colon of a metadata line to p. */
+static void meta_tokens(profile *p, char *line)
+{
+    char *colon = strchr(line, ':'), *tok, *save = NULL;
+    if (!colon) return;
+    for (tok = strtok_r(colon + 1, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq || eq == tok) continue;
+        p->meta = xrealloc(p->meta, (p->nmeta + 1) * sizeof *p->meta);
+        p->meta[p->nmeta].k = xstrndup(tok, (size_t)(eq - tok));
+        p->meta[p->nmeta].v = xstrdup(eq + 1);
+        p->nmeta++;
+    }
+}
+
+/* Reads the file's metadata: its run's manifest entry (tools/folded.h finds it from the
+ * name; the reader notes a missing or truncated manifest once, when the file is loaded), or
+ * the first line `# thag_profiler VERSION: key=value ...` of a file written before
+ * manifests. Also rejects files that are clearly binary. Returns 0, or -1 (with a message
+ * when report). */
 static int read_metadata(profile *p, FILE *f, const char *path, int report)
 {
-    char buf[4096];
+    char buf[4096], note[4352];
     size_t n = fread(buf, 1, sizeof buf - 1, f), i;
-    char *line, *colon, *tok, *save = NULL;
+    char *line;
     buf[n] = 0;
     if (ferror(f)) {
         if (report) fprintf(stderr, "thag-analyze: %s: read error: %s\n", path, strerror(errno));
@@ -310,19 +328,13 @@ static int read_metadata(profile *p, FILE *f, const char *path, int report)
             return -1;
         }
     rewind(f);
-    if (strncmp(buf, "# thag_profiler", 15)) return 0;
-    line = buf;
-    line[strcspn(line, "\r\n")] = 0;
-    colon = strchr(line, ':');
-    if (!colon) return 0;
-    for (tok = strtok_r(colon + 1, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq || eq == tok) continue;
-        p->meta = xrealloc(p->meta, (p->nmeta + 1) * sizeof *p->meta);
-        p->meta[p->nmeta].k = xstrndup(tok, (size_t)(eq - tok));
-        p->meta[p->nmeta].v = xstrdup(eq + 1);
-        p->nmeta++;
+    if (strncmp(buf, "# thag_profiler", 15)) {
+        if ((line = folded_manifest_meta(path, note, sizeof note)) != NULL) meta_tokens(p, line);
+        free(line);
+        return 0;
     }
+    buf[strcspn(buf, "\r\n")] = 0;
+    meta_tokens(p, buf);
     return 0;
 }
 
@@ -513,12 +525,22 @@ static int kind_from_meta(const profile *p, int k)
 }
 
 /* An inclusive time file given as the primary: its values are not exclusive, so the profile
- * is its exclusive sibling (base.folded), with a note on stderr. NULL (message printed) when
- * that file does not exist. Returns the path to load (malloc'd). */
-static char *exclusive_for(const char *path, const char *base)
+ * is its exclusive sibling, with a note on stderr: the file its manifest entry names
+ * (instead=, in the same directory), else base.folded. NULL (message printed) when that file
+ * does not exist. Returns the path to load (malloc'd). */
+static char *exclusive_for(const char *path, const char *base, const char *instead)
 {
-    char *x = sibling(base, "");
-    if (kind_from_name(path) == K_INCL && file_exists(x)) {
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    char *x;
+    if (instead && *instead && !strchr(instead, '/')) {
+        x = xmalloc(dlen + strlen(instead) + 1);
+        memcpy(x, path, dlen);
+        strcpy(x + dlen, instead);
+    } else {
+        x = sibling(base, "");
+    }
+    if (strcmp(x, path) != 0 && file_exists(x)) {
         fprintf(stderr, "thag-analyze: note: %s holds inclusive time; reading its exclusive sibling %s "
                 "(the inclusive values are used as totals)\n", path, x);
         return x;
@@ -529,18 +551,35 @@ static char *exclusive_for(const char *path, const char *base)
     return NULL;
 }
 
-/* The primary path's kind, from its metadata line when it has one, else its name. */
-static int peek_kind(const char *path)
+/* The primary path's kind, from its metadata when it has some, else its name; and the file
+ * to read instead (instead= of its manifest entry; malloc'd, or NULL). */
+static int peek_kind(const char *path, char **instead)
 {
     profile tmp;
     FILE *f = fopen(path, "rb");
     int k = kind_from_name(path);
+    *instead = NULL;
     if (!f) return k;
     memset(&tmp, 0, sizeof tmp);
-    if (read_metadata(&tmp, f, path, 0) == 0) k = kind_from_meta(&tmp, k); /* the load says what is wrong */
+    if (read_metadata(&tmp, f, path, 0) == 0) { /* the load says what is wrong */
+        k = kind_from_meta(&tmp, k);
+        if (meta_get(&tmp, "instead")) *instead = xstrdup(meta_get(&tmp, "instead"));
+    }
     fclose(f);
     profile_free(&tmp);
     return k;
+}
+
+/* A wall time file (kind wall, additive=no in its manifest entry) is read as it is, but its
+ * values overlap (a task's wall time holds its sections' and child tasks'): a note says which
+ * columns mean what, and names the file whose times add up. */
+static void wall_note(const profile *p, int k)
+{
+    const char *add = meta_get(p, "additive"), *instead = meta_get(p, "instead");
+    if (k != K_WALL && !(add && !strcmp(add, "no"))) return;
+    fprintf(stderr, "thag-analyze: note: %s holds wall time, which does not add up along stacks: Self is each "
+            "stack's own elapsed time; Total and the total add up overlapping times (the active time that "
+            "adds up is in %s)\n", p->path, instead ? instead : "the exclusive time file <program>-<stamp>.folded");
 }
 
 /* Loads the siblings that complete a primary file of kind k. */
@@ -567,17 +606,20 @@ static void load_siblings(profile *p, int k)
  * Returns 0, or -1 (message printed; p freed). */
 static int profile_load(profile *p, const char *path)
 {
-    int k = peek_kind(path);
+    char *instead = NULL, *excl = NULL;
+    int k = peek_kind(path, &instead);
     const char *u;
-    char *excl = NULL;
     memset(p, 0, sizeof *p);
     if (k == K_INCL) {
         char *b = path_base(path);
-        excl = exclusive_for(path, b);
+        excl = exclusive_for(path, b, instead);
         free(b);
+        free(instead);
         if (!excl) return -1;
         path = excl;
         k = K_TIME;
+    } else {
+        free(instead);
     }
     p->path = xstrdup(path);
     free(excl);
@@ -587,6 +629,7 @@ static int profile_load(profile *p, const char *path)
         return -1;
     }
     p->kind = k = kind_from_meta(p, k);
+    wall_note(p, k);
     load_siblings(p, k);
     if (p->size_frames) p->has[F_COUNT] = 1;
     u = meta_get(p, "unit");

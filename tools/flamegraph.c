@@ -725,6 +725,45 @@ static int check_binary(folded_reader *r, const char *file, unsigned long nlines
     return -1;
 }
 
+/* Whether a file without metadata is named as a run's -inclusive or -wall file (its manifest
+   is missing): its kind, or "" for any other name. */
+static const char *kind_by_name(const char *file)
+{
+    const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
+    size_t end = folded_stamp_end(base);
+    if (!end) return "";
+    if (!strcmp(base + end, "-inclusive.folded")) return "time_inclusive";
+    return strcmp(base + end, "-wall.folded") ? "" : "wall";
+}
+
+/* Refuses a file whose values do not add up along stacks (its metadata says additive=no, or
+   it is an old file of kind time_inclusive or wall, or it has no metadata and such a name):
+   drawn, every frame would count its children's time again (a frame is the sum of the stacks
+   under it). Names the file to draw: the manifest's instead=, in the same directory; else
+   the name without -inclusive/-wall. */
+static int check_kind(folded_reader *r, const char *file)
+{
+    char kind[64], instead[1024] = "";
+    const char *slash = strrchr(file, '/'), *suffix;
+    size_t dlen = slash ? (size_t)(slash - file) + 1 : 0, n = strlen(file);
+    int add = folded_additive(r);
+    if (add < 0) snprintf(kind, sizeof kind, "%s", kind_by_name(file));
+    else folded_meta_value(r, "kind", kind, sizeof kind);
+    if (add > 0 || (add < 0 && !kind[0])) return 0;
+    suffix = !strcmp(kind, "wall") ? "-wall.folded" : "-inclusive.folded";
+    if (folded_meta_value(r, "instead", instead + dlen, sizeof instead - dlen) && dlen < sizeof instead / 2)
+        memcpy(instead, file, dlen);
+    else if (n > strlen(suffix) && !strcmp(file + n - strlen(suffix), suffix) && n < sizeof instead)
+        snprintf(instead, sizeof instead, "%.*s.folded", (int)(n - strlen(suffix)), file);
+    else
+        snprintf(instead, sizeof instead, "the run's exclusive time file <p>-<ts>.folded");
+    fprintf(stderr, "flamegraph: %s holds %s, which does not add up along stacks (a frame would count "
+            "its children again): draw %s instead\n", file,
+            !strcmp(kind, "wall") ? "wall time (kind wall: a task's time again under its parent)"
+                                  : "inclusive time (kind time_inclusive)", instead);
+    return -1;
+}
+
 /* Reads one input. which: 0 plain or differential lines, 1 --diff "before" file,
    2 --diff "after" file (these, like thag_profiler files, always have one count per line).
    Returns 0; -1 on a read error or a file that is not folded stacks; -2 if --diff files
@@ -741,13 +780,16 @@ static int read_input(fg_ctx *c, FILE *f, const char *file, int which)
     }
     if (c->o->quiet) folded_set_report(r, -1);
     while ((rc = folded_next(r, &l)) == 1) {
-        if (nlines++ == 0) thag = folded_meta(r) != NULL;
+        if (nlines++ == 0 && check_kind(r, file) < 0) { rc = -3; break; }
+        if (nlines == 1) thag = folded_meta(r) != NULL;
         if (which || thag) folded_one_count(&l);
         if (which) take_line(c, l.stack, l.stack_len, l.value, l.value, which, file, l.lineno);
         else plain_line(c, &l, file);
     }
     c->malformed += folded_malformed(r);
-    if (rc < 0) fprintf(stderr, "flamegraph: %s\n", folded_error(r));
+    if (rc == 0 && nlines == 0 && check_kind(r, file) < 0) rc = -3;
+    if (rc == -3) rc = -1; /* reported */
+    else if (rc < 0) fprintf(stderr, "flamegraph: %s\n", folded_error(r));
     else if (check_units(c, r, file, which) < 0) rc = -2;
     else if (check_binary(r, file, nlines) < 0) rc = -1;
     folded_close(r);

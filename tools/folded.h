@@ -12,8 +12,7 @@
  *   if (rc < 0) fprintf(stderr, "%s\n", folded_error(r));
  *   folded_close(r);
  *
- * Rules: lines starting with '#' and blank lines are skipped silently (the first line may be
- * a "# thag_profiler ...: key=value ... unit=ns" metadata line: see folded_meta_value()).
+ * Rules: lines starting with '#' and blank lines are skipped silently.
  * CRLF and LF line ends; integer or decimal counts ("12", "12.5", "12."), separated from the
  * stack by spaces or tabs. If the stack itself ends in whitespace and a number, the line is a
  * differential line: value2 is that first number, value the last one (as flamegraph.pl).
@@ -27,6 +26,19 @@
  * read the same way: its compact lines ("S id parent frame" defines a stack once,
  * "T index start name" starts a thread, "id ns" is an interval) come out as the folded
  * lines "frame;...;frame ns", in order; intervals with no stack on top (id 0) are skipped.
+ *
+ * Metadata (folded_meta, folded_meta_value): a run's folded files hold only stack lines; their
+ * metadata is in the run's manifest, <p>-<ts>-manifest.txt next to them (docs/output.md), whose
+ * "file=NAME kind= unit= additive= ..." entry for the file, with the run's keys (program,
+ * pid, clock, threads...), is returned as if it were the old first line:
+ * "thag_profiler 0.1.0: kind=time program=... additive=yes unit=ns". The file is found from
+ * the reader's descriptor (readlink /proc/self/fd/N: `flamegraph < run-...-calls.folded`
+ * finds it too; a pipe has no metadata), else from the name given to folded_open. Its run is
+ * the part of its name up to the stamp (-yyyymmdd-HHMMSS, and -pid if any). Files written
+ * before the manifest existed carry that line in the file ("# thag_profiler ...", first line):
+ * it is used as it is, and so is the timeline's, which keeps it. A name with a stamp whose
+ * manifest is missing, truncated (no last "end=N" line counting N files) or does not list
+ * it gives a one-line note on stderr, and no metadata; any other name, no note.
  */
 #ifndef THAG_FOLDED_H
 #define THAG_FOLDED_H
@@ -36,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef FOLDED_MAX_LINE
 #define FOLDED_MAX_LINE ((size_t)1 << 30) /* longer lines are skipped as malformed */
@@ -62,7 +75,8 @@ typedef struct folded_reader {
     int eof, skipping;  /* skipping: discarding the rest of an overlong line */
     int report_max;
     unsigned long lineno, malformed;
-    char *meta;         /* first-line "# thag_profiler ..." metadata, without "# " */
+    char *meta;         /* the metadata line, without "# " (first line, or from the manifest) */
+    int meta_looked;    /* the manifest was looked up */
     char err[256];
     /* A timeline file (format=timeline-1): its stack table, and the stack of the line read. */
     int tl;
@@ -110,8 +124,8 @@ FOLDED_FN unsigned long folded_malformed(const folded_reader *r) { return r->mal
 
 FOLDED_FN const char *folded_error(const folded_reader *r) { return r->err[0] ? r->err : NULL; }
 
-/* The metadata line ("thag_profiler 0.1.0: kind=time ... unit=ns") if the input's first line
-   was one, else NULL. Known only after the first folded_next() call. */
+/* The metadata line ("thag_profiler 0.1.0: kind=time ... unit=ns"), from the run's manifest or
+   the input's first line, else NULL. Known only after the first folded_next() call. */
 FOLDED_FN const char *folded_meta(const folded_reader *r) { return r->meta; }
 
 /* Copies the value of "key=" in the metadata line into out (at most size-1 bytes).
@@ -135,6 +149,162 @@ FOLDED_FN int folded_meta_value(const folded_reader *r, const char *key, char *o
         p += strcspn(p, " \t"); /* to the next separator (or the end) */
     }
     return 0;
+}
+
+/* Whether the file's values add up along stacks (a frame is the sum of the stacks under it):
+   1 yes, 0 no (inclusive time, wall time: the key "instead" names the file to draw), -1 not
+   known (no metadata). Files from before the manifest tell it by their kind. */
+FOLDED_FN int folded_additive(const folded_reader *r)
+{
+    char v[32];
+    if (folded_meta_value(r, "additive", v, sizeof v)) return strcmp(v, "no") != 0;
+    if (!folded_meta_value(r, "kind", v, sizeof v)) return -1;
+    return strcmp(v, "time_inclusive") != 0 && strcmp(v, "wall") != 0;
+}
+
+/* Where the run part of a file's base name ends: after its stamp "-yyyymmdd-HHMMSS" (the last
+   one: a program name may hold another) and its "-pid" if any; 0 if it has no stamp. */
+FOLDED_FN size_t folded_stamp_end(const char *b)
+{
+    size_t n = strlen(b), i, k, end = 0;
+    for (i = 1; i + 16 <= n; i++) {
+        if (b[i] != '-' || b[i + 9] != '-') continue;
+        for (k = 1; k < 16 && (k == 9 || (b[i + k] >= '0' && b[i + k] <= '9')); k++) {}
+        if (k == 16 && (b[i + 16] == 0 || b[i + 16] == '-' || b[i + 16] == '.')) end = i + 16;
+    }
+    if (end && b[end] == '-') { /* the pid a run adds when another one took the same second */
+        for (k = end + 1; b[k] >= '0' && b[k] <= '9'; k++) {}
+        if (k > end + 1 && (b[k] == 0 || b[k] == '-' || b[k] == '.')) end = k;
+    }
+    return end;
+}
+
+/* Appends " " and the n bytes at s to the string *out (allocated); -1 if memory runs out. */
+FOLDED_FN int folded__cat(char **out, size_t *len, const char *s, size_t n)
+{
+    char *p = (char *)realloc(*out, *len + n + 2);
+    if (!p) return -1;
+    if (*len) p[(*len)++] = ' ';
+    memcpy(p + *len, s, n);
+    *len += n;
+    p[*len] = 0;
+    *out = p;
+    return 0;
+}
+
+/* The metadata line built from a manifest: "thag_profiler V: kind=K", the run's keys, the
+   entry's other keys, "unit=U" last (as the in-file line had it). NULL if out of memory. */
+FOLDED_FN char *folded__meta_line(const char *version, const char *run, size_t runlen, const char *entry)
+{
+    char *out = NULL, kind[64] = "", unit[64] = "", head[64];
+    size_t len = 0;
+    const char *p = entry, *t;
+    int ok = folded__cat(&out, &len, head, (size_t)snprintf(head, sizeof head, "thag_profiler %.31s:", version)) == 0;
+    for (t = p; ok && *t; t = p) { /* kind and unit first: their places are fixed */
+        size_t n = strcspn(t, " ");
+        char *dst = !strncmp(t, "kind=", 5) ? kind : !strncmp(t, "unit=", 5) ? unit : NULL;
+        if (dst && n < 64) memcpy(dst, t, n), dst[n] = 0;
+        p = t + n + (t[n] == ' ');
+    }
+    ok = ok && folded__cat(&out, &len, kind, strlen(kind)) == 0 && (!runlen || folded__cat(&out, &len, run, runlen) == 0);
+    for (p = entry, t = p; ok && *t; t = p) {
+        size_t n = strcspn(t, " ");
+        if (n && strncmp(t, "file=", 5) && strncmp(t, "kind=", 5) && strncmp(t, "unit=", 5))
+            ok = folded__cat(&out, &len, t, n) == 0;
+        p = t + n + (t[n] == ' ');
+    }
+    if (ok && unit[0]) ok = folded__cat(&out, &len, unit, strlen(unit)) == 0;
+    if (!ok) { free(out); return NULL; }
+    return out;
+}
+
+/* Reads the manifest at mpath: the run's keys (one "key=value" a line before the files, in
+   *run), the entry "file=base ..." (returned, allocated), and checks the last line "end=N"
+   counts the files. NULL with a reason in note when there is no such entry. */
+FOLDED_FN char *folded__manifest_entry(FILE *m, const char *base, char **run, size_t *runlen,
+                                       char *version, char *note, size_t nsize)
+{
+    char *line = NULL, *entry = NULL;
+    size_t cap = 0, blen = strlen(base);
+    ssize_t n;
+    long files = 0, count = -1;
+    while ((n = getline(&line, &cap, m)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (count >= 0) count = -2; /* a line after end=: not what the header writes */
+        if (!strncmp(line, "file=", 5)) {
+            files++;
+            if (!entry && !strncmp(line + 5, base, blen) && (line[5 + blen] == ' ' || !line[5 + blen]))
+                entry = strdup(line);
+        } else if (!strncmp(line, "end=", 4)) {
+            count = strtol(line + 4, NULL, 10);
+        } else if (!strncmp(line, "thag_profiler=", 14)) {
+            snprintf(version, 32, "%.31s", line + 14);
+        } else if (!files && strchr(line, '=') && !strchr(line, ' ') && strncmp(line, "manifest=", 9)) {
+            folded__cat(run, runlen, line, (size_t)n);
+        }
+    }
+    free(line);
+    if (count != files || !version[0]) {
+        snprintf(note, nsize, "is truncated or damaged (%ld file entries, %s)", files,
+                 count == -1 ? "no end= line" : "its end= line does not count them");
+        free(entry);
+        return NULL;
+    }
+    if (!entry) snprintf(note, nsize, "does not list it");
+    return entry;
+}
+
+/* The metadata of the run file at path, from its run's manifest (see the top of this file),
+   as an allocated "thag_profiler V: kind=... unit=U" line; NULL if there is none. Then note
+   says why in one line when the name has a stamp (a manifest was expected), else is "". */
+FOLDED_FN char *folded_manifest_meta(const char *path, char *note, size_t nsize)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t dlen = (size_t)(base - path), end = folded_stamp_end(base), runlen = 0;
+    char *mpath, *run = NULL, *entry, *out = NULL, version[32] = "", why[160] = "";
+    FILE *m;
+    if (nsize) note[0] = 0;
+    if (!end || !(mpath = (char *)malloc(dlen + end + 16))) return NULL;
+    memcpy(mpath, path, dlen + end);
+    memcpy(mpath + dlen + end, "-manifest.txt", 14);
+    if (!(m = fopen(mpath, "r"))) {
+        snprintf(note, nsize, "no metadata: its run manifest %s cannot be read (%s)", mpath, strerror(errno));
+        free(mpath);
+        return NULL;
+    }
+    entry = folded__manifest_entry(m, base, &run, &runlen, version, why, sizeof why);
+    fclose(m);
+    if (entry) out = folded__meta_line(version, run, runlen, entry);
+    else snprintf(note, nsize, "no metadata: its run manifest %s %s", mpath, why);
+    free(entry);
+    free(run);
+    free(mpath);
+    return out;
+}
+
+/* Looks up the metadata of the reader's file in its run's manifest (once, at its first line
+   or at the end of an empty input). The file's real path comes from its descriptor, so that
+   standard input redirected from a run file works; a pipe or a socket has none. */
+FOLDED_FN void folded__find_meta(folded_reader *r)
+{
+    char link[64], path[4096], note[4096 + 256];
+    ssize_t n = -1;
+    int fd = r->f ? fileno(r->f) : -1;
+    r->meta_looked = 1;
+    if (fd >= 0) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        n = readlink(link, path, sizeof path - 1);
+    }
+    if (n > 0) {
+        path[n] = 0;
+        if (path[0] != '/') return; /* pipe:[...], socket:[...] */
+    } else if (r->name[0] && r->name[0] != '<' && strlen(r->name) < sizeof path) {
+        memcpy(path, r->name, strlen(r->name) + 1);
+    } else {
+        return;
+    }
+    r->meta = folded_manifest_meta(path, note, sizeof note);
+    if (note[0] && r->report_max >= 0) fprintf(stderr, "%s: %s\n", r->name, note);
 }
 
 FOLDED_FN void folded_close(folded_reader *r)
@@ -353,6 +523,7 @@ FOLDED_FN int folded__parse(folded_reader *r, char *line, size_t len, folded_lin
     int rc;
     while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
+    if (r->lineno == 1 && !r->meta_looked && strncmp(line, "# thag_profiler", 15) != 0) folded__find_meta(r);
     if (len == 0) return 0;
     if (line[0] == '#') {
         if (r->lineno == 1 && !r->meta && strncmp(line, "# thag_profiler", 15) == 0) {
@@ -407,6 +578,7 @@ FOLDED_FN int folded_next(folded_reader *r, folded_line *out)
             continue;
         }
         if (!nl && avail == 0) { /* end of input */
+            if (!r->meta_looked && r->lineno == 0) folded__find_meta(r);
             if (r->skipping) {
                 r->skipping = 0;
                 r->lineno++;

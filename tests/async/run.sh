@@ -57,7 +57,7 @@ main;loop;conn#2;wait_body
 main;loop;request
 main;loop;request;wait_body
 EOF
-check "tasks: wall metadata" grep -q '^# thag_profiler .*kind=wall .*tasks_begun=5 tasks_ended=4 stale_ends=1 unit=ns$' "$wf"
+check "tasks: wall metadata" has_meta "$wf" ' kind=wall unit=ns additive=no instead=[^ ]*[0-9].folded tasks_begun=5 tasks_ended=4 stale_ends=1$'
 check "tasks: section wall time includes the idle loop" test "$(wall tasks 'main;loop;request;wait_body')" -ge 60000000
 check "tasks: section active time excludes it" \
     test "$(incl tasks 'main;loop;request;wait_body')" -lt "$(incl tasks 'main;loop;idle')"

@@ -256,6 +256,16 @@ for k in sorted(doc_files):
     check("documented output file -%s exists" % k, k in kinds or k in {e[0] for e in ext_kinds},
           "named in the docs, the header writes no such kind")
 
+# The run manifest: every key its writers emit is documented in docs/output.md.
+man_src = "".join(re.findall(r"THAG__FN \w+ (?:thag__write_manifest|thag__manifest_thread|thag__meta|thag__wlist)\(.*?\n}\n",
+                             code, re.S))
+man_keys = set(re.findall(r'(?:\\n|"| )([a-z_]+)=', man_src))
+check("the manifest's writers found in the header", {"file", "kind", "unit", "additive", "thread", "end"} <= man_keys,
+      ", ".join(sorted(man_keys)))
+for k in sorted(man_keys):
+    check("manifest key %s= documented in docs/output.md" % k,
+          re.search(r"(?<![a-z_])%s=" % k, pages.get("docs/output.md", "")) is not None)
+
 # ---------------------------------------------------------------------------
 # Facts: numbers the docs state, against the code.
 FACTS = [

@@ -109,12 +109,98 @@ static void test_timeline_bad(void)
     fclose(f);
 }
 
+/* Writes text to dir/name. */
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Reads dir/name to its end as a reader named shown (the metadata comes from the descriptor's
+   path whatever the name); returns the reader for its metadata. */
+static folded_reader *read_all(const char *dir, const char *name, const char *shown, FILE **f)
+{
+    char path[512];
+    folded_reader *r;
+    folded_line l;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    *f = fopen(path, "rb");
+    if (!*f) return NULL;
+    r = folded_open(*f, shown ? shown : path);
+    while (folded_next(r, &l) == 1) {}
+    return r;
+}
+
+static void test_manifest(void)
+{
+    static const char man[] =
+        "thag_profiler=0.1.0\nmanifest=1\nprogram=p-1\npid=42\nstarted=20261204-101500-42\nclock=tsc\n"
+        "threads=separate\n"
+        "file=p-1-20261204-101500-42.folded kind=time unit=ns additive=yes\n"
+        "file=p-1-20261204-101500-42-inclusive.folded kind=time_inclusive unit=ns additive=no "
+        "instead=p-1-20261204-101500-42.folded\n"
+        "file=p-1-20261204-101500-42-memory.folded kind=memory unit=bytes additive=yes mode=summary peak=96\n"
+        "thread=0 start=5 name=main thread\nend=3\n";
+    char dir[] = "/tmp/folded_test.XXXXXX", v[64];
+    FILE *f;
+    folded_reader *r;
+    CHECK(folded_stamp_end("p-1-20261204-101500-42-memory.folded") == 22);
+    CHECK(folded_stamp_end("p-20261204-101500.folded") == 17);
+    CHECK(folded_stamp_end("x-20261204-101500-20261205-101500-calls.folded") == 33);
+    CHECK(folded_stamp_end("20261204-101500.folded") == 0 && folded_stamp_end("p.folded") == 0);
+    if (!mkdtemp(dir)) { CHECK(0); return; }
+    put(dir, "p-1-20261204-101500-42-manifest.txt", man);
+    put(dir, "p-1-20261204-101500-42-memory.folded", "main 96\n");
+    put(dir, "p-1-20261204-101500-42-inclusive.folded", "main 9\nmain;f 4\n");
+    put(dir, "p-1-20261204-101500-42-calls.folded", "main 1\n");
+    put(dir, "p-1-20261204-101500-42.folded", "");
+    r = read_all(dir, "p-1-20261204-101500-42-memory.folded", "<stdin>", &f);
+    CHECK(r && folded_meta(r) && strcmp(folded_meta(r), "thag_profiler 0.1.0: kind=memory program=p-1 pid=42 "
+          "started=20261204-101500-42 clock=tsc threads=separate additive=yes mode=summary peak=96 unit=bytes") == 0);
+    CHECK(r && folded_meta_value(r, "peak", v, sizeof v) && strcmp(v, "96") == 0 && folded_additive(r) == 1);
+    folded_close(r); fclose(f);
+    r = read_all(dir, "p-1-20261204-101500-42-inclusive.folded", NULL, &f);
+    CHECK(r && folded_additive(r) == 0 && folded_meta_value(r, "instead", v, sizeof v) &&
+          strcmp(v, "p-1-20261204-101500-42.folded") == 0);
+    folded_close(r); fclose(f);
+    r = read_all(dir, "p-1-20261204-101500-42.folded", NULL, &f); /* empty: looked up at the end */
+    CHECK(r && folded_meta_value(r, "unit", v, sizeof v) && strcmp(v, "ns") == 0);
+    folded_close(r); fclose(f);
+    r = read_all(dir, "p-1-20261204-101500-42-calls.folded", NULL, &f); /* not listed */
+    CHECK(r && folded_meta(r) == NULL && folded_additive(r) == -1);
+    folded_close(r); fclose(f);
+    put(dir, "p-1-20261204-101500-42-manifest.txt", "thag_profiler=0.1.0\nfile=p-1-20261204-101500-42.folded ki");
+    r = read_all(dir, "p-1-20261204-101500-42.folded", NULL, &f); /* truncated */
+    CHECK(r && folded_meta(r) == NULL);
+    folded_close(r); fclose(f);
+    put(dir, "p-1-20261204-101500-42-manifest.txt", "");
+    r = read_all(dir, "p-1-20261204-101500-42.folded", NULL, &f); /* empty manifest */
+    CHECK(r && folded_meta(r) == NULL);
+    folded_close(r); fclose(f);
+    put(dir, "p-1-20261204-101500-42-memory.folded", "# thag_profiler 0.1.0: kind=memory unit=bytes\nmain 1\n");
+    r = read_all(dir, "p-1-20261204-101500-42-memory.folded", NULL, &f); /* old style wins */
+    CHECK(r && folded_meta_value(r, "unit", v, sizeof v) && strcmp(v, "bytes") == 0);
+    folded_close(r); fclose(f);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+}
+
 int main(void)
 {
     test_basic();
     test_malformed();
     test_timeline();
     test_timeline_bad();
+    test_manifest();
     if (failures) return 1;
     puts("folded.h tests passed");
     return 0;

@@ -122,7 +122,7 @@ clock_case() { # WANT [ENV...]: metadata clock=WANT, stacks, ns plausible
     local want=$1 d; shift
     d="$TMPROOT/out/clock-$want-${1:-auto}"; d=${d//[^a-zA-Z0-9_\/.-]/_}
     run_in "$d" "$A/sections" "$@" >/dev/null
-    check "aarch64 ${1:-auto}: clock=$want" grep -q " clock=$want " "$d"/*-calls.folded
+    check "aarch64 ${1:-auto}: clock=$want" has_meta "$(one "$d/*-calls.folded")" " clock=$want "
     check "aarch64 ${1:-auto}: stacks" expect_calls "$d" tests/e2e/sections.expected
     check "aarch64 ${1:-auto}: overlap's 16 ms in ns" awk '$1 == "main;overlap" { v = $2 }
         END { if (v < 16000000 || v > 1000000000) { print "main;overlap " v " ns"; exit 1 } }' "$d"/*-inclusive.folded

@@ -170,8 +170,8 @@ project_lz4() {
                 bash -c "grep -v '^#' '$mf' | awk '\$1 == \"main;LZ4IO_compressFilename;LZ4IO_createCResources\" && \$2 >= 8388608 {f = 1} END {exit !f}'"
             tf=$(one "$r/run-thagrun/run-c/*/*-memory.folded")
             check "lz4 memory: allocations and bytes equal thag-run's on the plain build" \
-                eq "$(head -1 "$mf" | grep -o 'allocations=[0-9]* deallocations=[0-9]* bytes=[0-9]*')" \
-                   "$(head -1 "$tf" | grep -o 'allocations=[0-9]* deallocations=[0-9]* bytes=[0-9]*')"
+                eq "$(meta "$mf" | grep -o 'allocations=[0-9]* deallocations=[0-9]* bytes=[0-9]*')" \
+                   "$(meta "$tf" | grep -o 'allocations=[0-9]* deallocations=[0-9]* bytes=[0-9]*')"
         else
             bad "lz4 memory: memory profile written" "$(ls -la "$r/run-full/prof-c")"
         fi

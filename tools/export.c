@@ -1,7 +1,7 @@
 /* export.c - thag-export: a thag_profiler run as pprof, Trace Event JSON or speedscope JSON.
  *   thag-export --format pprof|trace|speedscope [-o FILE] RUN
- * RUN names any file of a run (<program>-<YYYYMMDD-HHMMSS>[-<pid>][-<kind>].folded or
- * -timeline.txt); the run's other files are found from that stamp. Output goes to stdout, or
+ * RUN names any file of a run (<program>-<YYYYMMDD-HHMMSS>[-<pid>][-<kind>].folded,
+ * -timeline.txt or -manifest.txt); the run's other files are found from that stamp. Output goes to stdout, or
  * to FILE (written as FILE.tmp and renamed only when complete). Every format streams: the
  * input is read line by line; what is kept is one entry per distinct frame name.
  *   pprof       google/pprof profile.proto, uncompressed (go tool pprof, Pyroscope, Parca
@@ -449,15 +449,19 @@ static char *stem_of(const char *path, int *kind)
     size_t n = strlen(path), ext, best = 0;
     int k, bk = K_TIME;
     char *stem;
+    int whole = 1; /* the name is the stem plus a fixed suffix (no kind to look for) */
     if (has_suffix(path, "-timeline.txt")) {
         ext = n - 13;
         bk = K_TL;
+    } else if (has_suffix(path, "-manifest.txt")) {
+        ext = n - 13; /* the run's manifest names the run, as its exclusive file would */
     } else if (has_suffix(path, ".folded")) {
         ext = n - 7;
+        whole = 0;
     } else {
         return NULL;
     }
-    for (k = 1; bk != K_TL && k < K_NKINDS; k++) {
+    for (k = 1; !whole && k < K_NKINDS; k++) {
         size_t sl = strlen(kind_suffix[k]);
         if (k != K_TL && ext >= sl && sl > best && !memcmp(path + ext - sl, kind_suffix[k], sl)) {
             best = sl;

@@ -820,6 +820,9 @@ extern char **environ;
 #define THAG__PUB __attribute__((no_instrument_function, unused))
 #define THAG__LIKELY(x) __builtin_expect(!!(x), 1)
 #define THAG__UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Rare paths called from the hooks: kept out of them (their code in the
+   hooks' bodies slowed the fast paths down, bench/alloc.sh). */
+#define THAG__COLD static __attribute__((no_instrument_function, noinline, cold))
 #define THAG__LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 #define THAG__STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 #define THAG__ADD(p, v) THAG__STORE(p, (p) + (v)) /* single writer */
@@ -1044,6 +1047,7 @@ typedef struct thag__thread {
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
     const void *m_last;       /* the thread's last counted block: temporary if freed next */
+    int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
@@ -2367,7 +2371,7 @@ THAG__FN void thag__mp_thin(void) {
 
 /* Records a point of the series (peak: the snapshot's point, always
    kept); wait = 0 from the hooks, which never block on the lock. */
-THAG__FN void thag__mp_add(int64_t live, int peak, int wait) {
+THAG__COLD void thag__mp_add(int64_t live, int peak, int wait) {
     uint64_t now = thag__ticks();
     thag__mpoint p;
     if (!peak && now - THAG__LOAD(thag__mp.last) < THAG__LOAD(thag__mp.gap)) return;
@@ -2420,7 +2424,7 @@ THAG__FN void thag__peak_snap(int64_t live, int final) {
 }
 
 /* From a free: the live bytes before it reached the threshold. */
-THAG__FN void thag__peak_due(int64_t live) {
+THAG__COLD void thag__peak_due(int64_t live) {
     int e = errno;
     thag__mem_busy++;
     thag__peak_snap(live, 0);
@@ -2436,6 +2440,7 @@ THAG__FN void thag__mem_publish(thag__thread *t) {
     t->m_base = g;
     if (t->m_peak > p) p = t->m_peak;
     if (g > p) p = g;
+    t->m_snap_at = THAG__LOAD(thag__snap_next) - g;
     {
         int64_t cur = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED);
         while (p > cur && !__atomic_compare_exchange_n(&thag__g_peak, &cur, p, 1, __ATOMIC_RELAXED,
@@ -2570,13 +2575,13 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     return THAG__F_COUNTED;
 }
 
-/* What every counted free updates: the thread's totals (after a peak
-   snapshot, when one is due: the block is still counted). */
+/* What every counted free updates: the thread's totals (live bytes go
+   down: no new peak to look for). */
 THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
-    if (THAG__UNLIKELY(t->m_base + t->m_delta >= THAG__LOAD(thag__snap_next))) thag__peak_due(t->m_base + t->m_delta);
     THAG__ADD(t->m_frees, 1);
     THAG__ADD(t->m_freed, n);
-    thag__mem_live(t, -(int64_t)n);
+    t->m_delta -= (int64_t)n;
+    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
 }
 
 /* Accounts the end of a block owned by a stack record (detail mode): its
@@ -2611,7 +2616,7 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
 /* A temporary allocation (heaptrack's definition): the block `blk` is
    freed by the thread that allocated it, before its next allocation.
    Counted on its owner: the node, or the stack's counters of this thread. */
-THAG__FN void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
+THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
     t->m_last = NULL; /* the address may come back from another thread */
     if (h->word & THAG__F_STACK) {
         thag__scount *c;
@@ -2626,21 +2631,34 @@ THAG__FN void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
     }
 }
 
-/* Accounts a counted block's end; blk is its address (the header's: a
-   realloc passes a copy of the header). */
-THAG__INLINE void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
+/* The end of a block owned by a node. */
+THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
     thag__node *o = (thag__node *)h->owner;
+    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
+    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
+}
+
+/* Accounts a counted block's end, every case: a stack's block (detail
+   mode), a temporary allocation, a peak snapshot due (taken while the
+   block still counts). blk is the block's address (h's, or the old block's
+   when a realloc passes a copy of its header). */
+THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    int64_t live;
     if (!t) return;
-    if (THAG__UNLIKELY(blk == t->m_last)) thag__mem_temp(t, h);
-    if (THAG__UNLIKELY(h->word & THAG__F_STACK)) {
-        thag__mem_free_stack(t, h, n, fp);
-        return;
-    }
-    thag__mem_uncount(t, n);
-    if (!o) return;
-    if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
-    else __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    live = t->m_base + t->m_delta;
+    if (blk == t->m_last) thag__mem_temp(t, h);
+    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
+    t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
+    if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
+    else thag__mem_free_node(t, h, n);
+}
+
+/* A free off summary mode's fast path: accounted, then given back. */
+static __attribute__((no_instrument_function, noinline)) void thag__release_slow(thag__hdr *h, thag__at fp) {
+    thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    mi_free(h);
 }
 
 THAG__INLINE int thag__mem_on(void) {
@@ -2676,11 +2694,21 @@ THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
     return (h->word >> 56) == THAG__MAGIC ? h : NULL;
 }
 
-/* Frees a block: accounts it, then gives it back to mimalloc. */
+/* Frees a block: accounts it, then gives it back to mimalloc. Summary
+   mode's common case inline; the others in one tail call (a call that
+   returns here made the hook save registers: bench/alloc.sh). */
 THAG__INLINE void thag__release(void *p, thag__at fp) {
     thag__hdr *h = thag__hdr_of(p);
+    thag__thread *t;
     if (!h) { mi_free(p); return; }
-    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
+        t = thag__self;
+        if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
+            thag__release_slow(h, fp);
+            return;
+        }
+        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
+    }
     mi_free(h); /* it writes its free list over the header: no need to clear it */
 }
 

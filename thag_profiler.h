@@ -2694,13 +2694,31 @@ THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
     return (h->word >> 56) == THAG__MAGIC ? h : NULL;
 }
 
+/* A block without the header: mimalloc's own (a block allocated before
+   the layout was known), or glibc's, which never passed through the hooks
+   (__libc_malloc, or allocated where the hooks are not seen): given back
+   to the allocator it came from, as the program alone would (mimalloc
+   would read a segment header that is not there). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __libc_free(void *p);
+void *__libc_realloc(void *p, size_t n);
+#ifdef __cplusplus
+}
+#endif
+THAG__FN void thag__free_foreign(void *p) {
+    if (mi_is_in_heap_region(p)) mi_free(p);
+    else __libc_free(p);
+}
+
 /* Frees a block: accounts it, then gives it back to mimalloc. Summary
    mode's common case inline; the others in one tail call (a call that
    returns here made the hook save registers: bench/alloc.sh). */
 THAG__INLINE void thag__release(void *p, thag__at fp) {
     thag__hdr *h = thag__hdr_of(p);
     thag__thread *t;
-    if (!h) { mi_free(p); return; }
+    if (!h) { thag__free_foreign(p); return; }
     if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
         t = thag__self;
         if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
@@ -3078,7 +3096,7 @@ THAG__FN void *thag__realloc(void *p, size_t n, thag__at fp) {
     if (thag__bare()) return thag__bare_realloc(p, n, fp);
     if (!p) return thag__alloc(n, THAG__HDR, 0, fp);
     if (n == 0) { thag__release(p, fp); return NULL; } /* glibc: frees, returns NULL */
-    if (!(h = thag__hdr_of(p))) return mi_realloc(p, n);
+    if (!(h = thag__hdr_of(p))) return mi_is_in_heap_region(p) ? mi_realloc(p, n) : __libc_realloc(p, n);
     old = (size_t)(h->word & THAG__SIZE_MASK);
     if (thag__refused(n, fp)) { errno = ENOMEM; return NULL; }
     {

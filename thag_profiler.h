@@ -2329,7 +2329,8 @@ THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp) {
    grows from 4 KiB to 4 GiB number about 1,400. */
 THAG__FN thag__node *thag__next_node(thag__node *n, const thag__node *root);
 static int64_t thag__snap_next;  /* atomic: live bytes from which a free snapshots */
-static int64_t thag__snap_live;  /* total of the last snapshot (under thag__snap_lock) */
+static int64_t thag__snap_live;  /* highest live bytes a trigger saw: the next threshold is 1% above (under thag__snap_lock) */
+static int64_t thag__snap_total; /* the last snapshot's total (under thag__snap_lock) */
 static int thag__snap_taken;     /* under thag__snap_lock */
 static pthread_mutex_t thag__snap_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -2392,33 +2393,48 @@ THAG__COLD void thag__mp_add(int64_t live, int peak, int wait) {
     pthread_mutex_unlock(&thag__mp.lock);
 }
 
-/* Copies live bytes into the peak fields of every node and stack counter. */
-THAG__FN void thag__peak_copy(void) {
+/* Sums the live bytes of every node and stack counter (a block is owned
+   by a node or by a stack), copying them into their peak fields if copy. */
+THAG__FN int64_t thag__peak_walk(int copy) {
     thag__thread *t;
     thag__node *n;
     uint32_t i, j, count = __atomic_load_n(&thag__stack_count, __ATOMIC_ACQUIRE);
+    int64_t sum = 0, v;
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
-        for (n = &t->root; n; n = thag__next_node(n, &t->root))
-            THAG__STORE(n->m_peak_live, THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote));
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
+            sum += v = THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+            if (copy) THAG__STORE(n->m_peak_live, v);
+        }
         for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
             if (!(c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE))) continue;
-            for (j = 0; j < THAG__SC_CHUNK; j++) THAG__STORE(c[j].peak, THAG__LOAD(c[j].live));
+            for (j = 0; j < THAG__SC_CHUNK; j++) {
+                sum += v = THAG__LOAD(c[j].live);
+                if (copy) THAG__STORE(c[j].peak, v);
+            }
         }
     }
+    return sum;
 }
 
-/* Takes a snapshot at `live` bytes if it is still due (final: at output,
-   if live bytes are above the last snapshot). */
+/* Takes a snapshot if it is due (live: the bytes as the calling thread
+   knows them; final: at output) and the counters now add up to more than
+   the last one: with several threads a thread's view can be above what is
+   still live (another thread freed meanwhile). */
 THAG__FN void thag__peak_snap(int64_t live, int final) {
+    int64_t sum, top;
     if (final) pthread_mutex_lock(&thag__snap_lock);
     else if (pthread_mutex_trylock(&thag__snap_lock) != 0) return; /* another thread is taking one */
-    if (final ? !thag__snap_taken || live > thag__snap_live : live >= THAG__LOAD(thag__snap_next)) {
-        thag__peak_copy();
-        thag__snap_live = live;
-        thag__snap_taken = 1;
-        THAG__STORE(thag__snap_next, live + (live / 100 > 1024 ? live / 100 : 1024));
-        thag__mp_add(live, 1, final);
+    if (final || live >= THAG__LOAD(thag__snap_next)) {
+        sum = thag__peak_walk(0);
+        if (!thag__snap_taken || sum > thag__snap_total) {
+            thag__snap_total = thag__peak_walk(1);
+            thag__snap_taken = 1;
+            thag__mp_add(thag__snap_total, 1, final);
+        }
+        top = live > thag__snap_total ? live : thag__snap_total;
+        if (top > thag__snap_live) thag__snap_live = top;
+        THAG__STORE(thag__snap_next, thag__snap_live + (thag__snap_live / 100 > 1024 ? thag__snap_live / 100 : 1024));
     }
     pthread_mutex_unlock(&thag__snap_lock);
 }
@@ -4364,17 +4380,19 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
     }
     cur = (int64_t)(bytes - freed);
     if (cur > peak) peak = cur;
+    if (thag__snap_total > peak) peak = thag__snap_total; /* unpublished live bytes (THAG__SLACK) it counted */
     if (thag__g.sample_bytes) { /* estimates: counts are in 1024ths, live bytes from the samples */
         allocs = (allocs + 512) / 1024;
         frees = (frees + 512) / 1024;
         cur = __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
         peak = __atomic_load_n(&thag__ss_peak, __ATOMIC_RELAXED);
+        if (thag__snap_total > peak) peak = thag__snap_total;
     }
     k = thag__stbsp_snprintf(buf, (int)size, " mode=%s allocations=%llu deallocations=%llu bytes=%llu peak=%lld"
                              " current=%lld peak_snapshot=%lld",
                              thag__g.sample_bytes ? "sampled" : thag__g.mem_detail ? "detail" : "summary",
                              (unsigned long long)allocs, (unsigned long long)frees, (unsigned long long)bytes,
-                             (long long)peak, (long long)cur, (long long)thag__snap_live);
+                             (long long)peak, (long long)cur, (long long)thag__snap_total);
     if (!thag__g.sample_bytes && k > 0 && (size_t)k < size) /* sampled mode has no headers: no temporaries */
         thag__stbsp_snprintf(buf + k, (int)(size - (size_t)k), " temporary=%llu", (unsigned long long)thag__temp_total());
 }

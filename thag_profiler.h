@@ -227,6 +227,15 @@
    table and no lock. Sampled mode (THAG_SAMPLE_BYTES): real stacks of a
    Poisson sample; no header, and every figure is an unbiased estimate.
    The profiler's own memory comes from mmap, never from these hooks.
+   At the peak: a free that finds live memory 1% (and 1 KiB) above the last
+   snapshot copies every scope's (stack's) live bytes (a walk of the scopes
+   and stacks, not of the heap), so -memory_peak is within 1% below the
+   peak, and exact when a free or the exit follows it. Over time: at most
+   200 points, thinned as massif does, in -massif.out. Temporary
+   allocations (heaptrack's: freed before the thread's next allocation)
+   are counted per scope or stack (-memory_temp; not in sampled mode).
+   Blocks from glibc's own allocator (__libc_malloc) are given back to it.
+   docs/memory.md has the details and the faults a program may make.
 
    ENVIRONMENT
 
@@ -336,8 +345,22 @@
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
+   In every memory mode (per profiled scope in summary mode, per real call
+   stack in detail and sampled modes):
+   <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
+                                the last peak snapshot (MEMORY), whose
+                                total is peak_snapshot in the metadata.
+   <p>-<ts>-memory_temp.folded  temporary allocations per stack (not in
+                                sampled mode): freed by their thread before
+                                its next allocation.
+   <p>-<ts>-massif.out          memory over time in valgrind massif's format
+                                (ms_print, massif-visualizer, `thag-analyze
+                                chart`): at most 203 snapshots (time in ms,
+                                heap bytes; a `# t_ns= allocations=` comment
+                                each), the peak's with its heap tree.
    Their metadata has the totals: allocations, deallocations, bytes, peak,
-   current (live bytes). Peak is exact with one allocating thread, and
+   current (live bytes), peak_snapshot (the peak file's total), temporary
+   (not in sampled mode). Peak is exact with one allocating thread, and
    within 64 KiB per thread with several.
    Folded lines are `frame;frame;frame value`. The first line is metadata that
    flamegraph tools ignore: `# thag_profiler 0.1.0: key=value ... unit=ns`.

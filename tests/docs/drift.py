@@ -59,6 +59,7 @@ FOREIGN_OPTIONS = {
     "--headless", "--no-sandbox", "--disable-gpu",
     "--disable-background-networking", "--screenshot", "--window-size",
     "--prefix", "--static", "--shutdown", "--hide-scrollbars",
+    "--tool",  # valgrind --tool=massif (docs/analyze.md)
 }
 
 # ---------------------------------------------------------------------------
@@ -236,7 +237,7 @@ for o in sorted(OPTIONS_NOT_IN_HELP):
 # Output files.
 m = re.search(r"thag__files\[\] = \{(.*?)\};", code, re.S)
 kinds = set(re.findall(r'\{"([a-z_]*)",', m.group(1))) if m else set()
-m = re.search(r"kinds\[4\] = \{(.*?)\};", code, re.S)
+m = re.search(r"kinds\[\d+\] = \{(.*?)\};", code, re.S)
 kinds |= set(re.findall(r'"([a-z_]+)"', m.group(1))) if m else set()
 kinds |= set(re.findall(r'thag__wopen\(\s*[^,]+,\s*"([a-z_]+)"\)', code))
 ext_kinds = set(re.findall(r'thag__wopen_ext\(\s*[^,]+,\s*"([a-z_]+)",\s*"(\.[a-z]+)"\)', code))

@@ -126,6 +126,18 @@ check "temp (sampled): no temporaries (no headers)" test "$rc" = 0 -a -z "$(ls "
     -z "$(meta "$(file temp-sampled memory.folded)" temporary)"
 check "temp: thag-analyze report" bash -c "'$AN' report '$(file temp-summary memory_temp.folded)' | grep -qE '^ +[0-9]+ +- +100 +[0-9.]+% +100 .* temps$'"
 
+# thag-run (an unmodified program, detail mode): the total in its summary,
+# the counts per real stack in memory_temp.folded.
+if [ -x "$B/thag-run" ] && [ -e "$B/libthag_preload.so" ]; then
+    gcc -O2 -g -fno-builtin -I. tests/memtime/temp.c -o "$T/temp-plain" -pthread
+    out=$("$B/thag-run" -d "$T/run" -- "$T/temp-plain" 2>&1)
+    check "thag-run: temporary allocations in the summary" grep -qF "  temporary allocations:  213 (freed" <<<"$out"
+    check "thag-run: per stack in memory_temp.folded" test "$(total "$(one "$T/run/*/*-memory_temp.folded")")" = 213
+    check "thag-run: the peak's stacks in memory_peak.folded" test "$(data "$(one "$T/run/*/*-memory_peak.folded")" | grep -c ';keeps ')" = 1
+else
+    bad "thag-run: $B/thag-run and $B/libthag_preload.so are not built (make thag-run)"
+fi
+
 # --- 4. faults the program alone survives ------------------------------------
 for m in summary detail sampled; do
     rc=$(prof faults $m)

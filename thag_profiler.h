@@ -2746,7 +2746,7 @@ void *__libc_realloc(void *p, size_t n);
 #ifdef __cplusplus
 }
 #endif
-THAG__FN void thag__free_foreign(void *p) {
+THAG__COLD void thag__free_foreign(void *p) {
     if (mi_is_in_heap_region(p)) mi_free(p);
     else __libc_free(p);
 }

@@ -217,17 +217,19 @@ static void strtab_free(strtab *t)
 
 /* The library's file kinds: file name suffix, label, and the kind= of the metadata line. */
 enum { K_TIME, K_INCL, K_CALLS, K_TIMELINE, K_MEM, K_MEMCALLS, K_DETAIL, K_DEALLOC, K_DCALLS, K_LIVE, K_DLIVE,
-       K_WALL, K_OTHER };
+       K_PEAK, K_TEMP, K_WALL, K_OTHER };
 static const char *const kind_suffix[] = {
     "", "-inclusive", "-calls", "-timeline", "-memory", "-memory_calls", "-memory_detail",
-    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live", "-wall", NULL };
+    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live", "-memory_peak",
+    "-memory_temp", "-wall", NULL };
 static const char *const kind_label[] = {
     "time", "time inclusive", "time calls", "timeline", "memory summary", "memory calls",
-    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live", "wall time",
-    "folded" };
+    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live", "memory peak",
+    "memory temp.", "wall time", "folded" };
 static const char *const kind_meta[] = {
     "time", "time_inclusive", "calls", "timeline", "memory", "memory_calls", "memory_detail",
-    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live", "wall", NULL };
+    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live", "memory_peak",
+    "memory_temp", "wall", NULL };
 
 /* Per-stack value arrays of a profile (F_LIVE: bytes live at exit, from the -live file). */
 enum { F_SELF, F_INCL, F_COUNT, F_LIVE, F_NFIELDS };
@@ -254,7 +256,7 @@ typedef struct {
     unsigned long lines;
 } profile;
 
-static int is_memory_kind(int k) { return k >= K_MEM && k <= K_DLIVE; }
+static int is_memory_kind(int k) { return k >= K_MEM && k <= K_TEMP; }
 
 /* Kind from the file name's suffix (`-memory.folded`...), K_TIME for a plain name matching
  * the library's `<program>-<yyyymmdd>-<HHMMSS>.folded`, K_OTHER otherwise. */
@@ -1681,7 +1683,8 @@ static void add_tag(listing *l, const char *name, int kind)
     if (!split_name(name, kind, &prog, &stamp)) return;
     for (i = 0; i < l->n; i++) {
         entry *e = &l->e[i];
-        int owner = kind == K_MEMCALLS || kind == K_LIVE ? K_MEM : kind == K_DCALLS || kind == K_DLIVE ? K_DETAIL : K_TIME;
+        int owner = kind == K_MEMCALLS || kind == K_LIVE || kind == K_PEAK || kind == K_TEMP ? K_MEM
+                  : kind == K_DCALLS || kind == K_DLIVE ? K_DETAIL : K_TIME;
         if (!strcmp(e->program, prog) && !strcmp(e->stamp, stamp) && e->kind == owner) {
             size_t k = strlen(e->tags);
             snprintf(e->tags + k, sizeof e->tags - k, " +%s", kind_suffix[kind] + 1);
@@ -1731,7 +1734,7 @@ static int list_dir(listing *l, const char *dir)
         if (stat(path, &st) || !S_ISREG(st.st_mode)) continue;
         k = kind_from_name(de->d_name);
         if (k == K_INCL || k == K_CALLS || k == K_TIMELINE || k == K_MEMCALLS || k == K_DCALLS || k == K_LIVE ||
-            k == K_DLIVE) {
+            k == K_DLIVE || k == K_PEAK || k == K_TEMP) { /* memory_peak, memory_temp: tags of the run's memory file */
             aux = xrealloc(aux, (naux + 1) * sizeof *aux);
             aux[naux++] = xstrdup(de->d_name);
         } else list_add(l, dir, de->d_name, &st);

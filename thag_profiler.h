@@ -232,8 +232,9 @@
    and stacks, not of the heap), so -memory_peak is within 1% below the
    peak, and exact when a free or the exit follows it. Over time: at most
    200 points, thinned as massif does, in -massif.out. Temporary
-   allocations (heaptrack's: freed before the thread's next allocation)
-   are counted per scope or stack (-memory_temp; not in sampled mode).
+   allocations (as heaptrack counts them: freed by their thread before it
+   allocates or frees anything else) are counted per scope or stack
+   (-memory_temp; not in sampled mode).
    Blocks from glibc's own allocator (__libc_malloc) are given back to it.
    docs/memory.md has the details and the faults a program may make.
 
@@ -352,7 +353,7 @@
                                 total is peak_snapshot in the metadata.
    <p>-<ts>-memory_temp.folded  temporary allocations per stack (not in
                                 sampled mode): freed by their thread before
-                                its next allocation.
+                                it allocates or frees anything else.
    <p>-<ts>-massif.out          memory over time in valgrind massif's format
                                 (ms_print, massif-visualizer, `thag-analyze
                                 chart`): at most 203 snapshots (time in ms,
@@ -1069,7 +1070,7 @@ typedef struct thag__thread {
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
-    const void *m_last;       /* the thread's last counted block: temporary if freed next */
+    const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
     int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
@@ -2652,11 +2653,10 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     return THAG__F_COUNTED;
 }
 
-/* A temporary allocation (heaptrack's definition): the block `blk` is
-   freed by the thread that allocated it, before its next allocation.
+/* A temporary allocation (as heaptrack counts them): the thread's last
+   counted block, freed by it before it allocates or frees anything else.
    Counted on its owner: the node, or the stack's counters of this thread. */
 THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
-    t->m_last = NULL; /* the address may come back from another thread */
     if (h->word & THAG__F_STACK) {
         thag__scount *c;
         thag__mem_busy++;
@@ -2688,6 +2688,7 @@ THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag
     if (!t) return;
     live = t->m_base + t->m_delta;
     if (blk == t->m_last) thag__mem_temp(t, h);
+    t->m_last = NULL;
     if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
     t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
     if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
@@ -2764,6 +2765,7 @@ THAG__INLINE void thag__release(void *p, thag__at fp) {
             thag__release_slow(h, fp);
             return;
         }
+        t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
         thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
     }
     mi_free(h); /* it writes its free list over the header: no need to clear it */

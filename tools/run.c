@@ -70,7 +70,7 @@ typedef struct proc {
     char program[128], mode[16];
     long pid;
     unsigned long long allocs, deallocs, bytes, peak, current;
-    unsigned long long temporary; /* freed before the thread's next allocation */
+    unsigned long long temporary; /* freed before the thread's next allocation or free */
     int has_temporary;            /* the key is there (not in sampled mode) */
 } proc;
 
@@ -680,7 +680,7 @@ static void text_report(FILE *f, const report *r, const options *o, const char *
             r->nprocs > 1 ? " (the highest of one process)" : "");
     fprintf(f, "  current memory:         %llu (live at exit)\n", t.current);
     if (t.has_temporary) /* issue 13: the per-stack counts are in -memory_temp.folded */
-        fprintf(f, "  temporary allocations:  %llu (freed before the thread's next allocation)\n", t.temporary);
+        fprintf(f, "  temporary allocations:  %llu (freed before the thread's next allocation or free)\n", t.temporary);
     text_procs(f, r);
     if (!r->sites.n && r->nprocs && !strcmp(r->procs[0].mode, "sampled")) {
         char mean[48] = "";

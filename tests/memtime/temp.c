@@ -1,15 +1,16 @@
-/* Temporary allocations (heaptrack's definition: freed before the thread's
-   next allocation), with known counts per scope:
+/* Temporary allocations (as heaptrack counts them: freed by their thread
+   before it allocates or frees anything else), with known counts per scope:
      temps        100 blocks freed right away: 100 temporary
      keeps         50 blocks kept until release: none temporary
-     pairs         30 times p, q then free(p), free(q): q is temporary
-                   (freeing p first changes nothing), p is not: 30
+     pairs         30 times p, q then free(p), free(q): none (free(p)
+                   comes between q and its free)
      grow          realloc(NULL, 10) then realloc to 20, 30, 40 (new
                    blocks: the old one is freed before the new is
                    counted): 3 temporary, the last block is freed later
      threads       2 threads x 40 temporaries, and a block allocated on
                    one thread and freed on the main thread: 80
-   and 0 in release (each block freed there was followed by others). */
+   and 0 in release (each block freed there was followed by others):
+   183. */
 #define THAG_PROFILER_IMPLEMENTATION
 #include "thag_profiler.h"
 #include <pthread.h>

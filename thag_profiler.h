@@ -1025,7 +1025,7 @@ typedef struct thag__node {
     int64_t m_live;                /* bytes allocated here still live (owner writes) */
     int64_t m_live_remote;         /* the same, changed by other threads (atomic) */
     int64_t m_peak_live;           /* m_live at the last peak snapshot (>>peak) */
-    uint64_t m_temp;               /* temporary allocations: freed before the thread's next one */
+    uint64_t m_temp;               /* temporary allocations (thag__mem_temp) */
 } thag__node;
 
 typedef struct thag__frame {

@@ -231,6 +231,16 @@
    table and no lock. Sampled mode (THAG_SAMPLE_BYTES): real stacks of a
    Poisson sample; no header, and every figure is an unbiased estimate.
    The profiler's own memory comes from mmap, never from these hooks.
+   At the peak: a free that finds live memory 1% (and 1 KiB) above the last
+   snapshot copies every scope's (stack's) live bytes (a walk of the scopes
+   and stacks, not of the heap), so -memory_peak is within 1% below the
+   peak, and exact when a free or the exit follows it. Over time: at most
+   200 points, thinned as massif does, in -massif.out. Temporary
+   allocations (as heaptrack counts them: freed by their thread before it
+   allocates or frees anything else) are counted per scope or stack
+   (-memory_temp; not in sampled mode).
+   Blocks from glibc's own allocator (__libc_malloc) are given back to it.
+   docs/memory.md has the details and the faults a program may make.
 
    ENVIRONMENT
 
@@ -350,9 +360,23 @@
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
+   In every memory mode (per profiled scope in summary mode, per real call
+   stack in detail and sampled modes):
+   <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
+                                the last peak snapshot (MEMORY), whose
+                                total is peak_snapshot in the manifest.
+   <p>-<ts>-memory_temp.folded  temporary allocations per stack (not in
+                                sampled mode): freed by their thread before
+                                it allocates or frees anything else.
+   <p>-<ts>-massif.out          memory over time in valgrind massif's format
+                                (ms_print, massif-visualizer, `thag-analyze
+                                chart`): at most 203 snapshots (time in ms,
+                                heap bytes; a `# t_ns= allocations=` comment
+                                each), the peak's with its heap tree.
    Their manifest entries have the totals: allocations, deallocations,
-   bytes, peak, current (live bytes). Peak is exact with one allocating
-   thread, and within 64 KiB per thread with several.
+   bytes, peak, current (live bytes), peak_snapshot (the peak file's
+   total), temporary (not in sampled mode). Peak is exact with one
+   allocating thread, and within 64 KiB per thread with several.
    <p>-<ts>-manifest.txt      the run's metadata, written last (renamed
                               into place: never half written), one
                               key=value record a line: the run
@@ -848,6 +872,9 @@ extern char **environ;
 #define THAG__PUB __attribute__((no_instrument_function, unused))
 #define THAG__LIKELY(x) __builtin_expect(!!(x), 1)
 #define THAG__UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Rare paths called from the hooks: kept out of them (their code in the
+   hooks' bodies slowed the fast paths down, bench/alloc.sh). */
+#define THAG__COLD static __attribute__((no_instrument_function, noinline, cold))
 #define THAG__LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 #define THAG__STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 #define THAG__ADD(p, v) THAG__STORE(p, (p) + (v)) /* single writer */
@@ -1025,6 +1052,8 @@ typedef struct thag__node {
     uint64_t m_bytes, m_allocs;    /* memory asked for in this scope (owner writes) */
     int64_t m_live;                /* bytes allocated here still live (owner writes) */
     int64_t m_live_remote;         /* the same, changed by other threads (atomic) */
+    int64_t m_peak_live;           /* m_live at the last peak snapshot (>>peak) */
+    uint64_t m_temp;               /* temporary allocations (thag__mem_temp) */
 } thag__node;
 
 typedef struct thag__frame {
@@ -1070,6 +1099,8 @@ typedef struct thag__thread {
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
+    const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
+    int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
@@ -1342,7 +1373,7 @@ THAG__FN thag__thread *thag__attach(void) {
     thag__stbsp_snprintf(t->label, (int)sizeof t->label, "thread-%d", t->index);
     thag__thread_name(t);
     t->next = thag__g.threads;
-    thag__g.threads = t;
+    __atomic_store_n(&thag__g.threads, t, __ATOMIC_RELEASE); /* >>peak walks the list from the hooks */
     pthread_mutex_unlock(&thag__g.lock);
     pthread_setspecific(thag__g.key, t);
     thag__self = t;
@@ -2163,7 +2194,7 @@ typedef struct thag__stack {
 /* A thread's counters for one stack record; summed over threads at
    output (a block freed on another thread takes its live bytes back
    there). Sampled mode: allocs x 1024. */
-typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live; } thag__scount;
+typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live, peak; uint64_t temp; } thag__scount;
 
 #define THAG__STACK_BUCKETS 65536
 #define THAG__SC_CHUNK 1024u       /* counters per mapped chunk */
@@ -2259,7 +2290,7 @@ THAG__INLINE thag__scount *thag__sc(thag__thread *t, uint32_t id) {
 
 /* The sum over every thread of a stack record's counters (at output). */
 THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
-    thag__scount sum = {0, 0, 0, 0};
+    thag__scount sum = {0, 0, 0, 0, 0, 0};
     thag__thread *t;
     for (t = thag__g.threads; t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
@@ -2269,6 +2300,8 @@ THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
         sum.allocs += THAG__LOAD(c->allocs);
         sum.freed += THAG__LOAD(c->freed);
         sum.live += THAG__LOAD(c->live);
+        sum.peak += THAG__LOAD(c->peak);
+        sum.temp += THAG__LOAD(c->temp);
     }
     return sum;
 }
@@ -2344,6 +2377,142 @@ THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp) {
     return thag__stack_of(t, f, n, h);
 }
 
+/* >>peak: what held memory at the peak, and memory over time.
+   A peak snapshot copies every scope's live bytes (and in detail and
+   sampled modes every stack's) into its peak field: a walk of the call-tree
+   nodes and stack counters, never of the heap, so its pause is proportional
+   to the number of nodes and stacks. The first free that finds the live
+   bytes at or above thag__snap_next takes one before the block leaves the
+   counts: a local maximum at least 1% (and 1 KiB) above the last snapshot.
+   The output takes one too when the live bytes are then above it. A peak
+   that was not captured is below the threshold, so the snapshot's total is
+   within 1% (or 1 KiB) below the peak, and equals it when the peak was
+   followed by a free or by the output (its total is live bytes at one
+   moment with one allocating thread; with several, each thread's counters
+   as the walk reads them, and the trigger sees the live bytes as its thread
+   knows them: within THAG__SLACK per thread). The snapshots of a run that
+   grows from 4 KiB to 4 GiB number about 1,400. */
+THAG__FN thag__node *thag__next_node(thag__node *n, const thag__node *root);
+static int64_t thag__snap_next;  /* atomic: live bytes from which a free snapshots */
+static int64_t thag__snap_live;  /* highest live bytes a trigger saw: the next threshold is 1% above (under thag__snap_lock) */
+static int64_t thag__snap_total; /* the last snapshot's total (under thag__snap_lock) */
+static int thag__snap_taken;     /* under thag__snap_lock */
+static pthread_mutex_t thag__snap_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Memory over time: at most THAG__MPOINTS points (time, live bytes,
+   allocations so far), recorded when a thread publishes its live bytes
+   (every THAG__SLACK of change), in sampled mode when a sample comes or
+   goes, and at every snapshot; a point closer than `gap` to the last one
+   is skipped, and a full series drops every other point and doubles the
+   gap (as massif thins its snapshots). The last snapshot's point is the
+   peak's, kept apart. Written as <p>-<ts>-massif.out. */
+typedef struct thag__mpoint { uint64_t ticks; int64_t live; uint64_t allocs; } thag__mpoint;
+#define THAG__MPOINTS 200
+static struct {
+    pthread_mutex_t lock;
+    thag__mpoint v[THAG__MPOINTS], peak;
+    int n, have_peak;
+    uint64_t gap, last; /* last: atomic, ticks of the last point (a lock-free first check) */
+} thag__mp;
+
+/* Allocations so far: the sum over every thread's nodes (sampled mode
+   counts them in 1024ths). */
+THAG__FN uint64_t thag__mem_allocs_now(void) {
+    uint64_t a = 0;
+    thag__thread *t;
+    thag__node *n;
+    for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next)
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) a += THAG__LOAD(n->m_allocs);
+    return thag__g.sample_bytes ? (a + 512) / 1024 : a;
+}
+
+/* Keeps every other point of a full series and doubles the gap. */
+THAG__FN void thag__mp_thin(void) {
+    int i, n = thag__mp.n;
+    uint64_t span = thag__mp.v[n - 1].ticks - thag__mp.v[0].ticks;
+    for (i = 0; 2 * i < n; i++) thag__mp.v[i] = thag__mp.v[2 * i];
+    thag__mp.n = i;
+    thag__mp.gap = thag__mp.gap ? thag__mp.gap * 2 : span / (uint64_t)i + 1;
+}
+
+/* Records a point of the series (peak: the snapshot's point, always
+   kept); wait = 0 from the hooks, which never block on the lock. */
+THAG__COLD void thag__mp_add(int64_t live, int peak, int wait) {
+    uint64_t now = thag__ticks();
+    thag__mpoint p;
+    if (!peak && now - THAG__LOAD(thag__mp.last) < THAG__LOAD(thag__mp.gap)) return;
+    if (wait) pthread_mutex_lock(&thag__mp.lock);
+    else if (pthread_mutex_trylock(&thag__mp.lock) != 0) return;
+    p.ticks = now;
+    p.live = live;
+    p.allocs = thag__mem_allocs_now();
+    if (peak) {
+        thag__mp.peak = p;
+        thag__mp.have_peak = 1;
+    }
+    if (!thag__mp.n || now - thag__mp.v[thag__mp.n - 1].ticks >= thag__mp.gap) {
+        if (thag__mp.n == THAG__MPOINTS) thag__mp_thin();
+        thag__mp.v[thag__mp.n++] = p;
+        THAG__STORE(thag__mp.last, now);
+    }
+    pthread_mutex_unlock(&thag__mp.lock);
+}
+
+/* Sums the live bytes of every node and stack counter (a block is owned
+   by a node or by a stack), copying them into their peak fields if copy. */
+THAG__FN int64_t thag__peak_walk(int copy) {
+    thag__thread *t;
+    thag__node *n;
+    uint32_t i, j, count = __atomic_load_n(&thag__stack_count, __ATOMIC_ACQUIRE);
+    int64_t sum = 0, v;
+    for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
+        thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
+            sum += v = THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+            if (copy) THAG__STORE(n->m_peak_live, v);
+        }
+        for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
+            if (!(c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE))) continue;
+            for (j = 0; j < THAG__SC_CHUNK; j++) {
+                sum += v = THAG__LOAD(c[j].live);
+                if (copy) THAG__STORE(c[j].peak, v);
+            }
+        }
+    }
+    return sum;
+}
+
+/* Takes a snapshot if it is due (live: the bytes as the calling thread
+   knows them; final: at output) and the counters now add up to more than
+   the last one: with several threads a thread's view can be above what is
+   still live (another thread freed meanwhile). */
+THAG__FN void thag__peak_snap(int64_t live, int final) {
+    int64_t sum, top;
+    if (final) pthread_mutex_lock(&thag__snap_lock);
+    else if (pthread_mutex_trylock(&thag__snap_lock) != 0) return; /* another thread is taking one */
+    if (final || live >= THAG__LOAD(thag__snap_next)) {
+        sum = thag__peak_walk(0);
+        if (!thag__snap_taken || sum > thag__snap_total) {
+            thag__snap_total = thag__peak_walk(1);
+            thag__snap_taken = 1;
+            thag__mp_add(thag__snap_total, 1, final);
+        }
+        top = live > thag__snap_total ? live : thag__snap_total;
+        if (top > thag__snap_live) thag__snap_live = top;
+        THAG__STORE(thag__snap_next, thag__snap_live + (thag__snap_live / 100 > 1024 ? thag__snap_live / 100 : 1024));
+    }
+    pthread_mutex_unlock(&thag__snap_lock);
+}
+
+/* From a free: the live bytes before it reached the threshold. */
+THAG__COLD void thag__peak_due(int64_t live) {
+    int e = errno;
+    thag__mem_busy++;
+    thag__peak_snap(live, 0);
+    thag__mem_busy--;
+    errno = e;
+}
+
 /* Publishes a thread's live-byte delta to the global count and peak. */
 THAG__FN void thag__mem_publish(thag__thread *t) {
     int64_t g = __atomic_add_fetch(&thag__g_live, t->m_delta, __ATOMIC_RELAXED);
@@ -2352,12 +2521,16 @@ THAG__FN void thag__mem_publish(thag__thread *t) {
     t->m_base = g;
     if (t->m_peak > p) p = t->m_peak;
     if (g > p) p = g;
+    t->m_snap_at = THAG__LOAD(thag__snap_next) - g;
     {
         int64_t cur = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED);
         while (p > cur && !__atomic_compare_exchange_n(&thag__g_peak, &cur, p, 1, __ATOMIC_RELAXED,
                                                        __ATOMIC_RELAXED)) {
         }
     }
+    thag__mem_busy++;
+    thag__mp_add(g, 0, 0);
+    thag__mem_busy--;
 }
 
 /* Live bytes of this thread: exact peak for one allocating thread, and
@@ -2472,6 +2645,7 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
         if (!t) { errno = e; return 0; }
     }
     thag__mem_count(t, n);
+    t->m_last = h;
     if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
         errno = e;
         return THAG__F_COUNTED | THAG__F_STACK;
@@ -2482,11 +2656,13 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     return THAG__F_COUNTED;
 }
 
-/* What every counted free updates: the thread's totals. */
+/* What every counted free updates: the thread's totals (live bytes go
+   down: no new peak to look for). */
 THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
     THAG__ADD(t->m_frees, 1);
     THAG__ADD(t->m_freed, n);
-    thag__mem_live(t, -(int64_t)n);
+    t->m_delta -= (int64_t)n;
+    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
 }
 
 /* Accounts the end of a block owned by a stack record (detail mode): its
@@ -2514,21 +2690,56 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     c = t->cur;
     THAG__ADD(c->m_live, (int64_t)n);
     h->owner = c;
+    t->m_last = h;
     return THAG__F_COUNTED;
 }
 
-THAG__INLINE void thag__mem_free(const thag__hdr *h, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    thag__node *o = (thag__node *)h->owner;
-    if (!t) return;
-    if (THAG__UNLIKELY(h->word & THAG__F_STACK)) {
-        thag__mem_free_stack(t, h, n, fp);
-        return;
+/* A temporary allocation (as heaptrack counts them): the thread's last
+   counted block, freed by it before it allocates or frees anything else.
+   Counted on its owner: the node, or the stack's counters of this thread. */
+THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
+    if (h->word & THAG__F_STACK) {
+        thag__scount *c;
+        thag__mem_busy++;
+        c = thag__sc(t, ((const thag__stack *)h->owner)->id);
+        thag__mem_busy--;
+        if (c) THAG__ADD(c->temp, 1);
+    } else if (h->owner) {
+        thag__node *o = (thag__node *)h->owner;
+        if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_temp, 1);
+        else __atomic_add_fetch(&o->m_temp, 1, __ATOMIC_RELAXED);
     }
-    thag__mem_uncount(t, n);
-    if (!o) return;
-    if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
-    else __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+}
+
+/* The end of a block owned by a node. */
+THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
+    thag__node *o = (thag__node *)h->owner;
+    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
+    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
+}
+
+/* Accounts a counted block's end, every case: a stack's block (detail
+   mode), a temporary allocation, a peak snapshot due (taken while the
+   block still counts). blk is the block's address (h's, or the old block's
+   when a realloc passes a copy of its header). */
+THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    int64_t live;
+    if (!t) return;
+    live = t->m_base + t->m_delta;
+    if (blk == t->m_last) thag__mem_temp(t, h);
+    t->m_last = NULL;
+    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
+    t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
+    if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
+    else thag__mem_free_node(t, h, n);
+}
+
+/* A free off summary mode's fast path: accounted, then given back. */
+static __attribute__((no_instrument_function, noinline)) void thag__release_slow(thag__hdr *h, thag__at fp) {
+    thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    mi_free(h);
 }
 
 THAG__INLINE int thag__mem_on(void) {
@@ -2564,11 +2775,40 @@ THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
     return (h->word >> 56) == THAG__MAGIC ? h : NULL;
 }
 
-/* Frees a block: accounts it, then gives it back to mimalloc. */
+/* A block without the header: mimalloc's own (a block allocated before
+   the layout was known), or glibc's, which never passed through the hooks
+   (__libc_malloc, or allocated where the hooks are not seen): given back
+   to the allocator it came from, as the program alone would (mimalloc
+   would read a segment header that is not there). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __libc_free(void *p);
+void *__libc_realloc(void *p, size_t n);
+#ifdef __cplusplus
+}
+#endif
+THAG__COLD void thag__free_foreign(void *p) {
+    if (mi_is_in_heap_region(p)) mi_free(p);
+    else __libc_free(p);
+}
+
+/* Frees a block: accounts it, then gives it back to mimalloc. Summary
+   mode's common case inline; the others in one tail call (a call that
+   returns here made the hook save registers: bench/alloc.sh). */
 THAG__INLINE void thag__release(void *p, thag__at fp) {
     thag__hdr *h = thag__hdr_of(p);
-    if (!h) { mi_free(p); return; }
-    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    thag__thread *t;
+    if (!h) { thag__free_foreign(p); return; }
+    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
+        t = thag__self;
+        if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
+            thag__release_slow(h, fp);
+            return;
+        }
+        t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
+        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
+    }
     mi_free(h); /* it writes its free list over the header: no need to clear it */
 }
 
@@ -2736,6 +2976,7 @@ THAG__FN void thag__ss_estimate(int64_t d) {
     while (live > peak && !__atomic_compare_exchange_n(&thag__ss_peak, &peak, live, 1, __ATOMIC_RELAXED,
                                                        __ATOMIC_RELAXED)) {
     }
+    thag__mp_add(live, 0, 0);
 }
 
 /* Charges a sampled block of n bytes, weight 1024/p (p: its chance to be
@@ -2763,7 +3004,9 @@ THAG__FN void thag__bare_unsample(const thag__sval *v) {
     uint64_t w = thag__weight_of(v->n), b = thag__scaled(v->n, w);
     thag__thread *t = thag__self;
     thag__scount *c;
+    int64_t live = __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
     thag__mem_busy++;
+    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_snap(live, 0); /* while the block counts */
     if (!t) t = thag__attach();
     if (t) {
         if (v->stack && (c = thag__sc(t, v->stack->id)) != NULL) THAG__ADD(c->live, -(int64_t)b);
@@ -2935,7 +3178,7 @@ THAG__FN void *thag__realloc(void *p, size_t n, thag__at fp) {
     if (thag__bare()) return thag__bare_realloc(p, n, fp);
     if (!p) return thag__alloc(n, THAG__HDR, 0, fp);
     if (n == 0) { thag__release(p, fp); return NULL; } /* glibc: frees, returns NULL */
-    if (!(h = thag__hdr_of(p))) return mi_realloc(p, n);
+    if (!(h = thag__hdr_of(p))) return mi_is_in_heap_region(p) ? mi_realloc(p, n) : __libc_realloc(p, n);
     old = (size_t)(h->word & THAG__SIZE_MASK);
     if (thag__refused(n, fp)) { errno = ENOMEM; return NULL; }
     {
@@ -2944,7 +3187,7 @@ THAG__FN void *thag__realloc(void *p, size_t n, thag__at fp) {
         char *b = (char *)mi_realloc(h, n + THAG__HDR);
         if (!b) { errno = ENOMEM; return NULL; }
         errno = e;
-        if ((saved.word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(&saved, old, fp);
+        if ((saved.word & THAG__F_COUNTED) && !thag__mem_busy) thag__mem_free(&saved, h, old, fp);
         return thag__mem_finish(b, n, fp);
     }
 }
@@ -3612,6 +3855,8 @@ typedef struct thag__onode {
     uint64_t m_bytes, m_allocs; /* memory asked for, allocations */
     int64_t m_live;             /* bytes still live */
     uint64_t m_freed;           /* bytes freed (deallocating stacks) */
+    int64_t m_peak;             /* live bytes at the peak snapshot (>>peak) */
+    uint64_t m_temp;            /* temporary allocations */
     size_t plen;                /* length of the path up to this frame */
     uint64_t id;                /* its number in the timeline's stack table */
     struct thag__onode *cut;    /* deeper than THAG__OUT_DEPTH: the frame it is charged to */
@@ -3679,6 +3924,8 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         base->m_bytes += THAG__LOAD(t->root.m_bytes);
         base->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(t->root.m_allocs) + 512) / 1024 : THAG__LOAD(t->root.m_allocs);
         base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
+        base->m_peak += THAG__LOAD(t->root.m_peak_live);
+        base->m_temp += THAG__LOAD(t->root.m_temp);
     }
     for (n = thag__next_node(&t->root, &t->root); n; n = thag__next_node(n, &t->root)) {
         thag__onode *on = THAG__UNLIKELY(n->site->kind == THAG__KIND_detached) /* >>tasks */
@@ -3692,6 +3939,8 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         on->m_bytes += THAG__LOAD(n->m_bytes);
         on->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(n->m_allocs) + 512) / 1024 : THAG__LOAD(n->m_allocs);
         on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+        on->m_peak += THAG__LOAD(n->m_peak_live);
+        on->m_temp += THAG__LOAD(n->m_temp);
         n->pend_incl = n->pend_excl = 0;
     }
     return 0;
@@ -3905,7 +4154,10 @@ THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, c
     size_t i;
     for (i = 0; i < sizeof thag__nonadditive / sizeof *thag__nonadditive; i++)
         if (strcmp(kind, thag__nonadditive[i]) == 0) add = 0;
-    if (add)
+    if (strcmp(kind, "massif") == 0) /* not folded: no stacks to add, no file to draw instead */
+        thag__stbsp_snprintf(w->meta, (int)sizeof w->meta, "kind=%s unit=%s additive=no format=massif%s",
+                             kind, unit, extra);
+    else if (add)
         thag__stbsp_snprintf(w->meta, (int)sizeof w->meta, "kind=%s unit=%s additive=yes%s", kind, unit, extra);
     else
         thag__stbsp_snprintf(w->meta, (int)sizeof w->meta, "kind=%s unit=%s additive=no instead=%s-%s.folded%s",
@@ -3982,7 +4234,7 @@ THAG__FN void thag__write_line(thag__writer *w, const thag__path *path, size_t l
 }
 
 enum { THAG__COL_EXCL, THAG__COL_INCL, THAG__COL_CALLS, THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE,
-       THAG__COL_MFREED };
+       THAG__COL_MFREED, THAG__COL_MPEAK, THAG__COL_MTEMP };
 
 /* The value a writer's column takes at a node; 0 leaves the line out
    (inclusive time is written for every called node). */
@@ -3994,6 +4246,8 @@ THAG__FN int thag__col(const thag__onode *n, int col, uint64_t *v) {
     case THAG__COL_MBYTES: *v = n->m_bytes; return *v != 0;
     case THAG__COL_MALLOCS: *v = n->m_allocs; return *v != 0;
     case THAG__COL_MFREED: *v = n->m_freed; return *v != 0;
+    case THAG__COL_MPEAK: *v = n->m_peak > 0 ? (uint64_t)n->m_peak : 0; return *v != 0;
+    case THAG__COL_MTEMP: *v = n->m_temp; return *v != 0;
     default: *v = n->m_live > 0 ? (uint64_t)n->m_live : 0; return *v != 0;
     }
 }
@@ -4019,6 +4273,8 @@ THAG__FN uint64_t thag__cut_deep(thag__onode *root) {
             anc->m_allocs += n->m_allocs;
             anc->m_live += n->m_live;
             anc->m_freed += n->m_freed;
+            anc->m_peak += n->m_peak;
+            anc->m_temp += n->m_temp;
             cut++;
         }
         if (n->child) { n = n->child; depth++; continue; }
@@ -4254,8 +4510,39 @@ THAG__FN thag__snap *thag__collect(thag__obuf *o, thag__onode *root, int *count)
 #if THAG__MEMORY
 /* >>memory output: totals, and the call stacks of detail and sampled modes
    turned into frames (symbolised once, here, never on the hot path). */
+/* Live bytes now: allocated minus freed over every thread (sampled mode:
+   the estimate). */
+THAG__FN int64_t thag__mem_current(void) {
+    uint64_t bytes = 0, freed = 0;
+    thag__thread *t;
+    thag__node *n;
+    if (thag__g.sample_bytes) return __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
+    for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) bytes += THAG__LOAD(n->m_bytes);
+        freed += THAG__LOAD(t->m_freed);
+    }
+    return (int64_t)(bytes - freed);
+}
+
+/* Temporary allocations of the whole run: the nodes' and the stacks'. */
+THAG__FN uint64_t thag__temp_total(void) {
+    uint64_t sum = 0;
+    uint32_t i, j, count = __atomic_load_n(&thag__stack_count, __ATOMIC_ACQUIRE);
+    thag__thread *t;
+    thag__node *n;
+    for (t = thag__g.threads; t; t = t->next) {
+        thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) sum += THAG__LOAD(n->m_temp);
+        for (i = 0; top && i < count; i += THAG__SC_CHUNK)
+            if ((c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE)) != NULL)
+                for (j = 0; j < THAG__SC_CHUNK; j++) sum += THAG__LOAD(c[j].temp);
+    }
+    return sum;
+}
+
 THAG__FN void thag__mem_meta(char *buf, size_t size) {
     uint64_t allocs = 0, frees = 0, bytes = 0, freed = 0;
+    int k;
     int64_t peak = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED), cur;
     thag__thread *t;
     thag__node *n;
@@ -4270,16 +4557,21 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
     }
     cur = (int64_t)(bytes - freed);
     if (cur > peak) peak = cur;
+    if (thag__snap_total > peak) peak = thag__snap_total; /* unpublished live bytes (THAG__SLACK) it counted */
     if (thag__g.sample_bytes) { /* estimates: counts are in 1024ths, live bytes from the samples */
         allocs = (allocs + 512) / 1024;
         frees = (frees + 512) / 1024;
         cur = __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
         peak = __atomic_load_n(&thag__ss_peak, __ATOMIC_RELAXED);
+        if (thag__snap_total > peak) peak = thag__snap_total;
     }
-    thag__stbsp_snprintf(buf, (int)size, " mode=%s allocations=%llu deallocations=%llu bytes=%llu peak=%lld current=%lld",
-                         thag__g.sample_bytes ? "sampled" : thag__g.mem_detail ? "detail" : "summary",
-                         (unsigned long long)allocs, (unsigned long long)frees, (unsigned long long)bytes,
-                         (long long)peak, (long long)cur);
+    k = thag__stbsp_snprintf(buf, (int)size, " mode=%s allocations=%llu deallocations=%llu bytes=%llu peak=%lld"
+                             " current=%lld peak_snapshot=%lld",
+                             thag__g.sample_bytes ? "sampled" : thag__g.mem_detail ? "detail" : "summary",
+                             (unsigned long long)allocs, (unsigned long long)frees, (unsigned long long)bytes,
+                             (long long)peak, (long long)cur, (long long)thag__snap_total);
+    if (!thag__g.sample_bytes && k > 0 && (size_t)k < size) /* sampled mode has no headers: no temporaries */
+        thag__stbsp_snprintf(buf + k, (int)(size - (size_t)k), " temporary=%llu", (unsigned long long)thag__temp_total());
 }
 
 #ifndef THAG__HAVE_SYMBOLS
@@ -4489,28 +4781,156 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
     n->m_allocs += thag__g.sample_bytes ? (sum.allocs + 512) / 1024 : sum.allocs;
     n->m_live += sum.live;
     n->m_freed += sum.freed;
+    n->m_peak += sum.peak;
+    n->m_temp += sum.temp;
     return 0;
+}
+
+/* >>massif: memory over time as valgrind massif's format (ms_print,
+   massif-visualizer): the series of >>peak, the peak's snapshot carrying
+   its heap tree, inverted as massif's (the allocating frame first, its
+   callers below it). */
+THAG__FN thag__onode *thag__onext(thag__onode *n, const thag__onode *root) {
+    if (n->child) return n->child;
+    while (n != root && !n->sibling) n = n->parent;
+    return n == root ? NULL : n->sibling;
+}
+
+THAG__FN int thag__cmp_peak(const void *a, const void *b) {
+    int64_t x = (*(thag__onode *const *)a)->m_peak, y = (*(thag__onode *const *)b)->m_peak;
+    return x < y ? 1 : x > y ? -1 : strcmp((*(thag__onode *const *)a)->name, (*(thag__onode *const *)b)->name);
+}
+
+/* Sorts a node's children by peak bytes, largest first (as massif). */
+THAG__FN int thag__sort_peak(thag__obuf *o, thag__onode *p) {
+    thag__onode *c, **v;
+    int n = 0, i;
+    for (c = p->child; c; c = c->sibling) n++;
+    if (n < 2 || !(v = (thag__onode **)thag__oalloc(o, (size_t)n * sizeof *v))) return n;
+    for (i = 0, c = p->child; c; c = c->sibling) v[i++] = c;
+    qsort(v, (size_t)n, sizeof *v, thag__cmp_peak);
+    for (i = 0; i + 1 < n; i++) v[i]->sibling = v[i + 1];
+    v[n - 1]->sibling = NULL;
+    p->child = v[0];
+    return n;
+}
+
+/* The peak tree inverted: each frame's bytes go to its reversed path
+   (the frame, its caller, ...); NULL when out of memory. */
+THAG__FN thag__onode *thag__massif_tree(thag__obuf *o, thag__onode *root) {
+    thag__onode *inv = (thag__onode *)thag__oalloc(o, sizeof *inv), *n, *m, *c;
+    if (!inv) return NULL;
+    memset(inv, 0, sizeof *inv);
+    inv->name = "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.";
+    for (n = root->child; n; n = thag__onext(n, root)) {
+        if (n->m_peak <= 0) continue;
+        inv->m_peak += n->m_peak;
+        for (c = inv, m = n; m != root; m = m->parent) {
+            if (!(c = thag__ochild(o, c, m->name))) return NULL;
+            c->m_peak += n->m_peak;
+        }
+    }
+    return inv;
+}
+
+/* Writes a heap tree in pre-order, one space of indent per level. */
+THAG__FN void thag__massif_nodes(thag__writer *w, thag__obuf *o, thag__onode *inv) {
+    thag__onode *n = inv;
+    char name[256];
+    int depth = 0;
+    while (n) {
+        int k = thag__sort_peak(o, n);
+        size_t len = strlen(n->name);
+        if (len >= sizeof name) len = sizeof name - 1;
+        thag__frame_copy(name, n->name, len);
+        name[len] = 0;
+        thag__wprintf(w, "%*sn%d: %lld %s\n", depth, "", k, (long long)n->m_peak, name);
+        if (n->child) { n = n->child; depth++; continue; }
+        while (n != inv && !n->sibling) { n = n->parent; depth--; }
+        n = n == inv ? NULL : n->sibling;
+    }
+}
+
+THAG__FN void thag__massif_snap(thag__writer *w, int i, const thag__mpoint *p, int64_t heap, const char *tree) {
+    uint64_t ns = p->ticks > thag__clock.tick0 ? thag__to_ns(p->ticks - thag__clock.tick0) : 0;
+    thag__wprintf(w, "#-----------\nsnapshot=%d\n#-----------\n# t_ns=%llu allocations=%llu\ntime=%llu\n"
+                  "mem_heap_B=%lld\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=%s\n", i, (unsigned long long)ns,
+                  (unsigned long long)p->allocs, (unsigned long long)(ns / 1000000u), (long long)heap, tree);
+}
+
+/* The points in time order: the start, the series, the peak's (flagged by
+   *peak_at; a series point at the same time is dropped) and now. */
+THAG__FN int thag__massif_points(thag__mpoint *v, int *peak_at) {
+    int n = 0, i, j;
+    thag__mpoint pk;
+    memset(&v[n++], 0, sizeof *v);
+    v[0].ticks = thag__clock.tick0;
+    pthread_mutex_lock(&thag__mp.lock);
+    for (i = 0; i < thag__mp.n; i++)
+        if (!thag__mp.have_peak || thag__mp.v[i].ticks != thag__mp.peak.ticks) v[n++] = thag__mp.v[i];
+    pk = thag__mp.peak;
+    *peak_at = thag__mp.have_peak ? 0 : -1;
+    pthread_mutex_unlock(&thag__mp.lock);
+    for (i = 1; i < n; i++) /* insertion sort: the hooks append in nearly increasing order */
+        for (j = i; j > 1 && v[j - 1].ticks > v[j].ticks; j--) { thag__mpoint x = v[j]; v[j] = v[j - 1]; v[j - 1] = x; }
+    if (*peak_at == 0) {
+        for (j = n; j > 1 && v[j - 1].ticks > pk.ticks; j--) v[j] = v[j - 1];
+        v[j] = pk;
+        *peak_at = j;
+        n++;
+    }
+    return n;
+}
+
+/* Writes <p>-<ts>-massif.out from the output tree's peak values. */
+THAG__FN int thag__write_massif(thag__obuf *o, thag__onode *root, const char *meta) {
+    thag__writer *w = (thag__writer *)thag__oalloc(o, sizeof *w);
+    thag__mpoint *v = (thag__mpoint *)thag__oalloc(o, (THAG__MPOINTS + 3) * sizeof *v);
+    thag__onode *inv = thag__massif_tree(o, root);
+    int n, i, peak_at;
+    if (!w || !v || !inv) return -1;
+    n = thag__massif_points(v, &peak_at);
+    v[n].ticks = thag__ticks();
+    v[n].live = thag__mem_current();
+    v[n++].allocs = thag__mem_allocs_now();
+    if (thag__wopen_ext(w, "massif", ".out")) return -1;
+    thag__meta(w, "massif", meta, "bytes");
+    thag__wprintf(w, "desc: thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=massif%s unit=bytes\n", meta);
+    thag__wprintf(w, "cmd: %s\ntime_unit: ms\n", thag__g.program);
+    for (i = 0; i < n; i++) {
+        if (i != peak_at) thag__massif_snap(w, i, &v[i], v[i].live, "empty");
+        else {
+            thag__massif_snap(w, i, &v[i], inv->m_peak, "peak");
+            thag__massif_nodes(w, o, inv);
+        }
+    }
+    return thag__wclose(w);
 }
 
 /* Writes the detail (or sampled) files: bytes, allocation counts, live
    bytes per allocating stack, and bytes per deallocating stack. */
 THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
-    static const char *kinds[4] = {"memory_detail", "memory_detail_calls", "memory_detail_live",
-                                   "memory_detail_dealloc"};
-    static const char *units[4] = {"bytes", "allocations", "bytes", "bytes"};
-    static const int cols[4] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MFREED};
+    /* sampled mode: the first four (no deallocating stacks, no temporaries) */
+    static const char *kinds[6] = {"memory_detail", "memory_detail_calls", "memory_detail_live", "memory_peak",
+                                   "memory_detail_dealloc", "memory_temp"};
+    static const char *units[6] = {"bytes", "allocations", "bytes", "bytes", "bytes", "allocations"};
+    static const int cols[6] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
+                                THAG__COL_MFREED, THAG__COL_MTEMP};
     thag__symcache *c = (thag__symcache *)thag__oalloc(o, sizeof *c);
     thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
-    thag__writer *ws = (thag__writer *)thag__oalloc(o, 4 * sizeof *ws);
-    int i, rc = 0, nw = thag__g.sample_bytes ? 3 : 4;
+    thag__writer *ws = (thag__writer *)thag__oalloc(o, 6 * sizeof *ws);
+    int i, rc = 0, nw = thag__g.sample_bytes ? 4 : 6;
     if (!c || !root || !ws) return -1;
     if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
         thag__lines_lookup(o, c->lines);
-    for (i = 0; i < THAG__STACK_BUCKETS; i++) {
+    pthread_mutex_lock(&thag__snap_lock); /* a consistent peak snapshot */
+    for (i = 0; i < THAG__STACK_BUCKETS && !rc; i++) {
         thag__stack *s;
-        for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s; s = s->next)
-            if (thag__add_stack(o, root, c, s)) return -1;
+        for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s && !rc; s = s->next)
+            rc = thag__add_stack(o, root, c, s);
     }
+    pthread_mutex_unlock(&thag__snap_lock);
+    if (rc) return -1;
     for (i = 0; i < nw; i++) {
         if (thag__wopen(&ws[i], kinds[i])) { while (i--) thag__wabort(&ws[i]); return -1; }
         ws[i].col = cols[i];
@@ -4518,7 +4938,7 @@ THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     }
     if (!rc) rc = thag__write_tree(o, root, ws, nw);
     for (i = 0; i < nw; i++) rc |= thag__wclose(&ws[i]);
-    return rc;
+    return rc | thag__write_massif(o, root, meta);
 }
 #endif /* THAG__MEMORY */
 
@@ -4531,6 +4951,8 @@ static const thag__fileinfo thag__files[] = {
     {"memory", "memory", "bytes", THAG__COL_MBYTES, THAG_TYPE_MEMORY},
     {"memory_calls", "memory_calls", "allocations", THAG__COL_MALLOCS, THAG_TYPE_MEMORY},
     {"memory_live", "memory_live", "bytes", THAG__COL_MLIVE, THAG_TYPE_MEMORY},
+    {"memory_peak", "memory_peak", "bytes", THAG__COL_MPEAK, THAG_TYPE_MEMORY},
+    {"memory_temp", "memory_temp", "allocations", THAG__COL_MTEMP, THAG_TYPE_MEMORY},
 };
 
 /* Opens the aggregated files of the profile types asked for. */
@@ -4539,7 +4961,7 @@ THAG__FN int thag__open_files(thag__writer *w, const char *mem_meta) {
     for (i = 0; i < (int)(sizeof thag__files / sizeof *thag__files); i++) {
         const thag__fileinfo *f = &thag__files[i];
         if (!((int)thag__g.type & f->type) || (f->type == THAG_TYPE_MEMORY && !THAG__MEMORY)) continue;
-        if (f->col == THAG__COL_MLIVE && thag__g.mem_stacks) continue; /* stacks own the blocks: see -memory_detail_live */
+        if (f->col >= THAG__COL_MLIVE && thag__g.mem_stacks) continue; /* stacks own the blocks: see >>memory output */
         if (thag__wopen(&w[nw], f->kind)) {
             while (nw--) thag__wabort(&w[nw]); /* (closing them left their .tmp files) */
             return -1;
@@ -4579,6 +5001,7 @@ THAG__FN int thag__write_files(thag__obuf *o, thag__onode *root) {
     for (i = 0; i < nw; i++) rc |= thag__wclose(&w[i]);
 #if THAG__MEMORY
     if (!rc && (thag__g.type & THAG_TYPE_MEMORY) && thag__g.mem_stacks) rc = thag__write_stacks(o, mem_meta);
+    else if (!rc && (thag__g.type & THAG_TYPE_MEMORY)) rc = thag__write_massif(o, root, mem_meta);
 #endif
     if (!rc) rc = thag__write_wall(o); /* >>taskwall: tasks and async sections, if any */
     return rc;
@@ -4635,8 +5058,16 @@ THAG__FN int thag__write_snapshot(thag__obuf *o, thag__onode *root, uint64_t now
     thag__snap *v;
     int n = 0, rc = 0, timeline = thag__g.tl_max_chunks && (thag__g.type & THAG_TYPE_TIME);
     uint64_t cut = 0;
+#if THAG__MEMORY
+    if (thag__g.type & THAG_TYPE_MEMORY) thag__peak_snap(thag__mem_current(), 1); /* live bytes now may be the peak */
+    pthread_mutex_lock(&thag__snap_lock); /* the merge copies a consistent peak snapshot */
+#endif
     pthread_mutex_lock(&thag__g.tl_lock);
-    if (!(v = thag__collect(o, root, &n))) rc = -2;
+    v = thag__collect(o, root, &n);
+#if THAG__MEMORY
+    pthread_mutex_unlock(&thag__snap_lock);
+#endif
+    if (!v) rc = -2;
     else if ((cut = thag__cut_deep(root)) != 0)
         thag__error("%llu stacks are deeper than %d frames: each is charged to its frame at depth %d (stacks end there)",
                     (unsigned long long)cut, THAG__OUT_DEPTH, THAG__OUT_DEPTH);

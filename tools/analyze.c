@@ -217,17 +217,19 @@ static void strtab_free(strtab *t)
 
 /* The library's file kinds: file name suffix, label, and the kind= of the metadata line. */
 enum { K_TIME, K_INCL, K_CALLS, K_TIMELINE, K_MEM, K_MEMCALLS, K_DETAIL, K_DEALLOC, K_DCALLS, K_LIVE, K_DLIVE,
-       K_WALL, K_OTHER };
+       K_PEAK, K_TEMP, K_WALL, K_OTHER };
 static const char *const kind_suffix[] = {
     "", "-inclusive", "-calls", "-timeline", "-memory", "-memory_calls", "-memory_detail",
-    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live", "-wall", NULL };
+    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live", "-memory_peak",
+    "-memory_temp", "-wall", NULL };
 static const char *const kind_label[] = {
     "time", "time inclusive", "time calls", "timeline", "memory summary", "memory calls",
-    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live", "wall time",
-    "folded" };
+    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live", "memory peak",
+    "memory temp.", "wall time", "folded" };
 static const char *const kind_meta[] = {
     "time", "time_inclusive", "calls", "timeline", "memory", "memory_calls", "memory_detail",
-    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live", "wall", NULL };
+    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live", "memory_peak",
+    "memory_temp", "wall", NULL };
 
 /* Per-stack value arrays of a profile (F_LIVE: bytes live at exit, from the -live file). */
 enum { F_SELF, F_INCL, F_COUNT, F_LIVE, F_NFIELDS };
@@ -254,7 +256,7 @@ typedef struct {
     unsigned long lines;
 } profile;
 
-static int is_memory_kind(int k) { return k >= K_MEM && k <= K_DLIVE; }
+static int is_memory_kind(int k) { return k >= K_MEM && k <= K_TEMP; }
 
 /* Kind from the file name's suffix (`-memory.folded`...), K_TIME for a plain name matching
  * the library's `<program>-<yyyymmdd>-<HHMMSS>.folded`, K_OTHER otherwise. */
@@ -1209,6 +1211,7 @@ static void usage(FILE *o)
           "       thag-analyze FILE                        the same as: thag-analyze report FILE\n"
           "       thag-analyze report FILE [options]       statistics of one profile\n"
           "       thag-analyze compare BASE CUR [options]  per-site deltas (profiles or baselines)\n"
+          "       thag-analyze chart MASSIF [--svg OUT]    memory over time (<p>-<ts>-massif.out)\n"
           "options:\n"
           "  --sort-by time|size|count|name|self|total   order of the rows\n"
           "  --group-by function|file|module             what a row is (default function)\n"
@@ -1756,7 +1759,8 @@ static void add_tag(listing *l, const char *name, int kind)
     if (!split_name(name, kind, &prog, &stamp)) return;
     for (i = 0; i < l->n; i++) {
         entry *e = &l->e[i];
-        int owner = kind == K_MEMCALLS || kind == K_LIVE ? K_MEM : kind == K_DCALLS || kind == K_DLIVE ? K_DETAIL : K_TIME;
+        int owner = kind == K_MEMCALLS || kind == K_LIVE || kind == K_PEAK || kind == K_TEMP ? K_MEM
+                  : kind == K_DCALLS || kind == K_DLIVE ? K_DETAIL : K_TIME;
         if (!strcmp(e->program, prog) && !strcmp(e->stamp, stamp) && e->kind == owner) {
             size_t k = strlen(e->tags);
             snprintf(e->tags + k, sizeof e->tags - k, " +%s", kind_suffix[kind] + 1);
@@ -1806,7 +1810,7 @@ static int list_dir(listing *l, const char *dir)
         if (stat(path, &st) || !S_ISREG(st.st_mode)) continue;
         k = kind_from_name(de->d_name);
         if (k == K_INCL || k == K_CALLS || k == K_TIMELINE || k == K_MEMCALLS || k == K_DCALLS || k == K_LIVE ||
-            k == K_DLIVE) {
+            k == K_DLIVE || k == K_PEAK || k == K_TEMP) { /* memory_peak, memory_temp: tags of the run's memory file */
             aux = xrealloc(aux, (naux + 1) * sizeof *aux);
             aux[naux++] = xstrdup(de->d_name);
         } else list_add(l, dir, de->d_name, &st);
@@ -2437,6 +2441,308 @@ static int cmd_interactive(const char *dir)
     return 0;
 }
 
+/* ======================================================================== chart: memory over time */
+
+/* A massif file (<p>-<ts>-massif.out from thag_profiler.h, or valgrind's own): the points
+ * (time, heap bytes, allocations so far when the `# t_ns= allocations=` comment of thag_profiler
+ * gives them), the peak snapshot and the largest entries at its top level. */
+typedef struct { double t, tns, bytes, allocs; long num; int kind; } mpoint; /* kind: 0 empty, 1 detailed, 2 peak */
+typedef struct { char *name; double bytes; } mtop;
+typedef struct {
+    char *cmd, unit[16];
+    mpoint *p;
+    size_t n, cap;
+    long peak;          /* index of the peak point */
+    int ns;             /* every point has t_ns: t is in ms from it */
+    mtop *top;
+    size_t ntop;
+} mseries;
+
+static void mseries_free(mseries *m)
+{
+    size_t i;
+    for (i = 0; i < m->ntop; i++) free(m->top[i].name);
+    free(m->top);
+    free(m->p);
+    free(m->cmd);
+}
+
+static int chart_fail(const char *path, unsigned long line, const char *what)
+{
+    fprintf(stderr, "thag-analyze: %s:%lu: %s (not a massif file?)\n", path, line, what);
+    return -1;
+}
+
+/* The value of `key=` at the start of line s, as a number; -1 when s is not that line. */
+static int chart_field(const char *s, const char *key, double *v)
+{
+    size_t k = strlen(key);
+    char *e;
+    if (strncmp(s, key, k) || s[k] != '=') return -1;
+    errno = 0;
+    *v = strtod(s + k + 1, &e);
+    while (*e == ' ' || *e == '\t' || *e == '\r' || *e == '\n') e++;
+    return e == s + k + 1 || *e || errno || *v < 0 ? -2 : 0;
+}
+
+/* A heap tree line `n<children>: <bytes> <name>` at depth 1 of the peak snapshot. */
+static void chart_top_line(mseries *m, const char *s)
+{
+    const char *q = s;
+    double b;
+    char *e;
+    while (*q == ' ') q++;
+    if (q - s != 1 || *q != 'n' || !(q = strchr(q, ':'))) return;
+    b = strtod(q + 1, &e);
+    while (*e == ' ') e++;
+    m->top = xrealloc(m->top, (m->ntop + 1) * sizeof *m->top);
+    m->top[m->ntop].name = xstrndup(e, strcspn(e, "\r\n"));
+    m->top[m->ntop++].bytes = b;
+}
+
+/* One line of the snapshot list; 0, or -1 with a message. */
+static int chart_line(mseries *m, const char *path, unsigned long ln, char *s, int *in_peak)
+{
+    static const char *const keys[] = { "time", "mem_heap_B", "mem_heap_extra_B", "mem_stacks_B", NULL };
+    mpoint *p = m->n ? &m->p[m->n - 1] : NULL;
+    double v;
+    const char *a;
+    int i, r;
+    if (s[0] == '#') {
+        if (p && !strncmp(s, "# t_ns=", 7)) {
+            p->tns = strtod(s + 7, NULL);
+            if ((a = strstr(s, "allocations=")) != NULL) p->allocs = strtod(a + 12, NULL);
+        }
+        return 0;
+    }
+    if (!chart_field(s, "snapshot", &v)) {
+        if (m->n == m->cap) m->p = xrealloc(m->p, (m->cap = m->cap ? 2 * m->cap : 64) * sizeof *m->p);
+        memset(&m->p[m->n], 0, sizeof *m->p);
+        m->p[m->n].num = (long)v;
+        m->p[m->n].tns = -1;
+        m->p[m->n++].allocs = -1;
+        *in_peak = 0;
+        return 0;
+    }
+    if (!p) return chart_fail(path, ln, "expected snapshot=N");
+    if (!strncmp(s, "heap_tree=", 10)) {
+        p->kind = !strncmp(s + 10, "peak", 4) ? 2 : !strncmp(s + 10, "detailed", 8);
+        *in_peak = p->kind == 2;
+        return 0;
+    }
+    if (*in_peak) { chart_top_line(m, s); return 0; }
+    if (s[strspn(s, " ")] == 'n') return 0; /* a detailed tree's line */
+    for (i = 0; keys[i]; i++) {
+        if ((r = chart_field(s, keys[i], &v)) == -1) continue;
+        if (r) return chart_fail(path, ln, "expected a number >= 0 after '='");
+        if (i) p->bytes += v; else p->t = v;
+        return 0;
+    }
+    return chart_fail(path, ln, "unexpected line");
+}
+
+/* The header: desc: lines, cmd:, time_unit:. Returns the lines read, or -1. */
+static int chart_header(mseries *m, FILE *f, const char *path, unsigned long *ln)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int state = 0; /* 0: desc, 1: cmd read, 2: time_unit read */
+    while (state < 2 && getline(&line, &cap, f) > 0) {
+        ++*ln;
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0] == '#' || !line[0]) continue;
+        if (!state && !strncmp(line, "desc:", 5)) continue;
+        if (!state && !strncmp(line, "cmd:", 4)) { m->cmd = xstrdup(line + 4 + strspn(line + 4, " ")); state = 1; }
+        else if (state == 1 && !strncmp(line, "time_unit:", 10)) {
+            snprintf(m->unit, sizeof m->unit, "%s", line + 10 + strspn(line + 10, " "));
+            state = 2;
+        } else break;
+    }
+    free(line);
+    if (state < 2) return chart_fail(path, *ln, state ? "expected time_unit:" : "expected desc: or cmd:");
+    return 0;
+}
+
+static int chart_load(mseries *m, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0, i;
+    unsigned long ln = 0;
+    int rc = 0, in_peak = 0;
+    memset(m, 0, sizeof *m);
+    if (!f) { fprintf(stderr, "thag-analyze: cannot open %s: %s\n", path, strerror(errno)); return -1; }
+    if (chart_header(m, f, path, &ln)) rc = -1;
+    while (!rc && getline(&line, &cap, f) > 0) {
+        ln++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0] && chart_line(m, path, ln, line, &in_peak)) rc = -1;
+    }
+    free(line);
+    fclose(f);
+    if (!rc && !m->n) rc = chart_fail(path, ln, "no snapshot");
+    if (rc) { mseries_free(m); return -1; }
+    m->ns = 1;
+    m->peak = 0;
+    for (i = 0; i < m->n; i++)
+        if (m->p[i].tns < 0) m->ns = 0;
+    for (i = 0; m->ns && i < m->n; i++) m->p[i].t = m->p[i].tns / 1e6;
+    if (m->ns) snprintf(m->unit, sizeof m->unit, "ms");
+    for (i = 0; i < m->n; i++) { /* the peak snapshot, else the largest */
+        if (m->p[i].kind == 2) { m->peak = (long)i; break; }
+        if (m->p[i].bytes > m->p[m->peak].bytes) m->peak = (long)i;
+    }
+    return 0;
+}
+
+/* Bytes for people: 4.0 MiB. */
+static const char *chart_bytes(double b, char *out, size_t n)
+{
+    static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int i = 0;
+    while (b >= 1024 && i < 4) { b /= 1024; i++; }
+    if (i) snprintf(out, n, "%.1f %s", b, u[i]);
+    else snprintf(out, n, "%.0f B", b);
+    return out;
+}
+
+/* The column of time t on a w-column axis ending at end. */
+static int chart_col(double t, double end, int w)
+{
+    int x = end > 0 ? (int)(t / end * (w - 1) + 0.5) : 0;
+    return x < 0 ? 0 : x >= w ? w - 1 : x;
+}
+
+#define CHART_W 72
+#define CHART_H 16
+
+/* The terminal chart: one column per time slot, the highest point of the slot, held until
+ * the next point (live memory stays where it is between points); the peak's column is '#'. */
+static void chart_text(const mseries *m, const char *path, FILE *o)
+{
+    double col[CHART_W], last[CHART_W], top = m->p[m->peak].bytes, end = m->p[m->n - 1].t;
+    int has[CHART_W] = { 0 }, peak_x = chart_col(m->p[m->peak].t, end, CHART_W), x, y;
+    char b1[32], b2[32];
+    size_t i;
+    for (i = 0; i < m->n; i++) {
+        x = chart_col(m->p[i].t, end, CHART_W);
+        if (!has[x] || m->p[i].bytes > col[x]) col[x] = m->p[i].bytes;
+        last[x] = m->p[i].bytes;
+        has[x] = 1;
+    }
+    for (x = 1; x < CHART_W; x++)
+        if (!has[x]) col[x] = last[x] = last[x - 1];
+    if (top <= 0) top = 1;
+    fprintf(o, "Memory over time: %s (%s)\n", tx(base_name(path)), tx(m->cmd));
+    for (y = CHART_H; y >= 1; y--) {
+        fprintf(o, "%10s %c", y == CHART_H ? chart_bytes(top, b1, sizeof b1) : "", y == CHART_H ? '^' : '|');
+        for (x = 0; x < CHART_W; x++)
+            fputc(col[x] >= top * (y - 0.5) / CHART_H ? (x == peak_x ? '#' : ':') : ' ', o);
+        fputc('\n', o);
+    }
+    fprintf(o, "%10s +", "0");
+    for (x = 0; x < CHART_W; x++) fputc('-', o);
+    fprintf(o, "> %s\n%10s  0%*.*g\n", m->unit, "", CHART_W - 1, 4, end);
+    fprintf(o, "peak: %.0f bytes (%s) at %.3f %s, point %ld of %zu", m->p[m->peak].bytes,
+            chart_bytes(m->p[m->peak].bytes, b2, sizeof b2), m->p[m->peak].t, m->unit, m->peak, m->n);
+    if (m->p[m->peak].allocs >= 0) fprintf(o, ", %.0f allocations so far", m->p[m->peak].allocs);
+    fputc('\n', o);
+    if (m->ntop) fprintf(o, "at the peak:\n");
+    for (i = 0; i < m->ntop && i < 10; i++)
+        fprintf(o, "  %5.1f%%  %14.0f  %s\n", pct(m->top[i].bytes, m->p[m->peak].bytes), m->top[i].bytes,
+                tx(m->top[i].name));
+}
+
+static void xml_put(FILE *o, const char *s)
+{
+    for (s = tx(s); *s; s++) {
+        if (*s == '<') fputs("&lt;", o);
+        else if (*s == '>') fputs("&gt;", o);
+        else if (*s == '&') fputs("&amp;", o);
+        else if (*s == '"') fputs("&quot;", o);
+        else fputc(*s, o);
+    }
+}
+
+/* The SVG chart: a step line through the points, a circle per point (its time, bytes and
+ * allocations as data- attributes and a tooltip) and the peak marked and labelled. */
+static void chart_svg(const mseries *m, const char *path, FILE *o)
+{
+    const double W = 800, H = 400, L = 80, R = 20, T = 40, B = 50;
+    double top = m->p[m->peak].bytes > 0 ? m->p[m->peak].bytes : 1, end = m->p[m->n - 1].t > 0 ? m->p[m->n - 1].t : 1;
+    char b[32];
+    size_t i;
+#define CX(t) (L + (t) / end * (W - L - R))
+#define CY(v) (H - B - (v) / top * (H - T - B))
+    fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+               "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+            W, H, W, H);
+    fputs("<title>Memory over time: ", o);
+    xml_put(o, base_name(path));
+    fputs("</title>\n<style>.pt{fill:#3465a4}.pt:hover{r:5}.peak{fill:#cc0000}"
+          ".series{fill:none;stroke:#3465a4;stroke-width:1.5}.axis{stroke:#555}</style>\n", o);
+    fprintf(o, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n<text x=\"%.0f\" y=\"20\" font-size=\"15\">"
+               "Memory over time: ", L);
+    xml_put(o, m->cmd);
+    fputs("</text>\n", o);
+    fprintf(o, "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n", L, H - B, W - R, H - B);
+    fprintf(o, "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n", L, T, L, H - B);
+    fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n", L - 6, T + 4, chart_bytes(top, b, sizeof b));
+    fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text>\n", L - 6, H - B + 4);
+    fprintf(o, "<text x=\"%.0f\" y=\"%.0f\">0</text>\n", L, H - B + 18);
+    fprintf(o, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.4g %s</text>\n", W - R, H - B + 18, end, m->unit);
+    fputs("<polyline class=\"series\" points=\"", o);
+    for (i = 0; i < m->n; i++) {
+        if (i) fprintf(o, " %.1f,%.1f", CX(m->p[i].t), CY(m->p[i - 1].bytes));
+        fprintf(o, "%s%.1f,%.1f", i ? " " : "", CX(m->p[i].t), CY(m->p[i].bytes));
+    }
+    fputs("\"/>\n<g id=\"points\">\n", o);
+    for (i = 0; i < m->n; i++) {
+        fprintf(o, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" data-time=\"%.6g\" data-bytes=\"%.0f\" "
+                   "data-allocations=\"%.0f\"><title>%.6g %s: %.0f bytes",
+                (long)i == m->peak ? "pt peak" : "pt", CX(m->p[i].t), CY(m->p[i].bytes), (long)i == m->peak ? 6 : 3,
+                m->p[i].t, m->p[i].bytes, m->p[i].allocs, m->p[i].t, m->unit, m->p[i].bytes);
+        if (m->p[i].allocs >= 0) fprintf(o, ", %.0f allocations so far", m->p[i].allocs);
+        fputs("</title></circle>\n", o);
+    }
+    fprintf(o, "</g>\n<text id=\"peak-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"#cc0000\">peak %s at "
+               "%.4g %s</text>\n</svg>\n",
+            CX(m->p[m->peak].t), CY(m->p[m->peak].bytes) - 10, CX(m->p[m->peak].t) > W / 2 ? "end" : "start",
+            chart_bytes(m->p[m->peak].bytes, b, sizeof b), m->p[m->peak].t, m->unit);
+#undef CX
+#undef CY
+}
+
+/* thag-analyze chart FILE [--svg OUT]: memory over time from a massif file. */
+static int cmd_chart(int argc, char **argv)
+{
+    const char *path = NULL, *svg = NULL;
+    mseries m;
+    int i;
+    for (i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--svg")) {
+            if (i + 1 >= argc) { fprintf(stderr, "thag-analyze: --svg needs a file name\n"); return EXIT_ERR; }
+            svg = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "thag-analyze: unknown option: %s\nTry 'thag-analyze --help'.\n", argv[i]);
+            return EXIT_ERR;
+        } else if (!path) path = argv[i];
+        else { fprintf(stderr, "thag-analyze: chart takes one file\n"); return EXIT_ERR; }
+    }
+    if (!path) { fprintf(stderr, "thag-analyze: chart needs a massif file (<p>-<ts>-massif.out)\n"); return EXIT_ERR; }
+    if (chart_load(&m, path)) return EXIT_ERR;
+    chart_text(&m, path, stdout);
+    if (svg) {
+        FILE *f = fopen(svg, "w");
+        int bad = !f;
+        if (f) { chart_svg(&m, path, f); bad = ferror(f) | (fclose(f) != 0); }
+        if (bad) { fprintf(stderr, "thag-analyze: cannot write %s\n", svg); mseries_free(&m); return EXIT_ERR; }
+        printf("SVG: %s\n", svg);
+    }
+    mseries_free(&m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *nc = getenv("NO_COLOR");
@@ -2445,6 +2751,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "--version")) { printf("thag-analyze %s\n", ANALYZE_VERSION); return 0; }
     if (argc >= 2 && !strcmp(argv[1], "report")) return cmd_report(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "compare")) return cmd_compare(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "chart")) return cmd_chart(argc, argv);
     if (argc == 2 && argv[1][0] == '-') {
         fprintf(stderr, "thag-analyze: unknown option: %s\nTry 'thag-analyze --help'.\n", argv[1]);
         return EXIT_ERR;

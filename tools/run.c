@@ -70,6 +70,8 @@ typedef struct proc {
     char program[128], mode[16];
     long pid;
     unsigned long long allocs, deallocs, bytes, peak, current;
+    unsigned long long temporary; /* freed before the thread's next allocation or free */
+    int has_temporary;            /* the key is there (not in sampled mode) */
 } proc;
 
 typedef struct report {
@@ -471,6 +473,8 @@ static int load_proc(report *r, const char *path) {
         p->bytes = meta_num(fr, "bytes");
         p->peak = meta_num(fr, "peak");
         p->current = meta_num(fr, "current");
+        p->has_temporary = folded_meta_value(fr, "temporary", v, sizeof v);
+        p->temporary = meta_num(fr, "temporary");
         r->nprocs++;
     }
     folded_close(fr);
@@ -523,7 +527,7 @@ static void load_dir(report *r, const options *o, const char *dir, int depth) {
 
 /* ------------------------------------------------------------- the report */
 
-typedef struct totals { unsigned long long allocs, deallocs, bytes, peak, current; } totals;
+typedef struct totals { unsigned long long allocs, deallocs, bytes, peak, current, temporary; int has_temporary; } totals;
 
 static totals sum_procs(const report *r) {
     totals t;
@@ -535,6 +539,8 @@ static totals sum_procs(const report *r) {
         t.deallocs += p->deallocs;
         t.bytes += p->bytes;
         t.current += p->current;
+        t.temporary += p->temporary;
+        t.has_temporary |= p->has_temporary;
         if (p->peak > t.peak) t.peak = p->peak;
     }
     return t;
@@ -673,6 +679,8 @@ static void text_report(FILE *f, const report *r, const options *o, const char *
     fprintf(f, "  total bytes allocated:  %llu\n  peak memory:            %llu%s\n", t.bytes, t.peak,
             r->nprocs > 1 ? " (the highest of one process)" : "");
     fprintf(f, "  current memory:         %llu (live at exit)\n", t.current);
+    if (t.has_temporary) /* issue 13: the per-stack counts are in -memory_temp.folded */
+        fprintf(f, "  temporary allocations:  %llu (freed before the thread's next allocation or free)\n", t.temporary);
     text_procs(f, r);
     if (!r->sites.n && r->nprocs && !strcmp(r->procs[0].mode, "sampled")) {
         char mean[48] = "";

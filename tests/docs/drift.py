@@ -61,6 +61,7 @@ FOREIGN_OPTIONS = {
     "--prefix", "--static", "--shutdown", "--hide-scrollbars",
     # curl and parca-push, in docs/export.md (sending pprof to a server)
     "--data-binary", "--remote-store-address", "--remote-store-insecure", "--labels",
+    "--tool",  # valgrind --tool=massif (docs/analyze.md)
 }
 
 # ---------------------------------------------------------------------------
@@ -239,7 +240,7 @@ for o in sorted(OPTIONS_NOT_IN_HELP):
 # Output files.
 m = re.search(r"thag__files\[\] = \{(.*?)\};", code, re.S)
 kinds = set(re.findall(r'\{"([a-z_]*)",', m.group(1))) if m else set()
-m = re.search(r"kinds\[4\] = \{(.*?)\};", code, re.S)
+m = re.search(r"kinds\[\d+\] = \{(.*?)\};", code, re.S)
 kinds |= set(re.findall(r'"([a-z_]+)"', m.group(1))) if m else set()
 kinds |= set(re.findall(r'thag__wopen\(\s*[^,]+,\s*"([a-z_]+)"\)', code))
 ext_kinds = set(re.findall(r'thag__wopen_ext\(\s*[^,]+,\s*"([a-z_]+)",\s*"(\.[a-z]+)"\)', code))

@@ -2641,7 +2641,11 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t hi, uintptr_t *out, uint64_t 
         cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         if (cfa <= sp || cfa > hi || (cfa & 7)) return -1; /* off this stack (sigaltstack, a coroutine's) */
         ip = ((const uintptr_t *)cfa)[-1];
-        if (r.bp_off) bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)r.bp_off);
+        if (r.bp_off) {
+            uintptr_t slot = cfa + (uintptr_t)(intptr_t)r.bp_off;
+            if (slot < sp) return -1; /* rbp saved below the frame: a stale rule (dlclose), never read */
+            bp = *(const uintptr_t *)slot;
+        }
         w->f[n - 1].bp_off = r.bp_off;
         sp = cfa;
         if (!ip) { w->zero_at = cfa - sizeof ip; w->ok = 1; }

@@ -139,6 +139,31 @@ check "hostile files: line numbers reported" grep -q "memory_detail_calls.folded
 check "hostile files: missing metadata reported" grep -q "y-memory_calls.folded:1: no thag_profiler metadata" "$d.err"
 check "hostile files: valid JSON with escapes" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['summary']['total_allocations']==3; assert any(s['site']=='\x01' for s in d['allocations'])" "$hjson"
 
+# --- stack capture: THAG_STACK=unwind (cached rules) against libgcc and libunwind ---
+# stacks.c has no frame pointers; every unwinder must give the same stacks,
+# and the known ones exactly (see its comment).
+STACKS=$TMPROOT/stacks
+cc -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -pthread -Wall -Wextra -Werror tests/run/stacks.c -o "$STACKS" ||
+    bad "build stacks.c"
+calls_of() { grep -hv '^#' "$1"/[0-9]*/*-memory_detail_calls.folded | sort; }
+for st in unwind libgcc libunwind; do
+    rc=$(runq "$TMPROOT/st-$st" --stack $st -- "$STACKS")
+    check "stacks.c --stack $st: exit 0, nothing on stderr" test "$rc" = 0 -a ! -s "$TMPROOT/st-$st.err"
+    calls_of "$TMPROOT/st-$st" >"$TMPROOT/st-$st.txt"
+done
+check "stacks.c: unwind's stacks equal libgcc's" cmp "$TMPROOT/st-unwind.txt" "$TMPROOT/st-libgcc.txt"
+check "stacks.c: unwind's stacks equal libunwind's" cmp "$TMPROOT/st-unwind.txt" "$TMPROOT/st-libunwind.txt"
+S=$TMPROOT/st-unwind.txt
+for line in "main;via_a;leaf 1000" "main;via_b;leaf 1000" "thread-1;worker;leaf 500"; do
+    check "stacks.c: $line" grep -qxF "$line" "$S"
+done
+check "stacks.c: 50 allocations 100 calls deep, cut at 64 frames" test "$(awk '/^deep;/ { n += $2; d = split($1, f, ";") } END { print n, d }' "$S")" = "50 64"
+check "stacks.c: from a signal handler, through the signal frame" grep -qE '^main;.*;handler 10$' "$S"
+compares=$(sed -n 's/^compares //p' "$TMPROOT/st-unwind.out")
+check "stacks.c: one allocation per qsort compare ($compares), every stack through libc's qsort_r" test \
+    "$(awk '/;cmp_alloc / { n += $NF; if ($0 !~ /^main;qsort_r;/) bad++ } END { print n + 0, bad + 0 }' "$S")" = "$compares 0"
+check "default --stack is unwind" bash -c "'$RUN' --help 2>&1 | grep -q 'default unwind'"
+
 # --- real programs against heaptrack ------------------------------------------
 # heaptrack's count minus the allocation its own libstdc++ makes at load time
 # (in a constructor, under _dl_init) when the program does not load libstdc++.
@@ -174,6 +199,39 @@ if command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null; the
         versus c++ strings "$TMPROOT/strings"
         check "c++: the same count as heaptrack, exactly" test "$ours" = "$theirs"
     else bad "build the C++ comparison program"; fi
+
+    # Interpreters built without frame pointers (Debian's lua5.4 and python3),
+    # default mode: per stack and per site against heaptrack (libunwind).
+    # sites.py compares the counts as multisets (the tools name frames apart).
+    sites_vs() { # NAME ARGS...: runs both, prints sites.py's line
+        local name=$1 d=$TMPROOT/hs-$1; shift
+        mkdir -p "$d"
+        (cd "$d" && "$OLDPWD/$RUN" -q -d "$d/thag" -- "$@" >/dev/null 2>&1)
+        (cd "$d" && heaptrack -o "$d/ht" "$@" >/dev/null 2>&1)
+        heaptrack_print -f "$d/ht.zst" --flamegraph-cost-type allocations -F "$d/ht.folded" >/dev/null 2>&1
+        python3 tests/run/sites.py "$(ls "$d"/thag/[0-9]*/*-memory_detail_calls.folded | paste -sd,)" "$d/ht.folded"
+    }
+    field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+    if command -v lua5.4 >/dev/null; then
+        r=$(sites_vs lua lua5.4 "$PWD/bench/run/strtab.lua" 2000)
+        echo "heaptrack comparison: lua5.4 strtab.lua 2000: $r"
+        check "lua5.4: the same allocation count as heaptrack, exactly ($r)" test "$(field ours "$r")" = "$(field heaptrack "$r")" -a "$(field ours "$r")" -gt 100000
+        check "lua5.4: the same counts per stack as heaptrack" test "$(field stacks_equal "$r")" = 1
+        check "lua5.4: the same counts per site as heaptrack" test "$(field sites_equal "$r")" = 1
+        f=$(ls "$TMPROOT"/hs-lua/thag/[0-9]*/*-memory_detail_calls.folded)
+        check "lua5.4: complete stacks (_start, libc's __libc_start_main, the interpreter's lua_pcallk)" \
+            test "$(awk '/^[^;]*;__libc_start_main;.*;lua_pcallk;/ { n += $NF } END { print n + 0 }' "$f")" -gt 100000
+    else
+        bad "lua5.4 is not installed (apt-get install lua5.4)"
+    fi
+    r=$(PYTHONMALLOC=malloc sites_vs python3dict /usr/bin/python3 -c 'd = {i: [i, str(i), [i]] for i in range(20000)}')
+    echo "heaptrack comparison: python3 dict of 20000 lists (PYTHONMALLOC=malloc): $r"
+    check "python3 dict: allocation count within 0.1% of heaptrack's ($r)" \
+        awk -v a="$(field ours "$r")" -v b="$(field heaptrack "$r")" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 100000 && d * 1000 <= b) }'
+    check "python3 dict: per-site agreement with heaptrack at least 99.9%" awk -v p="$(field agreement "$r")" 'BEGIN { exit !(p >= 99.9) }'
+    f=$(ls "$TMPROOT"/hs-python3dict/thag/[0-9]*/*-memory_detail_calls.folded)
+    check "python3 dict: complete stacks through the interpreter (Py_BytesMain;...;_PyEval_EvalFrameDefault;PyList_New)" \
+        test "$(awk '/^Py_BytesMain;.*;_PyEval_EvalFrameDefault;PyList_New / { n += $NF } END { print n + 0 }' "$f")" -ge 40000
 else
     bad "heaptrack is not installed (apt-get install heaptrack)"
 fi

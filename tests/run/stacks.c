@@ -1,0 +1,71 @@
+/* stacks.c: known call stacks without frame pointers, for the unwinders of
+   thag-run (THAG_STACK=unwind, libgcc, libunwind must agree exactly).
+   Build: cc -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -pthread
+   Allocations, by stack (outermost first):
+     main;via_a;leaf 1000 and main;via_b;leaf 1000: alternating call sites
+       with the same frame sizes (a walk that reused the last stack's outer
+       frames without checking them would mix them up);
+     main;deep;deep;...: 50 allocations 100 calls deep (cut at 64 frames);
+     ...;qsort...;cmp_alloc: one per comparison (printed: "compares N");
+     ...;handler: 10, from a SIGUSR1 handler (through the signal frame);
+     worker;leaf 500 on a second thread.
+   No stdio before the end (it would allocate). */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NOINLINE __attribute__((noinline, noclone))
+void *volatile sink;
+static long compares;
+
+NOINLINE void *leaf(size_t n) {
+    void *p = malloc(n);
+    sink = p;
+    return p;
+}
+
+NOINLINE void via_a(void) { free(leaf(16)); sink = 0; }
+NOINLINE void via_b(void) { free(leaf(16)); sink = 0; }
+
+NOINLINE int deep(int d) {
+    int r;
+    if (!d) { free(leaf(8)); return 0; }
+    r = deep(d - 1);
+    sink = &r;
+    return r + 1;
+}
+
+NOINLINE int cmp_alloc(const void *a, const void *b) {
+    void *p = malloc(4);
+    sink = p;
+    free(p);
+    compares++;
+    return *(const int *)a - *(const int *)b;
+}
+
+NOINLINE void handler(int sig) {
+    void *p = malloc((size_t)sig);
+    sink = p;
+    free(p);
+}
+
+NOINLINE void *worker(void *arg) {
+    int i;
+    for (i = 0; i < 500; i++) free(leaf(32));
+    return arg;
+}
+
+int main(void) {
+    int i, v[64];
+    pthread_t t;
+    for (i = 0; i < 1000; i++) { via_a(); via_b(); }
+    for (i = 0; i < 50; i++) deep(100);
+    for (i = 0; i < 64; i++) v[i] = (i * 37) % 64;
+    qsort(v, 64, sizeof v[0], cmp_alloc);
+    signal(SIGUSR1, handler);
+    for (i = 0; i < 10; i++) raise(SIGUSR1);
+    if (pthread_create(&t, NULL, worker, NULL) || pthread_join(t, NULL)) return 1;
+    printf("compares %ld\n", compares);
+    return 0;
+}

@@ -232,6 +232,28 @@ if command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null; the
     f=$(ls "$TMPROOT"/hs-python3dict/thag/[0-9]*/*-memory_detail_calls.folded)
     check "python3 dict: complete stacks through the interpreter (Py_BytesMain;...;_PyEval_EvalFrameDefault;PyList_New)" \
         test "$(awk '/^Py_BytesMain;.*;_PyEval_EvalFrameDefault;PyList_New / { n += $NF } END { print n + 0 }' "$f")" -ge 40000
+    # malloc_usable_size under thag-run is mimalloc's (docs/run.md): a program
+    # that grows its buffers by it (as Redis's sds) reallocates a different
+    # number of times than under glibc; each tool counts exactly the calls
+    # the program made under it (+1: stdout's buffer).
+    USABLE=$TMPROOT/usable
+    if cc -O2 -g -Wall -Wextra -Werror tests/run/usable.c -o "$USABLE"; then
+        ncalls() { sed -n 's/^2000 strings, \([0-9]*\) allocation calls.*/\1/p' "$1"; }
+        "$USABLE" >"$TMPROOT/usable-plain.out"
+        d=$TMPROOT/usable-run; rc=$(runq "$d" -o json -- "$USABLE")
+        glibc=$(ncalls "$TMPROOT/usable-plain.out"); mi=$(ncalls "$d.out")
+        echo "malloc_usable_size comparison: usable.c makes $glibc allocation calls under glibc, $mi under thag-run"
+        check "usable.c: thag-run counts the calls the program made under it ($mi + 1)" \
+            test -n "$mi" -a "$(json "$d/report.json" "d['summary']['total_allocations']")" = "$((mi + 1))"
+        mkdir -p "$TMPROOT/usable-ht"
+        ht=$(cd "$TMPROOT/usable-ht" && heaptrack_count "$TMPROOT/usable-ht" "$USABLE")
+        check "usable.c: heaptrack counts the calls it made under glibc ($glibc + 1)" test -n "$glibc" -a "$ht" = "$((glibc + 1))"
+        check "usable.c: the counts differ (mimalloc's size classes are not glibc's)" test "$mi" != "$glibc"
+        ps=$("$USABLE" sizes); ts=$("$RUN" -q -d "$TMPROOT/usable-sizes" -- "$USABLE" sizes 2>/dev/null)
+        echo "malloc_usable_size(malloc(n)) n:size: glibc $ps; thag-run $ts"
+        check "usable.c sizes: under thag-run at least the size asked for, and not glibc's" \
+            awk -v t="$ts" -v p="$ps" 'BEGIN { n = split(t, a, " "); for (i = 1; i <= n; i++) { split(a[i], f, ":"); if (f[2] < f[1]) exit 1 } exit !(n == 5 && t != p) }'
+    else bad "build usable.c"; fi
 else
     bad "heaptrack is not installed (apt-get install heaptrack)"
 fi

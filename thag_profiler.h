@@ -116,6 +116,11 @@
                          profiling when it is unset, as thag-instrument's
                          default), yes, time, no, ...
                          -DTHAG_AUTO_OPTION=yes profiles every run.
+   THAG_USE_LIBUNWIND    memory builds: THAG_STACK=libunwind captures stacks
+                         with libunwind's unw_backtrace (per-thread cache);
+                         link with -lunwind (Debian libunwind-dev).
+                         libthag_preload.so (thag-run) defines it; without it
+                         THAG_STACK=libunwind falls back to unwind.
 
    MACROS
 
@@ -295,11 +300,19 @@
    THAG_GROWTH_REPORT=<percent>  memory: a background thread writes a
        snapshot of the profile, and says so on stderr, each time live memory
        has grown by this percentage since the last one (from 1 MiB on).
-   THAG_STACK=<fp|unwind>    how detail and sampled modes capture stacks:
-       fp (default) walks frame pointers (fast; build with
-       -fno-omit-frame-pointer); unwind uses the DWARF unwinder (works
-       without frame pointers, slower). Names come from the ELF symbol
-       tables (no -g or -rdynamic needed; THAG_LINES needs -g).
+   THAG_STACK=<fp|unwind|libgcc|libunwind>  how detail and sampled modes
+       capture stacks: fp (default) walks frame pointers (fast; build with
+       -fno-omit-frame-pointer); unwind follows the DWARF call frame
+       information (.eh_frame), so it works without frame pointers (system
+       libraries, Debian's programs): on x86-64 glibc each return address's
+       rule is read once and cached, and the outer frames of the thread's
+       last stack are reused when every stack word they were read from is
+       unchanged (exact; about 3x fp's cost on an interpreter), elsewhere
+       and for unusual frames (signal frames, DWARF expressions) it is
+       libgcc's _Unwind_Backtrace; libgcc always uses _Unwind_Backtrace
+       (the reference: the same stacks, ~20x slower); libunwind uses
+       libunwind (THAG_USE_LIBUNWIND builds). Names come from the ELF
+       symbol tables (no -g or -rdynamic needed; THAG_LINES needs -g).
    THAG_SAMPLE_SEED=<n>      sampled mode: a fixed seed, for repeatable runs
        (default: a different seed per process and thread).
 
@@ -1047,6 +1060,7 @@ typedef struct thag__thread {
     int64_t m_peak;           /* highest live count this thread has seen */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
+    uintptr_t m_stack_lo;     /* the other end of the thread's own stack (set with m_stack_top) */
     struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
     struct thag__stack **m_scache; /* recently used stack records */
 } thag__thread;
@@ -2284,7 +2298,10 @@ THAG__FN uintptr_t thag__stack_top(thag__thread *t) {
     size_t size;
     if (t->m_stack_top) return t->m_stack_top;
     if (pthread_getattr_np(pthread_self(), &a) == 0) {
-        if (pthread_attr_getstack(&a, &lo, &size) == 0) t->m_stack_top = (uintptr_t)lo + size;
+        if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+            t->m_stack_lo = (uintptr_t)lo;
+            t->m_stack_top = (uintptr_t)lo + size;
+        }
         pthread_attr_destroy(&a);
     }
     return t->m_stack_top;
@@ -2598,7 +2615,7 @@ THAG__FN int thag__cf_same(const thag__cfrec *o, int j) {
 
 /* The stack from the hook's caller outward by the cached rules; -1 when a
    frame needs libgcc's unwinder. */
-THAG__FN int thag__cfi_walk(thag__at at, uintptr_t hi, uintptr_t *out, uint64_t *hash) {
+THAG__FN int thag__cfi_walk(thag__at at, uintptr_t lo, uintptr_t hi, uintptr_t *out, uint64_t *hash) {
     uint64_t h = THAG__HASH0;
     uintptr_t ip = at.ret, sp = at.sp, bp = at.fp;
     thag__cflast *L = thag__cf_last;
@@ -2607,7 +2624,9 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t hi, uintptr_t *out, uint64_t 
     if (THAG__UNLIKELY(!L) && !(L = thag__cf_last = (thag__cflast *)thag__pmap(sizeof *L))) return -1;
     o = &L->rec[L->cur];
     w = &L->rec[L->cur ^ 1];
-    reuse = o->ok;
+    /* Only walks on the thread's own stack are reused: its words stay
+       mapped (a coroutine's or a signal handler's stack may be freed). */
+    reuse = o->ok && sp >= lo;
     w->ok = 0;
     w->zero_at = 0;
     while (n < THAG__MAX_FRAMES && ip) {
@@ -2622,7 +2641,7 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t hi, uintptr_t *out, uint64_t 
                         out[n] = o->f[j].ip;
                         h = THAG__HASH_STEP(h, out[n]);
                     }
-                    w->ok = j == o->n;
+                    w->ok = j == o->n; /* o's walk started on the thread's stack, so does this one */
                     w->zero_at = o->zero_at;
                     goto done;
                 }
@@ -2636,7 +2655,7 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t hi, uintptr_t *out, uint64_t 
         out[n++] = ip;
         h = THAG__HASH_STEP(h, ip);
         r = thag__cfi_get(ip);
-        if (r.kind == THAG__CFI_LAST) { w->ok = 1; break; }
+        if (r.kind == THAG__CFI_LAST) { w->ok = at.sp >= lo; break; }
         if (r.kind != THAG__CFI_STEP) return -1; /* o is left as it was */
         cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         if (cfa <= sp || cfa > hi || (cfa & 7)) return -1; /* off this stack (sigaltstack, a coroutine's) */
@@ -2648,7 +2667,7 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t hi, uintptr_t *out, uint64_t 
         }
         w->f[n - 1].bp_off = r.bp_off;
         sp = cfa;
-        if (!ip) { w->zero_at = cfa - sizeof ip; w->ok = 1; }
+        if (!ip) { w->zero_at = cfa - sizeof ip; w->ok = at.sp >= lo; }
     }
 done:
     w->n = n;
@@ -2666,7 +2685,8 @@ THAG__FN int thag__capture(thag__thread *t, thag__at fp, uintptr_t *out, uint64_
     if (thag__g.stack_unwind) {
         thag__unw u;
 #ifdef THAG__CFI
-        int n = thag__g.stack_unwind == THAG__STACK_UNWIND ? thag__cfi_walk(fp, thag__stack_top(t), out, hash) : -1;
+        uintptr_t hi = thag__stack_top(t); /* sets m_stack_lo too */
+        int n = thag__g.stack_unwind == THAG__STACK_UNWIND ? thag__cfi_walk(fp, t->m_stack_lo, hi, out, hash) : -1;
         if (n >= 0) return n;
 #endif
         u.ret = fp.ret;

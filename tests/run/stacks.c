@@ -8,7 +8,8 @@
      main;deep;deep;...: 50 allocations 100 calls deep (cut at 64 frames);
      ...;qsort...;cmp_alloc: one per comparison (printed: "compares N");
      ...;handler: 10, from a SIGUSR1 handler (through the signal frame);
-     worker;leaf 500 on a second thread.
+     worker;leaf 500 on each of 3 threads, running with main's loops (they
+       fill the shared table of rules at the same time).
    No stdio before the end (it would allocate). */
 #include <pthread.h>
 #include <signal.h>
@@ -58,14 +59,17 @@ NOINLINE void *worker(void *arg) {
 
 int main(void) {
     int i, v[64];
-    pthread_t t;
+    pthread_t t[3];
+    for (i = 0; i < 3; i++)
+        if (pthread_create(&t[i], NULL, worker, NULL)) return 1;
     for (i = 0; i < 1000; i++) { via_a(); via_b(); }
     for (i = 0; i < 50; i++) deep(100);
     for (i = 0; i < 64; i++) v[i] = (i * 37) % 64;
     qsort(v, 64, sizeof v[0], cmp_alloc);
     signal(SIGUSR1, handler);
     for (i = 0; i < 10; i++) raise(SIGUSR1);
-    if (pthread_create(&t, NULL, worker, NULL) || pthread_join(t, NULL)) return 1;
+    for (i = 0; i < 3; i++)
+        if (pthread_join(t[i], NULL)) return 1;
     printf("compares %ld\n", compares);
     return 0;
 }

@@ -154,7 +154,7 @@ done
 check "stacks.c: unwind's stacks equal libgcc's" cmp "$TMPROOT/st-unwind.txt" "$TMPROOT/st-libgcc.txt"
 check "stacks.c: unwind's stacks equal libunwind's" cmp "$TMPROOT/st-unwind.txt" "$TMPROOT/st-libunwind.txt"
 S=$TMPROOT/st-unwind.txt
-for line in "main;via_a;leaf 1000" "main;via_b;leaf 1000" "thread-1;worker;leaf 500"; do
+for line in "main;via_a;leaf 1000" "main;via_b;leaf 1000" "thread-1;worker;leaf 500" "thread-2;worker;leaf 500" "thread-3;worker;leaf 500"; do
     check "stacks.c: $line" grep -qxF "$line" "$S"
 done
 check "stacks.c: 50 allocations 100 calls deep, cut at 64 frames" test "$(awk '/^deep;/ { n += $2; d = split($1, f, ";") } END { print n, d }' "$S")" = "50 64"

@@ -162,6 +162,21 @@ check "stacks.c: from a signal handler, through the signal frame" grep -qE '^mai
 compares=$(sed -n 's/^compares //p' "$TMPROOT/st-unwind.out")
 check "stacks.c: one allocation per qsort compare ($compares), every stack through libc's qsort_r" test \
     "$(awk '/;cmp_alloc / { n += $NF; if ($0 !~ /^main;qsort_r;/) bad++ } END { print n + 0, bad + 0 }' "$S")" = "$compares 0"
+# Real programs without frame pointers: gcc (the driver, cc1 with thousands
+# of functions, as) and python3, the same stacks under unwind and libgcc
+# (without address randomization and with a fixed hash seed: two runs then
+# allocate alike).
+printf 'int f(int x) { return x * 2; }\n' >"$TMPROOT/f.c"
+for st in unwind libgcc; do
+    (cd "$TMPROOT" && "$OLDPWD/$RUN" -q -d "$TMPROOT/gcc-$st" --stack $st -- setarch "$(uname -m)" -R gcc -O2 -c f.c -o "f-$st.o" >/dev/null 2>&1)
+    calls_of "$TMPROOT/gcc-$st" >"$TMPROOT/gcc-$st.txt"
+    PYTHONHASHSEED=0 "$RUN" -q -d "$TMPROOT/py-$st" --stack $st -- setarch "$(uname -m)" -R /usr/bin/python3 -c 'import json; print(len(json.dumps(list(range(10000)))))' >/dev/null 2>&1
+    calls_of "$TMPROOT/py-$st" >"$TMPROOT/py-$st.txt"
+done
+check "gcc -O2 -c: setarch, gcc, cc1 and as profiled" \
+    test "$(ls "$TMPROOT"/gcc-unwind/[0-9]*/ | sed -n 's/-[0-9]*-[0-9]*-memory_calls.folded$//p' | sort | tr '\n' ' ')" = "as cc1 gcc setarch "
+check "gcc -O2 -c: unwind's stacks equal libgcc's" cmp "$TMPROOT/gcc-unwind.txt" "$TMPROOT/gcc-libgcc.txt"
+check "python3 -c 'import json...': unwind's stacks equal libgcc's" cmp "$TMPROOT/py-unwind.txt" "$TMPROOT/py-libgcc.txt"
 check "default --stack is unwind" bash -c "'$RUN' --help 2>&1 | grep -q 'default unwind'"
 
 # --- real programs against heaptrack ------------------------------------------

@@ -116,11 +116,6 @@
                          profiling when it is unset, as thag-instrument's
                          default), yes, time, no, ...
                          -DTHAG_AUTO_OPTION=yes profiles every run.
-   THAG_USE_LIBUNWIND    memory builds: THAG_STACK=libunwind captures stacks
-                         with libunwind's unw_backtrace (per-thread cache);
-                         link with -lunwind (Debian libunwind-dev).
-                         libthag_preload.so (thag-run) defines it; without it
-                         THAG_STACK=libunwind falls back to unwind.
 
    MACROS
 
@@ -300,18 +295,17 @@
    THAG_GROWTH_REPORT=<percent>  memory: a background thread writes a
        snapshot of the profile, and says so on stderr, each time live memory
        has grown by this percentage since the last one (from 1 MiB on).
-   THAG_STACK=<fp|unwind|libgcc|libunwind>  how detail and sampled modes
+   THAG_STACK=<fp|unwind|libgcc>  how detail and sampled modes
        capture stacks: fp (default) walks frame pointers (fast; build with
        -fno-omit-frame-pointer); unwind follows the DWARF call frame
        information (.eh_frame), so it works without frame pointers (system
        libraries, Debian's programs): on x86-64 glibc each return address's
        rule is read once and cached, and the outer frames of the thread's
        last stack are reused when every stack word they were read from is
-       unchanged (exact; about 3x fp's cost on an interpreter), elsewhere
+       unchanged (exact; 1.6x fp's time on bench-run's churn), elsewhere
        and for unusual frames (signal frames, DWARF expressions) it is
        libgcc's _Unwind_Backtrace; libgcc always uses _Unwind_Backtrace
-       (the reference: the same stacks, ~20x slower); libunwind uses
-       libunwind (THAG_USE_LIBUNWIND builds). Names come from the ELF
+       (the reference: the same stacks, over 100x slower). Names come from the ELF
        symbol tables (no -g or -rdynamic needed; THAG_LINES needs -g).
    THAG_SAMPLE_SEED=<n>      sampled mode: a fixed seed, for repeatable runs
        (default: a different seed per process and thread).
@@ -788,10 +782,6 @@ extern char **environ;
 #include <sys/wait.h>
 #include <mimalloc.h> /* link with -lmimalloc */
 #include <unwind.h>   /* THAG_STACK=unwind (libgcc, linked by default) */
-#ifdef THAG_USE_LIBUNWIND /* THAG_STACK=libunwind: link with -lunwind */
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-#endif
 #endif
 
 #ifndef THAG_ASSERT
@@ -1100,7 +1090,7 @@ typedef struct thag__global {
     uint64_t sample_bytes;    /* sampled mode: mean bytes between samples (0: off) */
     uint64_t size_threshold;  /* detail mode: smaller allocations get no stack */
     uint64_t sample_seed;     /* THAG_SAMPLE_SEED: repeatable sampling (0: random) */
-    int stack_unwind;         /* THAG_STACK: THAG__STACK_FP, _UNWIND, _LIBGCC or _LIBUNWIND */
+    int stack_unwind;         /* THAG_STACK: THAG__STACK_FP, _UNWIND or _LIBGCC */
     int mem_stacks;           /* detail or sampled: every allocation takes the slow path */
     uint64_t alloc_limit;     /* THAG_ALLOC_LIMIT: larger single allocations fail (0: off) */
     int lines;                /* THAG_LINES: file:line in detail stacks */
@@ -1256,31 +1246,21 @@ THAG__FN uint64_t thag__env_count(const char *name, uint64_t def) {
     return (uint64_t)x;
 }
 
-/* THAG_STACK=<fp|unwind|libgcc|libunwind>: how detail mode captures call
-   stacks. unwind is libgcc's DWARF unwinding with each return address's
-   rule cached (THAG__CFI, x86-64 glibc; elsewhere it is libgcc); libgcc
-   walks every frame with _Unwind_Backtrace (what unwind does without the
-   cache: a reference for tests); libunwind exists only in a build that
-   defines THAG_USE_LIBUNWIND, elsewhere it falls back to unwind. */
+/* THAG_STACK=<fp|unwind|libgcc>: how detail mode captures call stacks.
+   unwind is DWARF unwinding with each return address's rule cached
+   (THAG__CFI, x86-64 glibc; elsewhere it is libgcc's); libgcc walks every
+   frame with _Unwind_Backtrace (what unwind does without the cache: the
+   reference the tests compare it with). */
 #define THAG__STACK_FP 0
 #define THAG__STACK_UNWIND 1
-#define THAG__STACK_LIBUNWIND 2
-#define THAG__STACK_LIBGCC 3
+#define THAG__STACK_LIBGCC 2
 THAG__FN int thag__env_stack(void) {
     const char *v = getenv("THAG_STACK");
     size_t n = v ? strlen(v) : 0;
     if (!n || thag__ieq(v, n, "fp")) return THAG__STACK_FP;
     if (thag__ieq(v, n, "unwind")) return THAG__STACK_UNWIND;
     if (thag__ieq(v, n, "libgcc")) return THAG__STACK_LIBGCC;
-    if (thag__ieq(v, n, "libunwind")) {
-#ifdef THAG_USE_LIBUNWIND
-        return THAG__STACK_LIBUNWIND;
-#else
-        thag__error("THAG_STACK=libunwind: this build has no libunwind (define THAG_USE_LIBUNWIND); using unwind");
-        return THAG__STACK_UNWIND;
-#endif
-    }
-    thag__error("THAG_STACK=\"%s\" is not one of fp|unwind|libgcc|libunwind; using fp", v);
+    thag__error("THAG_STACK=\"%s\" is not one of fp|unwind|libgcc; using fp", v);
     return THAG__STACK_FP;
 }
 
@@ -2320,27 +2300,6 @@ THAG__FN _Unwind_Reason_Code thag__unw_frame(struct _Unwind_Context *c, void *ar
     return u->n == THAG__MAX_FRAMES ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
-#ifdef THAG_USE_LIBUNWIND
-/* THAG_STACK=libunwind: libunwind's unw_backtrace, which keeps per thread
-   the unwinding rule of every return address it has seen (set up by
-   thag__lu_setup), so a stack costs a hash lookup per frame, not a DWARF
-   walk. Its own frames and the profiler's come first: skipped up to the
-   hook's return address. */
-#define THAG__LU_SKIP 16
-THAG__FN int thag__lu_capture(thag__at at, uintptr_t *out, uint64_t *hash) {
-    void *b[THAG__MAX_FRAMES + THAG__LU_SKIP];
-    int n = unw_backtrace(b, THAG__MAX_FRAMES + THAG__LU_SKIP), i = 0, k = 0;
-    while (i < n && i < THAG__LU_SKIP && (uintptr_t)b[i] != at.ret) i++;
-    if (i == n || i == THAG__LU_SKIP) i = n; /* the hook's caller not found: no stack rather than a wrong one */
-    for (; i < n && k < THAG__MAX_FRAMES; i++)
-        if ((uintptr_t)b[i]) out[k++] = (uintptr_t)b[i];
-    *hash = thag__hash_frames(out, k);
-    return k;
-}
-
-/* Once, at configure: the per-thread cache (no lock; each thread fills its own). */
-THAG__FN void thag__lu_setup(void) { unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD); }
-#endif
 
 #if defined(__x86_64__) && defined(__GLIBC__)
 /* THAG_STACK=unwind on x86-64: the unwinding rule of each return address
@@ -2679,9 +2638,6 @@ done:
 
 /* The calling stack above fp into out, innermost first, and its hash. */
 THAG__FN int thag__capture(thag__thread *t, thag__at fp, uintptr_t *out, uint64_t *hash) {
-#ifdef THAG_USE_LIBUNWIND
-    if (thag__g.stack_unwind == THAG__STACK_LIBUNWIND) return thag__lu_capture(fp, out, hash);
-#endif
     if (thag__g.stack_unwind) {
         thag__unw u;
 #ifdef THAG__CFI
@@ -5234,9 +5190,6 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__g.sample_bytes = thag__env_count("THAG_SAMPLE_BYTES", 0);
     thag__g.sample_seed = thag__env_count("THAG_SAMPLE_SEED", 0);
     thag__g.stack_unwind = thag__env_stack();
-#if THAG__MEMORY && defined(THAG_USE_LIBUNWIND)
-    if (thag__g.stack_unwind == THAG__STACK_LIBUNWIND) thag__lu_setup();
-#endif
     thag__g.alloc_limit = thag__env_count("THAG_ALLOC_LIMIT", 0);
 #if THAG__MEMORY
     thag__mem_configure(); /* sampled mode or not: the layout of the blocks decides */

@@ -7,7 +7,7 @@ RUN_WARN := $(TOOL_WARN)
 RUN_CFLAGS := -std=c11 -O2 -g $(RUN_WARN)
 # The preload library compiles the header's implementation: the header's own warning set.
 RUN_SO_FLAGS := -O2 -g -Wall -Wextra -Wshadow -Werror -DTHAG_FULL_PROFILING -fPIC -shared -I.
-RUN_SO_LIBS := -lmimalloc -lunwind -pthread -ldl
+RUN_SO_LIBS := -lmimalloc -pthread -ldl
 
 ALL_TARGETS += thag-run
 TEST_TARGETS += test-run

@@ -20,7 +20,6 @@
      THAG_SIGNALS mechanism, off by default here: a program run by thag-run
      gets its signals unchanged unless asked). */
 #define THAG_PROFILER_IMPLEMENTATION
-#define THAG_USE_LIBUNWIND /* THAG_STACK=libunwind, thag-run's default */
 #define THAG__LAZY_START thag_pl_lazy /* from the first allocation on */
 #define THAG__SIGNALS_OFF
 #include "../thag_profiler.h"

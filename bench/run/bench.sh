@@ -28,7 +28,7 @@ base=$(best "$T/churn" "$SCALE")
 echo "bench-run: churn $SCALE ($(( SCALE * 50 + SCALE * 100 + SCALE * 5 * 9 )) allocations), CPU seconds (best of 3; libgcc: one run) and ratio to the plain run"
 printf "  %-40s %8s %8s\n" "run" "cpu s" "ratio"
 printf "  %-40s %8s %8s\n" "plain" "$base" "1.00"
-for mode in "--mode summary" "--mode detail --stack unwind" "--mode detail --stack libunwind" "--mode detail --stack libgcc" "--mode detail --stack fp" "--mode sampled"; do
+for mode in "--mode summary" "--mode detail --stack unwind" "--mode detail --stack libgcc" "--mode detail --stack fp" "--mode sampled"; do
     if [ "$mode" = "--mode detail --stack libgcc" ]; then t=$(cpu th $mode); else t=$(best th $mode); fi
     printf "  %-40s %8s %8s\n" "thag-run $mode" "$t" "$(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
 done

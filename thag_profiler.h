@@ -2121,7 +2121,12 @@ static void THAG__LAZY_START(void);
 /* Where an allocation call came from: the return address into its caller
    and the caller's frame pointer, both read at the hook's entry. They stay
    valid when the hook ends in a tail call (its own frame does not). */
-typedef struct thag__at { uintptr_t ret, fp, sp; } thag__at; /* the hook's return address, its caller's rbp and rsp */
+typedef struct thag__at { uintptr_t ret, fp; } thag__at;
+/* The caller's stack pointer of the thread's latest hook (THAG_STACK=unwind):
+   not in thag__at, whose two words travel in registers (a third one costs
+   frame-pointer walks a quarter of their time, passed in memory through
+   the slow paths); checked against the return address before use. */
+static THAG__TLS uintptr_t thag__hook_sp;
 
 /* A deduplicated call stack (detail and sampled modes), read-only once
    published. Its counters are per thread (thag__scount, indexed by id):
@@ -2574,18 +2579,24 @@ THAG__FN int thag__cf_same(const thag__cfrec *o, int j) {
 
 /* The stack from the hook's caller outward by the cached rules; -1 when a
    frame needs libgcc's unwinder. */
+__attribute__((noinline)) /* keeps thag__capture's frame-pointer path as short as it was */
 THAG__FN int thag__cfi_walk(thag__at at, uintptr_t lo, uintptr_t hi, uintptr_t *out, uint64_t *hash) {
     uint64_t h = THAG__HASH0;
-    uintptr_t ip = at.ret, sp = at.sp, bp = at.fp;
+    uintptr_t ip = at.ret, sp = thag__hook_sp, bp = at.fp;
     thag__cflast *L = thag__cf_last;
     thag__cfrec *o, *w;
     int n = 0, j = 0, reuse;
+    /* A hook that ran since ours (a signal handler's) left its own sp: its
+       return address slot tells (it holds ours while our hook runs or has
+       tail-called on). */
+    if (sp <= lo || sp > hi || ((const uintptr_t *)sp)[-1] != ip) return -1;
     if (THAG__UNLIKELY(!L) && !(L = thag__cf_last = (thag__cflast *)thag__pmap(sizeof *L))) return -1;
     o = &L->rec[L->cur];
     w = &L->rec[L->cur ^ 1];
-    /* Only walks on the thread's own stack are reused: its words stay
-       mapped (a coroutine's or a signal handler's stack may be freed). */
-    reuse = o->ok && sp >= lo;
+    /* Only walks on the thread's own stack (checked above) are kept and
+       reused: its words stay mapped (a coroutine's or a signal handler's
+       stack may be freed). */
+    reuse = o->ok;
     w->ok = 0;
     w->zero_at = 0;
     while (n < THAG__MAX_FRAMES && ip) {
@@ -2614,7 +2625,7 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t lo, uintptr_t hi, uintptr_t *
         out[n++] = ip;
         h = THAG__HASH_STEP(h, ip);
         r = thag__cfi_get(ip);
-        if (r.kind == THAG__CFI_LAST) { w->ok = at.sp >= lo; break; }
+        if (r.kind == THAG__CFI_LAST) { w->ok = 1; break; }
         if (r.kind != THAG__CFI_STEP) return -1; /* o is left as it was */
         cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         if (cfa <= sp || cfa > hi || (cfa & 7)) return -1; /* off this stack (sigaltstack, a coroutine's) */
@@ -2626,7 +2637,7 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t lo, uintptr_t hi, uintptr_t *
         }
         w->f[n - 1].bp_off = r.bp_off;
         sp = cfa;
-        if (!ip) { w->zero_at = cfa - sizeof ip; w->ok = at.sp >= lo; }
+        if (!ip) { w->zero_at = cfa - sizeof ip; w->ok = 1; }
     }
 done:
     w->n = n;
@@ -3275,7 +3286,7 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
     thag__at a;
     a.ret = (uintptr_t)ret;
     a.fp = *(const uintptr_t *)frame; /* the frame pointer the hook saved: its caller's */
-    a.sp = (uintptr_t)frame + 2 * sizeof(uintptr_t); /* the caller's stack pointer once the hook returns */
+    thag__hook_sp = (uintptr_t)frame + 2 * sizeof(uintptr_t); /* the caller's stack pointer once the hook returns */
     return a;
 }
 #define THAG__FP thag__at_of(__builtin_return_address(0), __builtin_frame_address(0))

@@ -302,7 +302,7 @@
        libraries, Debian's programs): on x86-64 glibc each return address's
        rule is read once and cached, and the outer frames of the thread's
        last stack are reused when every stack word they were read from is
-       unchanged (exact; 1.6x fp's time on bench-run's churn), elsewhere
+       unchanged (exact; 1.8x fp's time on bench-run's churn), elsewhere
        and for unusual frames (signal frames, DWARF expressions) it is
        libgcc's _Unwind_Backtrace; libgcc always uses _Unwind_Backtrace
        (the reference: the same stacks, over 100x slower). Names come from the ELF

@@ -2122,11 +2122,13 @@ static void THAG__LAZY_START(void);
    and the caller's frame pointer, both read at the hook's entry. They stay
    valid when the hook ends in a tail call (its own frame does not). */
 typedef struct thag__at { uintptr_t ret, fp; } thag__at;
+#if defined(__x86_64__) && defined(__GLIBC__) /* THAG__CFI (>>memory) */
 /* The caller's stack pointer of the thread's latest hook (THAG_STACK=unwind):
    not in thag__at, whose two words travel in registers (a third one costs
    frame-pointer walks a quarter of their time, passed in memory through
    the slow paths); checked against the return address before use. */
 static THAG__TLS uintptr_t thag__hook_sp;
+#endif
 
 /* A deduplicated call stack (detail and sampled modes), read-only once
    published. Its counters are per thread (thag__scount, indexed by id):
@@ -3286,7 +3288,9 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
     thag__at a;
     a.ret = (uintptr_t)ret;
     a.fp = *(const uintptr_t *)frame; /* the frame pointer the hook saved: its caller's */
+#ifdef THAG__CFI
     thag__hook_sp = (uintptr_t)frame + 2 * sizeof(uintptr_t); /* the caller's stack pointer once the hook returns */
+#endif
     return a;
 }
 #define THAG__FP thag__at_of(__builtin_return_address(0), __builtin_frame_address(0))

@@ -45,7 +45,7 @@ enum { MODE_SUMMARY, MODE_DETAIL, MODE_SAMPLED };
 typedef struct options {
     int json, sort, mode, frames, quiet, signals, full;
     unsigned long long min_count, threshold, limit, sample_bytes;
-    const char *stack;       /* fp | unwind */
+    const char *stack;       /* unwind | fp | libgcc */
     const char *dir;         /* output directory (NULL: made up) */
     const char *from;        /* analyse this directory, run nothing */
     const char *report_file; /* the report goes here, not to stderr */
@@ -158,7 +158,7 @@ static void usage(FILE *f) {
           "                                 when naming a site (allocation wrappers)\n"
           "      --mode detail|sampled|summary  what the hooks record (default detail)\n"
           "      --sample-bytes N           sampled mode, one sample per N bytes on average\n"
-          "      --stack unwind|fp          stack capture (default unwind)\n"
+          "      --stack unwind|fp|libgcc   stack capture (default unwind)\n"
           "  -d, --dir DIR                  output directory (default thag-run-<program>-<time>)\n"
           "      --report-file FILE         write the report to FILE, not stderr (- : stdout)\n"
           "  -q, --quiet                    no report on stderr (files only)\n"
@@ -189,7 +189,7 @@ static int pick(const char *opt, const char *v, const char *const *words) {
 static int value_option(options *o, const char *a, const char *v) {
     static const char *const fmt[] = {"text", "json", NULL}, *const sorts[] = {"count", "bytes", "live", NULL};
     static const char *const modes[] = {"summary", "detail", "sampled", NULL};
-    static const char *const stacks[] = {"unwind", "fp", NULL};
+    static const char *const stacks[] = {"unwind", "fp", "libgcc", NULL};
     if (!strcmp(a, "-o") || !strcmp(a, "--output-format")) o->json = pick(a, v, fmt);
     else if (!strcmp(a, "--sort-by")) o->sort = pick(a, v, sorts);
     else if (!strcmp(a, "--limit")) o->limit = parse_count(a, v);

@@ -139,6 +139,51 @@ check "hostile files: line numbers reported" grep -q "memory_detail_calls.folded
 check "hostile files: missing metadata reported" grep -q "y-memory_calls.folded:1: no thag_profiler metadata" "$d.err"
 check "hostile files: valid JSON with escapes" python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d['summary']['total_allocations']==3; assert any(s['site']=='\x01' for s in d['allocations'])" "$hjson"
 
+# --- stack capture: THAG_STACK=unwind (cached rules) against libgcc ---------------
+# stacks.c has no frame pointers; every unwinder must give the same stacks,
+# and the known ones exactly (see its comment).
+STACKS=$TMPROOT/stacks
+cc -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -pthread -Wall -Wextra -Werror tests/run/stacks.c -o "$STACKS" ||
+    bad "build stacks.c"
+calls_of() { grep -hv '^#' "$1"/[0-9]*/*-memory_detail_calls.folded | sort; }
+for st in unwind libgcc; do
+    rc=$(runq "$TMPROOT/st-$st" --stack $st -- "$STACKS")
+    check "stacks.c --stack $st: exit 0, nothing on stderr" test "$rc" = 0 -a ! -s "$TMPROOT/st-$st.err"
+    calls_of "$TMPROOT/st-$st" >"$TMPROOT/st-$st.txt"
+done
+for st in unwind libgcc; do # a deadlock in a child would hang: bounded (not a timing check)
+    timeout 300 "$RUN" -q -d "$TMPROOT/fork-$st" --stack $st -- "$STACKS" fork >"$TMPROOT/fork-$st.out" 2>"$TMPROOT/fork-$st.err"
+    rc=$?
+    check "stacks.c fork --stack $st: 20 children forked while 2 threads allocate, all exit 0" \
+        test "$rc" = 0 -a "$(cat "$TMPROOT/fork-$st.out")" = "forked 20"
+done
+check "stacks.c: unwind's stacks equal libgcc's" cmp "$TMPROOT/st-unwind.txt" "$TMPROOT/st-libgcc.txt"
+S=$TMPROOT/st-unwind.txt
+for line in "main;via_a;leaf 1000" "main;via_b;leaf 1000" "thread-1;worker;leaf 500" "thread-2;worker;leaf 500" "thread-3;worker;leaf 500"; do
+    check "stacks.c: $line" grep -qxF "$line" "$S"
+done
+check "stacks.c: 50 allocations 100 calls deep, cut at 64 frames" test "$(awk '/^deep;/ { n += $2; d = split($1, f, ";") } END { print n, d }' "$S")" = "50 64"
+check "stacks.c: from a signal handler, through the signal frame" grep -qE '^main;.*;handler 10$' "$S"
+compares=$(sed -n 's/^compares //p' "$TMPROOT/st-unwind.out")
+check "stacks.c: one allocation per qsort compare ($compares), every stack through libc's qsort_r" test \
+    "$(awk '/;cmp_alloc / { n += $NF; if ($0 !~ /^main;qsort_r;/) bad++ } END { print n + 0, bad + 0 }' "$S")" = "$compares 0"
+# Real programs without frame pointers: gcc (the driver, cc1 with thousands
+# of functions, as) and python3, the same stacks under unwind and libgcc
+# (without address randomization and with a fixed hash seed: two runs then
+# allocate alike).
+printf 'int f(int x) { return x * 2; }\n' >"$TMPROOT/f.c"
+for st in unwind libgcc; do
+    (cd "$TMPROOT" && "$OLDPWD/$RUN" -q -d "$TMPROOT/gcc-$st" --stack $st -- setarch "$(uname -m)" -R gcc -O2 -c f.c -o "f-$st.o" >/dev/null 2>&1)
+    calls_of "$TMPROOT/gcc-$st" >"$TMPROOT/gcc-$st.txt"
+    PYTHONHASHSEED=0 "$RUN" -q -d "$TMPROOT/py-$st" --stack $st -- setarch "$(uname -m)" -R /usr/bin/python3 -c 'import json; print(len(json.dumps(list(range(10000)))))' >/dev/null 2>&1
+    calls_of "$TMPROOT/py-$st" >"$TMPROOT/py-$st.txt"
+done
+check "gcc -O2 -c: setarch, gcc, cc1 and as profiled" \
+    test "$(ls "$TMPROOT"/gcc-unwind/[0-9]*/ | sed -n 's/-[0-9]*-[0-9]*-memory_calls.folded$//p' | sort | tr '\n' ' ')" = "as cc1 gcc setarch "
+check "gcc -O2 -c: unwind's stacks equal libgcc's" cmp "$TMPROOT/gcc-unwind.txt" "$TMPROOT/gcc-libgcc.txt"
+check "python3 -c 'import json...': unwind's stacks equal libgcc's" cmp "$TMPROOT/py-unwind.txt" "$TMPROOT/py-libgcc.txt"
+check "default --stack is unwind" bash -c "'$RUN' --help 2>&1 | grep -q 'default unwind'"
+
 # --- real programs against heaptrack ------------------------------------------
 # heaptrack's count minus the allocation its own libstdc++ makes at load time
 # (in a constructor, under _dl_init) when the program does not load libstdc++.
@@ -174,6 +219,61 @@ if command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null; the
         versus c++ strings "$TMPROOT/strings"
         check "c++: the same count as heaptrack, exactly" test "$ours" = "$theirs"
     else bad "build the C++ comparison program"; fi
+
+    # Interpreters built without frame pointers (Debian's lua5.4 and python3),
+    # default mode: per stack and per site against heaptrack (libunwind).
+    # sites.py compares the counts as multisets (the tools name frames apart).
+    sites_vs() { # NAME ARGS...: runs both, prints sites.py's line
+        local name=$1 d=$TMPROOT/hs-$1; shift
+        mkdir -p "$d"
+        (cd "$d" && "$OLDPWD/$RUN" -q -d "$d/thag" -- "$@" >/dev/null 2>&1)
+        (cd "$d" && heaptrack -o "$d/ht" "$@" >/dev/null 2>&1)
+        heaptrack_print -f "$d/ht.zst" --flamegraph-cost-type allocations -F "$d/ht.folded" >/dev/null 2>&1
+        python3 tests/run/sites.py "$(ls "$d"/thag/[0-9]*/*-memory_detail_calls.folded | paste -sd,)" "$d/ht.folded"
+    }
+    field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+    if command -v lua5.4 >/dev/null; then
+        r=$(sites_vs lua lua5.4 "$PWD/bench/run/strtab.lua" 2000)
+        echo "heaptrack comparison: lua5.4 strtab.lua 2000: $r"
+        check "lua5.4: the same allocation count as heaptrack, exactly ($r)" test "$(field ours "$r")" = "$(field heaptrack "$r")" -a "$(field ours "$r")" -gt 100000
+        check "lua5.4: the same counts per stack as heaptrack" test "$(field stacks_equal "$r")" = 1
+        check "lua5.4: the same counts per site as heaptrack" test "$(field sites_equal "$r")" = 1
+        f=$(ls "$TMPROOT"/hs-lua/thag/[0-9]*/*-memory_detail_calls.folded)
+        check "lua5.4: complete stacks (_start, libc's __libc_start_main, the interpreter's lua_pcallk)" \
+            test "$(awk '/^[^;]*;__libc_start_main;.*;lua_pcallk;/ { n += $NF } END { print n + 0 }' "$f")" -gt 100000
+    else
+        bad "lua5.4 is not installed (apt-get install lua5.4)"
+    fi
+    r=$(PYTHONMALLOC=malloc sites_vs python3dict /usr/bin/python3 -c 'd = {i: [i, str(i), [i]] for i in range(20000)}')
+    echo "heaptrack comparison: python3 dict of 20000 lists (PYTHONMALLOC=malloc): $r"
+    check "python3 dict: allocation count within 0.1% of heaptrack's ($r)" \
+        awk -v a="$(field ours "$r")" -v b="$(field heaptrack "$r")" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 100000 && d * 1000 <= b) }'
+    check "python3 dict: per-site agreement with heaptrack at least 99.9%" awk -v p="$(field agreement "$r")" 'BEGIN { exit !(p >= 99.9) }'
+    f=$(ls "$TMPROOT"/hs-python3dict/thag/[0-9]*/*-memory_detail_calls.folded)
+    check "python3 dict: complete stacks through the interpreter (Py_BytesMain;...;_PyEval_EvalFrameDefault;PyList_New)" \
+        test "$(awk '/^Py_BytesMain;.*;_PyEval_EvalFrameDefault;PyList_New / { n += $NF } END { print n + 0 }' "$f")" -ge 40000
+    # malloc_usable_size under thag-run is mimalloc's (docs/run.md): a program
+    # that grows its buffers by it (as Redis's sds) reallocates a different
+    # number of times than under glibc; each tool counts exactly the calls
+    # the program made under it (+1: stdout's buffer).
+    USABLE=$TMPROOT/usable
+    if cc -O2 -g -Wall -Wextra -Werror tests/run/usable.c -o "$USABLE"; then
+        ncalls() { sed -n 's/^2000 strings, \([0-9]*\) allocation calls.*/\1/p' "$1"; }
+        "$USABLE" >"$TMPROOT/usable-plain.out"
+        d=$TMPROOT/usable-run; rc=$(runq "$d" -o json -- "$USABLE")
+        glibc=$(ncalls "$TMPROOT/usable-plain.out"); mi=$(ncalls "$d.out")
+        echo "malloc_usable_size comparison: usable.c makes $glibc allocation calls under glibc, $mi under thag-run"
+        check "usable.c: thag-run counts the calls the program made under it ($mi + 1)" \
+            test -n "$mi" -a "$(json "$d/report.json" "d['summary']['total_allocations']")" = "$((mi + 1))"
+        mkdir -p "$TMPROOT/usable-ht"
+        ht=$(cd "$TMPROOT/usable-ht" && heaptrack_count "$TMPROOT/usable-ht" "$USABLE")
+        check "usable.c: heaptrack counts the calls it made under glibc ($glibc + 1)" test -n "$glibc" -a "$ht" = "$((glibc + 1))"
+        check "usable.c: the counts differ (mimalloc's size classes are not glibc's)" test "$mi" != "$glibc"
+        ps=$("$USABLE" sizes); ts=$("$RUN" -q -d "$TMPROOT/usable-sizes" -- "$USABLE" sizes 2>/dev/null)
+        echo "malloc_usable_size(malloc(n)) n:size: glibc $ps; thag-run $ts"
+        check "usable.c sizes: under thag-run at least the size asked for, and not glibc's" \
+            awk -v t="$ts" -v p="$ps" 'BEGIN { n = split(t, a, " "); for (i = 1; i <= n; i++) { split(a[i], f, ":"); if (f[2] < f[1]) exit 1 } exit !(n == 5 && t != p) }'
+    else bad "build usable.c"; fi
 else
     bad "heaptrack is not installed (apt-get install heaptrack)"
 fi

@@ -1365,7 +1365,7 @@ THAG__FN void thag__thread_exit(void *arg) {
     if (!t->named) thag__thread_name(t);
     pthread_mutex_unlock(&thag__g.lock);
     thag__ev_close(t);
-    t->end_ticks = thag__ticks();
+    THAG__STORE(t->end_ticks, thag__ticks()); /* read by a concurrent flush's manifest */
 #if THAG__MEMORY
     if (t->m_delta) thag__mem_publish(t); /* its live bytes count in the peak of the threads after it */
 #endif
@@ -5391,14 +5391,15 @@ THAG__FN void thag__manifest_thread(thag__writer *w, const thag__thread *t) {
     char name[64];
     const char *label = t->is_main ? "main" : t->label;
     size_t k = strlen(label);
-    uint64_t t0 = thag__clock.tick0;
+    uint64_t t0 = thag__clock.tick0, end;
     if (k >= sizeof name) k = sizeof name - 1;
     thag__frame_copy(name, label, k);
     name[k] = 0;
     thag__wprintf(w, "thread=%d start=%llu", t->index,
                   (unsigned long long)(t->start_ticks > t0 ? thag__to_ns(t->start_ticks - t0) : 0));
-    if (THAG__LOAD(t->exited) && t->end_ticks > t0)
-        thag__wprintf(w, " end=%llu", (unsigned long long)thag__to_ns(t->end_ticks - t0));
+    end = THAG__LOAD(t->end_ticks);
+    if (THAG__LOAD(t->exited) && end > t0)
+        thag__wprintf(w, " end=%llu", (unsigned long long)thag__to_ns(end - t0));
     thag__wprintf(w, " name=%s\n", name);
 }
 

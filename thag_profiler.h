@@ -2861,8 +2861,11 @@ THAG__FN int64_t thag__peak_walk(int copy) {
    still live (another thread freed meanwhile). */
 THAG__FN void thag__peak_snap(int64_t live, int final) {
     int64_t sum, top;
-    if (final) pthread_mutex_lock(&thag__snap_lock);
-    else if (pthread_mutex_trylock(&thag__snap_lock) != 0) return; /* another thread is taking one */
+    /* A free at or above the threshold waits for a snapshot in progress
+       (it does not let its block leave the counts during another thread's
+       walk: threads that free together at the peak, as after a barrier,
+       are all in it), then finds the threshold raised and goes on. */
+    pthread_mutex_lock(&thag__snap_lock);
     if (final || live >= THAG__LOAD(thag__snap_next)) {
         sum = thag__peak_walk(0);
         if (!thag__snap_taken || sum > thag__snap_total) {
@@ -5787,6 +5790,7 @@ THAG__FN void thag__atfork_child(void) {
     pthread_mutex_init(&thag__g.tl_lock, NULL);
 #if THAG__MEMORY
     pthread_mutex_init(&thag__ss_lock, NULL); /* frees of sampled blocks take it */
+    pthread_mutex_init(&thag__snap_lock, NULL); /* and frees at a peak */
 #endif
 }
 

@@ -29,8 +29,8 @@ prof() {
     rm -rf "$d"; mkdir -p "$d"
     env $e "$T/$1" >"$d.out" 2>"$d.err"; echo $?
 }
-# meta FILE KEY: a value of the file's metadata line
-meta() { head -1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# mval FILE KEY: a value of the file's metadata (its run's manifest entry: tests/lib.sh meta)
+mval() { meta "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | tail -1; }
 total() { data "$1" | awk '{ s += $NF } END { print s + 0 }'; }
 file() { one "$T/$1/*-$2"; }
 
@@ -39,10 +39,10 @@ for m in summary detail sampled; do
     rc=$(prof peak $m); f=$(file peak-$m memory_peak.folded)
     check "peak ($m): exit 0, quiet" test "$rc" = 0 -a ! -s "$T/peak-$m.err"
     check "peak ($m): A 3 MiB and B 1 MiB, C absent" diff <(data "$f" | sort) <(printf 'main;hold_a 3145728\nmain;hold_b 1048576\n')
-    check "peak ($m): metadata peak 4 MiB" test "$(meta "$f" peak)" = 4194304
-    check "peak ($m): total equals the peak" test "$(total "$f")" = "$(meta "$f" peak_snapshot)" -a "$(total "$f")" = 4194304
+    check "peak ($m): metadata peak 4 MiB" test "$(mval "$f" peak)" = 4194304
+    check "peak ($m): total equals the peak" test "$(total "$f")" = "$(mval "$f" peak_snapshot)" -a "$(total "$f")" = 4194304
 done
-check "peak: the other memory files carry peak_snapshot too" test "$(meta "$(file peak-summary memory.folded)" peak_snapshot)" = 4194304
+check "peak: the other memory files carry peak_snapshot too" test "$(mval "$(file peak-summary memory.folded)" peak_snapshot)" = 4194304
 
 # The bound: the first free takes a snapshot at 1 MiB + 64 bytes; the peak
 # (1 MiB + 32 + 8000) is less than 1% above it, so no other is taken.
@@ -50,15 +50,15 @@ for m in summary detail; do
     rc=$(prof bound $m); f=$(file bound-$m memory_peak.folded)
     check "bound ($m): the snapshot, not the peak" diff <(data "$f" | sort) <(printf 'main;base 1048576\nmain;small 64\n')
     check "bound ($m): peak 1056608, snapshot 1048640 (7968 below: within 1%)" \
-        test "$(meta "$f" peak)" = 1056608 -a "$(meta "$f" peak_snapshot)" = 1048640 -a "$(total "$f")" = 1048640
+        test "$(mval "$f" peak)" = 1056608 -a "$(mval "$f" peak_snapshot)" = 1048640 -a "$(total "$f")" = 1048640
 done
 
 # Several threads: four threads hold 2 MiB each at once.
 for m in summary detail; do
     rc=$(prof threads $m); f=$(file threads-$m memory_peak.folded)
     check "threads ($m): 2 MiB on each of 4 threads" test "$(data "$f" | grep -c '^thread-[0-9]*;.*hold 2097152$')" = 4
-    check "threads ($m): total = peak_snapshot = peak" test "$(total "$f")" = "$(meta "$f" peak_snapshot)" -a \
-        "$(meta "$f" peak)" = "$(meta "$f" peak_snapshot)"
+    check "threads ($m): total = peak_snapshot = peak" test "$(total "$f")" = "$(mval "$f" peak_snapshot)" -a \
+        "$(mval "$f" peak)" = "$(mval "$f" peak_snapshot)"
 done
 
 # --- 2. memory over time: massif.out ----------------------------------------
@@ -83,7 +83,7 @@ for m in summary detail sampled; do
     check "series ($m): numbered 0..n-1, times in order" bash -c "diff <(grep '^snapshot=' '$f' | cut -d= -f2) <(seq 0 $((n - 1))) &&
         sed -n 's/^# t_ns=\([0-9]*\) .*/\1/p' '$f' | sort -c -n"
     check "series ($m): ms_print reads it" ms_print "$f"
-    check "series ($m): snapshot within 1% of the peak" awk -v p="$(meta "$p" peak)" -v s="$(total "$p")" \
+    check "series ($m): snapshot within 1% of the peak" awk -v p="$(mval "$p" peak)" -v s="$(total "$p")" \
         'BEGIN { exit !(s <= p && (p - s) * 100 < p) }'
 done
 
@@ -118,12 +118,12 @@ for m in summary detail; do
     check "temp ($m): exit 0" test "$rc" = 0
     check "temp ($m): exact counts per stack" diff <(data "$f" | sed 's/^thread-[0-9]*;/thread;/' | sort) \
         <(printf 'main;grow 3\nmain;temps 100\nthread;worker 40\nthread;worker 40\n')
-    check "temp ($m): total in the metadata" test "$(meta "$f" temporary)" = 183
-    check "temp ($m): unit allocations" test "$(meta "$f" unit)" = allocations
+    check "temp ($m): total in the metadata" test "$(mval "$f" temporary)" = 183
+    check "temp ($m): unit allocations" test "$(mval "$f" unit)" = allocations
 done
 rc=$(prof temp sampled)
 check "temp (sampled): no temporaries (no headers)" test "$rc" = 0 -a -z "$(ls "$T/temp-sampled" | grep memory_temp)" -a \
-    -z "$(meta "$(file temp-sampled memory.folded)" temporary)"
+    -z "$(mval "$(file temp-sampled memory.folded)" temporary)"
 check "temp: thag-analyze report" bash -c "'$AN' report '$(file temp-summary memory_temp.folded)' | grep -qE '^ +[0-9]+ +- +100 +[0-9.]+% +100 .* temps$'"
 
 # thag-run (an unmodified program, detail mode): the total in its summary,
@@ -160,7 +160,7 @@ done
 for m in summary detail; do
     f=$(file faults-$m memory_calls.folded)
     check "faults ($m): allocations counted exactly (glibc's blocks not)" \
-        test "$(sed -n 's/^allocations=//p' "$T/faults-$m.out")" = "$(meta "$f" allocations)"
+        test "$(sed -n 's/^allocations=//p' "$T/faults-$m.out")" = "$(mval "$f" allocations)"
     check "faults ($m): the signal handler's allocations in the interrupted scope" \
         test "$(data "$f" | sed -n 's/^main;spin //p')" -ge 40
 done

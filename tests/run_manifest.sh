@@ -40,7 +40,7 @@ manifest_lists() {
     local d=$1 m listed present
     m=$(one "$d/*-manifest.txt") || { echo "no single manifest in $d: $(ls "$d")"; return 1; }
     listed=$(sed -n 's/^file=\([^ ]*\) kind=[a-z_]* unit=[a-z]* additive=\(yes\|no\)\( .*\)\{0,1\}$/\1/p' "$m" | sort)
-    present=$(cd "$d" && ls | grep '\.folded$\|-timeline\.txt$' | sort)
+    present=$(cd "$d" && ls | grep '\.folded$\|-timeline\.txt$\|-massif\.out$' | sort)
     [ -n "$listed" ] && [ "$listed" = "$present" ] || { echo "listed: $listed"; echo "present: $present"; cat "$m"; return 1; }
     [ "$(tail -1 "$m")" = "end=$(grep -c '^file=' "$m")" ] || { echo "last line: $(tail -1 "$m")"; return 1; }
     [ -z "$(find "$d" -newer "$m" -name '*.folded')" ] || { echo "newer than the manifest: $(find "$d" -newer "$m")"; return 1; }
@@ -62,7 +62,10 @@ check "memory run (both): kinds, units, additivity" diff <(kinds_of "$TMPROOT/me
 -inclusive time_inclusive ns no
 -memory memory bytes yes
 -memory_calls memory_calls allocations yes
+-massif massif bytes no
 -memory_live memory_live bytes yes
+-memory_peak memory_peak bytes yes
+-memory_temp memory_temp allocations yes
 -timeline timeline ns yes
 KEOF
 check "wall file: not additive, names the exclusive file" has_meta "$(one "$WALLD/*-wall.folded")" \

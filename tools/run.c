@@ -147,7 +147,8 @@ static void usage(FILE *f) {
           "       thag-run [options] --from DIR\n"
           "Runs a dynamically linked program with thag_profiler's allocator hooks\n"
           "preloaded and reports its heap allocations (see docs/run.md).\n"
-          "  -o, --output-format text|json  report format (default text)\n"
+          "      --format text|json         report format (default text; old name\n"
+          "                                 --output-format)\n"
           "      --sort-by count|bytes|live sites order (default count)\n"
           "      --limit N                  sites shown (default 20; 0: all)\n"
           "      --min-count N              hide sites with fewer allocations\n"
@@ -160,7 +161,8 @@ static void usage(FILE *f) {
           "      --sample-bytes N           sampled mode, one sample per N bytes on average\n"
           "      --stack unwind|fp|libgcc   stack capture (default unwind)\n"
           "  -d, --dir DIR                  output directory (default thag-run-<program>-<time>)\n"
-          "      --report-file FILE         write the report to FILE, not stderr (- : stdout)\n"
+          "  -o, --output FILE              write the report to FILE, not stderr (- : stdout;\n"
+          "                                 old name --report-file)\n"
           "  -q, --quiet                    no report on stderr (files only)\n"
           "      --signals                  the program writes its profile on SIGINT/TERM/HUP\n"
           "      --from DIR                 report on an existing output directory\n"
@@ -185,12 +187,25 @@ static int pick(const char *opt, const char *v, const char *const *words) {
     die("%s: '%s' is not one of the accepted values (see --help)", opt, v ? v : "");
 }
 
+/* -o FILE: the report goes to FILE, as -o means in every tool. "-o text" and "-o json" were
+   the format once and still are, with a note (a file of that name: -o ./json). */
+static void output_to(options *o, const char *opt, const char *v) {
+    if (v && (!strcmp(v, "json") || !strcmp(v, "text"))) {
+        fprintf(stderr, "thag-run: note: '%s %s' is the old spelling of --format %s; %s names the "
+                "report file (./%s for a file of that name)\n", opt, v, v, opt, v);
+        o->json = !strcmp(v, "json");
+    } else {
+        o->report_file = v;
+    }
+}
+
 /* Options that take a value; returns 1 when `a` was one of them. */
 static int value_option(options *o, const char *a, const char *v) {
     static const char *const fmt[] = {"text", "json", NULL}, *const sorts[] = {"count", "bytes", "live", NULL};
     static const char *const modes[] = {"summary", "detail", "sampled", NULL};
     static const char *const stacks[] = {"unwind", "fp", "libgcc", NULL};
-    if (!strcmp(a, "-o") || !strcmp(a, "--output-format")) o->json = pick(a, v, fmt);
+    if (!strcmp(a, "--format") || !strcmp(a, "--output-format")) o->json = pick(a, v, fmt);
+    else if (!strcmp(a, "-o") || !strcmp(a, "--output")) output_to(o, a, v);
     else if (!strcmp(a, "--sort-by")) o->sort = pick(a, v, sorts);
     else if (!strcmp(a, "--limit")) o->limit = parse_count(a, v);
     else if (!strcmp(a, "--min-count")) o->min_count = parse_count(a, v);

@@ -36,7 +36,7 @@ t=$(best heaptrack -o "$T/ht" "$T/churn" "$SCALE")
 printf "  %-40s %8s %8s\n" "heaptrack (recording only)" "$t" "$(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
 
 # Per-site agreement: innermost function counts, thag-run detail vs heaptrack.
-"$RUN" -q -d "$T/sites" -o json --limit 0 -- "$T/churn" "$SCALE"
+"$RUN" -q -d "$T/sites" --format json --limit 0 -- "$T/churn" "$SCALE"
 rm -f "$T"/ht*.zst
 heaptrack -o "$T/ht" "$T/churn" "$SCALE" >/dev/null 2>&1
 heaptrack_print -f "$T/ht.zst" --flamegraph-cost-type allocations -F "$T/ht.folded" >/dev/null 2>&1

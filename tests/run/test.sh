@@ -26,14 +26,14 @@ sites() { json "$1" "' '.join('%s:%d:%d:%d' % (s['site'], s['count'], s['total_b
 # --- the known program: totals and sites, exactly ---------------------------
 for lib in "$B/libthag_preload.so" "$B/run/libthag_preload-clang.so"; do
     d=$TMPROOT/known-${lib##*/}
-    rc=$(THAG_PRELOAD=$lib runq "$d" -o json -- "$ALLOCS")
+    rc=$(THAG_PRELOAD=$lib runq "$d" --format json -- "$ALLOCS")
     check "known ($lib): exit status 0" test "$rc" = 0
     check "known ($lib): program output passes through" test "$(cat "$d.out")" = done
     check "known ($lib): summary exact" test "$(json "$d/report.json" "json.dumps(d['summary'])")" = "$TOTALS"
     check "known ($lib): sites exact" test "$(sites "$d/report.json")" = \
         "make_node:100:3200:1280 grow:4:240:0 aligned:3:864:0 zeroed:1:1000:1000"
 done
-d=$TMPROOT/known-fp; rc=$(runq "$d" -o json --stack fp -- "$ALLOCS-fp")
+d=$TMPROOT/known-fp; rc=$(runq "$d" --format json --stack fp -- "$ALLOCS-fp")
 check "--stack fp: same sites" test "$(sites "$d/report.json")" = "make_node:100:3200:1280 grow:4:240:0 aligned:3:864:0 zeroed:1:1000:1000"
 K=$TMPROOT/known-libthag_preload.so
 check "report.json written in the directory, stderr quiet" test -s "$K/report.json" -a ! -s "$K.err"
@@ -49,7 +49,7 @@ for line in "total allocations:      108" "total deallocations:    67" "total by
     check "text: $line" grep -qF "$line" <<<"$t"
 done
 check "text: site row" grep -qE '^ +100 +3200 +32 +1280  make_node$' <<<"$t"
-from() { "$RUN" --from "$K" -o json "$@" >"$TMPROOT/from.json" && sites "$TMPROOT/from.json"; }
+from() { "$RUN" --from "$K" --format json "$@" >"$TMPROOT/from.json" && sites "$TMPROOT/from.json"; }
 check "--sort-by bytes" test "$(from --sort-by bytes)" = "make_node:100:3200:1280 zeroed:1:1000:1000 aligned:3:864:0 grow:4:240:0"
 check "--sort-by live" test "$(from --sort-by live)" = "make_node:100:3200:1280 zeroed:1:1000:1000 grow:4:240:0 aligned:3:864:0"
 check "--limit 2" test "$(from --limit 2)" = "make_node:100:3200:1280 grow:4:240:0"
@@ -60,17 +60,21 @@ check "--full-stack ends with main;make_node" bash -c "[[ '$(from --full-stack -
 check "--skip make_node names the caller" test "$(from --skip make_node --limit 1)" = "main:100:3200:1280"
 check "--skip prefix*" test "$(from --skip 'make_*' --skip 'gr*' --limit 2)" = "main:104:3440:1280 aligned:3:864:0"
 check "json: backtrace innermost first" test "$(json "$TMPROOT/from.json" "d['allocations'][0]['backtrace'][:2]")" = "['main']"
-"$RUN" --from "$K" -o json --frames 2 --limit 1 >"$TMPROOT/bt.json"
+"$RUN" --from "$K" --format json --frames 2 --limit 1 >"$TMPROOT/bt.json"
 check "json: backtrace of 2 frames" test "$(json "$TMPROOT/bt.json" "d['allocations'][0]['backtrace']")" = "['make_node', 'main']"
 "$RUN" --from "$K" --report-file "$TMPROOT/rep.txt" 2>"$TMPROOT/rep.err"
 check "--report-file: file written, stderr silent" bash -c "grep -q 'total allocations:      108' $TMPROOT/rep.txt && test ! -s $TMPROOT/rep.err"
 check "--report-file -: stdout" bash -c "'$RUN' --from '$K' --report-file - 2>/dev/null | grep -q 'peak memory:            3200'"
+"$RUN" --from "$K" -o "$TMPROOT/rep-o.txt" 2>"$TMPROOT/rep-o.err"
+check "-o FILE: the report file, stderr silent" bash -c "cmp -s $TMPROOT/rep.txt $TMPROOT/rep-o.txt && test ! -s $TMPROOT/rep-o.err"
+"$RUN" --from "$K" -o json >"$TMPROOT/rep-oj.json" 2>"$TMPROOT/rep-oj.err"
+check "-o json (the old spelling): JSON, one note" bash -c "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' $TMPROOT/rep-oj.json && test \$(wc -l < $TMPROOT/rep-oj.err) = 1 && grep -q -- '--format json' $TMPROOT/rep-oj.err"
 
 # --- modes -------------------------------------------------------------------
-d=$TMPROOT/summary; rc=$(runq "$d" -o json --mode summary -- "$ALLOCS")
+d=$TMPROOT/summary; rc=$(runq "$d" --format json --mode summary -- "$ALLOCS")
 check "summary mode: exact totals" test "$(json "$d/report.json" "json.dumps(d['summary'])")" = "$TOTALS"
 check "summary mode: no sites" test "$(json "$d/report.json" "len(d['allocations'])")" = 0
-d=$TMPROOT/sampled; rc=$(runq "$d" -o json --sample-bytes 1 -- "$ALLOCS")
+d=$TMPROOT/sampled; rc=$(runq "$d" --format json --sample-bytes 1 -- "$ALLOCS")
 check "sampled mode (1 byte): exact totals" test "$(json "$d/report.json" "json.dumps(d['summary'])")" = "$TOTALS"
 check "sampled mode (1 byte): every block sampled" test "$(json "$d/report.json" "[s['total_bytes'] for s in d['allocations'] if s['site'] == 'make_node']")" = "[3200]"
 
@@ -78,13 +82,13 @@ check "sampled mode (1 byte): every block sampled" test "$(json "$d/report.json"
 d=$TMPROOT/exit7; rc=$(runq "$d" -- "$ALLOCS" exit 7)
 check "exit status 7 passes through" test "$rc" = 7
 check "exit 7: report written" grep -q "exit status 7" "$d/report.txt"
-d=$TMPROOT/uexit; rc=$(runq "$d" -o json -- "$ALLOCS" _exit 3)
+d=$TMPROOT/uexit; rc=$(runq "$d" --format json -- "$ALLOCS" _exit 3)
 check "_exit(3): status passes through" test "$rc" = 3
 check "_exit(3): profile written by the _exit hook" test "$(json "$d/report.json" "d['summary']['total_allocations']")" = 108
 d=$TMPROOT/sig; rc=$(runq "$d" -- "$ALLOCS" signal)
 check "SIGTERM: thag-run dies the same way (shell sees 143)" test "$rc" = 143
 check "SIGTERM: report says so" grep -q "killed by signal 15" "$d/report.txt"
-d=$TMPROOT/sig2; rc=$(runq "$d" -o json --signals -- "$ALLOCS" signal)
+d=$TMPROOT/sig2; rc=$(runq "$d" --format json --signals -- "$ALLOCS" signal)
 check "--signals: status still 143" test "$rc" = 143
 check "--signals: the profile is written" test "$(json "$d/report.json" "d['summary']['total_allocations']")" = 108
 d=$TMPROOT/closed; "$RUN" -d "$d" -- "$ALLOCS" close-stderr >/dev/null 2>"$d.err"
@@ -108,12 +112,12 @@ check "sampled: the totals are said to be estimates" grep -qx "Summary (sampled:
 check "sampled, nothing sampled: estimated totals are 0" grep -qx "  total allocations:      0" "$d/report.txt"
 
 # --- exec and child processes -------------------------------------------------
-d=$TMPROOT/exec; rc=$(runq "$d" -o json -- sh -c "exec '$ALLOCS'")
+d=$TMPROOT/exec; rc=$(runq "$d" --format json -- sh -c "exec '$ALLOCS'")
 check "exec: sh and allocs in one pid directory" test "$(ls "$d"/[0-9]*/ | grep -c memory_calls)" = 2
 check "exec: allocs counted" test "$(json "$d/report.json" "[p['total_allocations'] for p in d['processes'] if p['program']=='allocs']")" = "[108]"
-d=$TMPROOT/execself; rc=$(runq "$d" -o json -- "$ALLOCS" exec true)
+d=$TMPROOT/execself; rc=$(runq "$d" --format json -- "$ALLOCS" exec true)
 check "exec from the program: its profile written before exec" test "$(json "$d/report.json" "sorted((p['program'], p['total_allocations']) for p in d['processes'])")" = "[('allocs', 108), ('true', 0)]"
-d=$TMPROOT/children; rc=$(runq "$d" -o json -- sh -c "'$ALLOCS'; '$ALLOCS'")
+d=$TMPROOT/children; rc=$(runq "$d" --format json -- sh -c "'$ALLOCS'; '$ALLOCS'")
 check "children: two allocs processes" test "$(json "$d/report.json" "[p['total_allocations'] for p in d['processes'] if p['program']=='allocs']")" = "[108, 108]"
 check "children: sites summed" test "$(json "$d/report.json" "d['allocations'][0]['count']")" = 200
 check "text: process table" bash -c "'$RUN' --from '$d' 2>&1 | grep -q '^Processes'"
@@ -133,7 +137,7 @@ d=$TMPROOT/hostile; mkdir -p "$d/1"
 printf '# thag_profiler 0.1.0: kind=memory_calls program=x pid=1 mode=detail allocations=3 deallocations=1 bytes=30 peak=20 current=10 unit=allocations\nmain 3\n' >"$d/1/x-1-memory_calls.folded"
 printf '# meta\nmain;f 2\nmain;g notanumber\nmain;h\n\xff\xfe;\x01 1\n' >"$d/1/x-1-memory_detail_calls.folded"
 printf 'garbage\n' >"$d/1/y-memory_calls.folded"
-hjson=$("$RUN" --from "$d" -o json 2>"$d.err"); rc=$?
+hjson=$("$RUN" --from "$d" --format json 2>"$d.err"); rc=$?
 check "hostile files: no crash, exit 0" test "$rc" = 0
 check "hostile files: line numbers reported" grep -q "memory_detail_calls.folded:3" "$d.err"
 check "hostile files: missing metadata reported" grep -q "y-memory_calls.folded:1: no thag_profiler metadata" "$d.err"
@@ -198,7 +202,7 @@ heaptrack_count() { # DIR ARGS...: the adjusted count of heaptrack's run
 versus() { # NAME PROGRAM-IN-REPORT ARGS...
     local name=$1 prog=$2 d=$TMPROOT/ht-$1; shift 2 # ours, theirs: left for the caller
     mkdir -p "$d"
-    (cd "$d" && "$OLDPWD/$RUN" -q -d "$d/thag" -o json -- "$@" >/dev/null 2>&1)
+    (cd "$d" && "$OLDPWD/$RUN" -q -d "$d/thag" --format json -- "$@" >/dev/null 2>&1)
     ours=$(json "$d/thag/report.json" "sum(p['total_allocations'] for p in d['processes'] if p['program']=='$prog')")
     theirs=$(cd "$d" && heaptrack_count "$d" "$@")
     echo "heaptrack comparison: $name: thag-run $ours, heaptrack $theirs (difference $((ours - theirs)))"
@@ -260,7 +264,7 @@ if command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null; the
     if cc -O2 -g -Wall -Wextra -Werror tests/run/usable.c -o "$USABLE"; then
         ncalls() { sed -n 's/^2000 strings, \([0-9]*\) allocation calls.*/\1/p' "$1"; }
         "$USABLE" >"$TMPROOT/usable-plain.out"
-        d=$TMPROOT/usable-run; rc=$(runq "$d" -o json -- "$USABLE")
+        d=$TMPROOT/usable-run; rc=$(runq "$d" --format json -- "$USABLE")
         glibc=$(ncalls "$TMPROOT/usable-plain.out"); mi=$(ncalls "$d.out")
         echo "malloc_usable_size comparison: usable.c makes $glibc allocation calls under glibc, $mi under thag-run"
         check "usable.c: thag-run counts the calls the program made under it ($mi + 1)" \

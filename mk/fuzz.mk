@@ -13,13 +13,14 @@
 #                 suite does not own, expected to pass once fixed)
 BUILD ?= build
 FUZZ_RUNS ?= 100000
-FUZZ_TARGETS := folded instrument analyze flamegraph
+FUZZ_TARGETS := folded instrument analyze flamegraph export
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_FLAGS_flamegraph := -I/usr/include/libxml2
 FUZZ_LIBS_flamegraph := -lxml2 -lm
 FUZZ_LIBS_analyze := -lm
+FUZZ_LIBS_export := -lm
 
 TEST_TARGETS += test-fuzz test-fuzz-args
 
@@ -31,6 +32,7 @@ $(FUZZ_DIR)/fuzz_folded: tools/folded.h
 $(FUZZ_DIR)/fuzz_instrument: tools/instrument.c
 $(FUZZ_DIR)/fuzz_analyze: tools/analyze.c tools/analyze_json.h tools/analyze_term.h tools/folded.h
 $(FUZZ_DIR)/fuzz_flamegraph: tools/flamegraph.c tools/folded.h
+$(FUZZ_DIR)/fuzz_export: tools/export.c tools/folded.h tools/analyze_json.h
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h
 	@mkdir -p $(@D)

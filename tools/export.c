@@ -358,12 +358,13 @@ static void json_buf(pbuf *b, const char *s, size_t n)
     pb_put(b, "\"", 1);
 }
 
+static pbuf g_jstr; /* json_str's buffer, kept between calls (tests/fuzz resets it) */
+
 static void json_str(const char *s, size_t n)
 {
-    static pbuf t;
-    t.n = 0;
-    json_buf(&t, s, n);
-    out(t.p, t.n);
+    g_jstr.n = 0;
+    json_buf(&g_jstr, s, n);
+    out(g_jstr.p, g_jstr.n);
 }
 
 /* ns as microseconds with three decimals, exactly (Trace Event timestamps are in us). */

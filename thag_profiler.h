@@ -121,11 +121,12 @@
    THAG_PROFILE(fn)          First statement of a function. Profiles the
                              function until it returns (GCC/Clang cleanup
                              attribute). `fn` is an identifier, the frame name.
-   THAG_PROFILE(fn, kind)    The same with a profile kind: time, mem_summary,
-                             mem_detail, both (the original's
-                             #[profiled(...)]). Every profiled scope is a
-                             frame of both the time and the memory profile;
-                             the kind is recorded but does not filter.
+   THAG_PROFILE(fn, kind)    Accepted so that code written for the Rust
+                             original's #[profiled(time|mem_summary|
+                             mem_detail|both)] compiles; the kind is ignored:
+                             every profiled scope is a frame of both the time
+                             and the memory profiles, and what is recorded
+                             is chosen for the whole run (THAG_PROFILER).
    THAG_PROFILE_FUNC()       First statement of a function: THAG_PROFILE with
                              the frame named after the enclosing function
                              (__func__), as Tracy's ZoneScoped; nothing to
@@ -886,6 +887,13 @@ extern char **environ;
 #define THAG__STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 #define THAG__ADD(p, v) THAG__STORE(p, (p) + (v)) /* single writer */
 #define THAG__TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* Sampled mode counts in fixed point: a sample of weight 1/p adds
+   THAG__W1/p to the allocation counts (THAG__W1 is one allocation), and
+   THAG__UNW turns such a count back into allocations, rounded. */
+#define THAG__W1 1024u
+#define THAG__UNW(x) ((uint64_t)(((uint64_t)(x) + THAG__W1 / 2) / THAG__W1))
+
 #define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
 
 /* A return address read from a frame record (>>memory's stack walk),
@@ -2216,7 +2224,7 @@ typedef struct thag__stack {
 
 /* A thread's counters for one stack record; summed over threads at
    output (a block freed on another thread takes its live bytes back
-   there). Sampled mode: allocs x 1024. */
+   there). Sampled mode: allocs x THAG__W1. */
 typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live, peak; uint64_t temp; } thag__scount;
 
 #define THAG__STACK_BUCKETS 65536
@@ -2789,14 +2797,14 @@ static struct {
 } thag__mp;
 
 /* Allocations so far: the sum over every thread's nodes (sampled mode
-   counts them in 1024ths). */
+   counts them in THAG__W1ths). */
 THAG__FN uint64_t thag__mem_allocs_now(void) {
     uint64_t a = 0;
     thag__thread *t;
     thag__node *n;
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next)
         for (n = &t->root; n; n = thag__next_node(n, &t->root)) a += THAG__LOAD(n->m_allocs);
-    return thag__g.sample_bytes ? (a + 512) / 1024 : a;
+    return thag__g.sample_bytes ? THAG__UNW(a) : a;
 }
 
 /* Keeps every other point of a full series and doubles the gap. */
@@ -2972,16 +2980,16 @@ THAG__FN double thag__sample_p(double x) {
     return 1 - r;
 }
 
-/* The weight 1024/p of a sampled block of n bytes, p its chance to be
+/* The weight THAG__W1/p of a sampled block of n bytes, p its chance to be
    sampled: a function of n alone, so a free can take back exactly what the
    allocation added. */
 THAG__FN uint64_t thag__weight_of(size_t n) {
-    return (uint64_t)(1024.0 / thag__sample_p((double)n / (double)thag__g.sample_bytes) + 0.5);
+    return (uint64_t)((double)THAG__W1 / thag__sample_p((double)n / (double)thag__g.sample_bytes) + 0.5);
 }
 
-/* n bytes scaled by a weight (1024: exact). */
+/* n bytes scaled by a weight (THAG__W1: exact). */
 THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
-    return weight == 1024 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / 1024.0 + 0.5);
+    return weight == THAG__W1 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / THAG__W1 + 0.5);
 }
 
 /* What every counted allocation updates: the current scope's bytes and
@@ -3355,7 +3363,7 @@ THAG__FN void thag__ss_estimate(int64_t d) {
     thag__mp_add(live, 0, 0);
 }
 
-/* Charges a sampled block of n bytes, weight 1024/p (p: its chance to be
+/* Charges a sampled block of n bytes, weight THAG__W1/p (p: its chance to be
    sampled), to its stack, the current scope and the totals, all in
    estimates, and remembers it for its free. */
 THAG__FN void thag__bare_sample(thag__thread *t, void *p, size_t n, thag__at fp) {
@@ -4301,7 +4309,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
     t->root.out = base;
     if (base != root) { /* allocations outside any scope of the thread */
         base->m_bytes += THAG__LOAD(t->root.m_bytes);
-        base->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(t->root.m_allocs) + 512) / 1024 : THAG__LOAD(t->root.m_allocs);
+        base->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(t->root.m_allocs)) : (uint64_t)THAG__LOAD(t->root.m_allocs);
         base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
         base->m_peak += THAG__LOAD(t->root.m_peak_live);
         base->m_temp += THAG__LOAD(t->root.m_temp);
@@ -4316,7 +4324,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         on->incl += THAG__LOAD(n->incl) + n->pend_incl;
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
         on->m_bytes += THAG__LOAD(n->m_bytes);
-        on->m_allocs += thag__g.sample_bytes ? (THAG__LOAD(n->m_allocs) + 512) / 1024 : THAG__LOAD(n->m_allocs);
+        on->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(n->m_allocs)) : (uint64_t)THAG__LOAD(n->m_allocs);
         on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
         on->m_peak += THAG__LOAD(n->m_peak_live);
         on->m_temp += THAG__LOAD(n->m_temp);
@@ -4937,9 +4945,9 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
     cur = (int64_t)(bytes - freed);
     if (cur > peak) peak = cur;
     if (thag__snap_total > peak) peak = thag__snap_total; /* unpublished live bytes (THAG__SLACK) it counted */
-    if (thag__g.sample_bytes) { /* estimates: counts are in 1024ths, live bytes from the samples */
-        allocs = (allocs + 512) / 1024;
-        frees = (frees + 512) / 1024;
+    if (thag__g.sample_bytes) { /* estimates: counts are in THAG__W1ths, live bytes from the samples */
+        allocs = THAG__UNW(allocs);
+        frees = THAG__UNW(frees);
         cur = __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
         peak = __atomic_load_n(&thag__ss_peak, __ATOMIC_RELAXED);
         if (thag__snap_total > peak) peak = thag__snap_total;
@@ -5157,7 +5165,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
         if (!(n = thag__ochild(o, n, names[i]))) return -1;
     sum = thag__sc_total(s);
     n->m_bytes += sum.bytes;
-    n->m_allocs += thag__g.sample_bytes ? (sum.allocs + 512) / 1024 : sum.allocs;
+    n->m_allocs += thag__g.sample_bytes ? THAG__UNW(sum.allocs) : sum.allocs;
     n->m_live += sum.live;
     n->m_freed += sum.freed;
     n->m_peak += sum.peak;

@@ -49,7 +49,7 @@ manifest_lists() {
 for d in $RUNS; do check "manifest lists every file: ${d##*/}" manifest_lists "$d"; done
 
 # The kinds, units and additivity of a time run and of a memory run, exactly.
-kinds_of() { sed -n 's/^file=[^ ]*-[0-9]\{6\}\(-[a-z_]*\)\{0,1\}\.[a-z]* kind=\([a-z_]*\) unit=\([a-z]*\) additive=\([a-z]*\).*/\1 \2 \3 \4/p' "$(one "$1/*-manifest.txt")" | sort; }
+kinds_of() { sed -n 's/^file=[^ ]*-[0-9]\{6\}\(-[a-z_]*\)\{0,1\}\.[a-z]* kind=\([a-z_]*\) unit=\([a-z]*\) additive=\([a-z]*\).*/\1 \2 \3 \4/p' "$(one "$1/*-manifest.txt")" | LC_ALL=C sort; }
 check "time run: kinds, units, additivity" diff <(kinds_of "$O-sections") - <<'KEOF'
  time ns yes
 -calls calls calls yes
@@ -60,9 +60,9 @@ check "memory run (both): kinds, units, additivity" diff <(kinds_of "$TMPROOT/me
  time ns yes
 -calls calls calls yes
 -inclusive time_inclusive ns no
+-massif massif bytes no
 -memory memory bytes yes
 -memory_calls memory_calls allocations yes
--massif massif bytes no
 -memory_live memory_live bytes yes
 -memory_peak memory_peak bytes yes
 -memory_temp memory_temp allocations yes

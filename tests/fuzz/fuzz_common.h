@@ -50,6 +50,63 @@ __attribute__((unused)) static FILE *fz_memfile(const void *d, size_t n)
     return f;
 }
 
+/* For tools that refuse input with exit() (FZ_TRACK before the include): exit() becomes a
+ * longjmp back into the target (fz_armed, fz_jmp, the status in fz_status), and the blocks
+ * the tool holds are kept on a list (a header in front of each, through fz_realloc and
+ * fz_free), so that fz_free_all() releases what a rejected input left behind. */
+#ifdef FZ_TRACK
+#include <setjmp.h>
+static jmp_buf fz_jmp;
+static int fz_armed, fz_status;
+
+__attribute__((noreturn, unused)) static void fz_exit(int status)
+{
+    if (!fz_armed) abort();
+    fz_status = status;
+    longjmp(fz_jmp, 1);
+}
+
+typedef struct fz_blk {
+    struct fz_blk *prev, *next;
+} fz_blk;
+static fz_blk fz_live = {&fz_live, &fz_live};
+
+static void fz_link(fz_blk *b)
+{
+    b->next = fz_live.next;
+    b->prev = &fz_live;
+    fz_live.next->prev = b;
+    fz_live.next = b;
+}
+
+__attribute__((unused)) static void *fz_realloc(void *p, size_t n)
+{
+    fz_blk *b = p ? (fz_blk *)p - 1 : NULL, *nb;
+    if (b) b->prev->next = b->next, b->next->prev = b->prev;
+    nb = (fz_blk *)realloc(b, sizeof *nb + n);
+    if (!nb) {
+        if (b) fz_link(b);
+        return NULL;
+    }
+    fz_link(nb);
+    return nb + 1;
+}
+
+static void fz_free(void *p)
+{
+    fz_blk *b = p ? (fz_blk *)p - 1 : NULL;
+    if (!b) return;
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+    free(b);
+}
+
+__attribute__((unused)) static void fz_free_all(void)
+{
+    while (fz_live.next != &fz_live) fz_free(fz_live.next + 1);
+}
+#endif
+
 #undef stderr
 #define stderr (fz_err())
 #endif

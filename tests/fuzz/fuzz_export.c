@@ -11,9 +11,9 @@
  * and the manifest p-20260101-000000-manifest.txt (missing cuts: empty files). Properties: a run the tool accepts gives output (trace and speedscope:
  * one valid JSON document, checked with tools/analyze_json.h's reader); no sanitizer report.
  * Build/run: make fuzz (all targets), or see mk/fuzz.mk. */
+#define FZ_TRACK /* exit() is a longjmp back; the tool's blocks are tracked */
 #include "fuzz_common.h"
 #include <errno.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,43 +24,6 @@
 #include "../../tools/analyze_json.h"
 #pragma clang diagnostic pop
 
-static jmp_buf fz_jmp;
-static int fz_armed, fz_status;
-
-__attribute__((noreturn)) static void fz_exit(int status)
-{
-    if (!fz_armed) abort();
-    fz_status = status;
-    longjmp(fz_jmp, 1);
-}
-
-/* Every block the tool holds: a doubly linked list in front of each block. */
-typedef struct fz_blk {
-    struct fz_blk *prev, *next;
-} fz_blk;
-static fz_blk fz_live = {&fz_live, &fz_live};
-
-static void fz_link(fz_blk *b)
-{
-    b->next = fz_live.next;
-    b->prev = &fz_live;
-    fz_live.next->prev = b;
-    fz_live.next = b;
-}
-
-static void *fz_realloc(void *p, size_t n)
-{
-    fz_blk *b = p ? (fz_blk *)p - 1 : NULL, *nb;
-    if (b) b->prev->next = b->next, b->next->prev = b->prev;
-    nb = (fz_blk *)realloc(b, sizeof *nb + n);
-    if (!nb) {
-        if (b) fz_link(b);
-        return NULL;
-    }
-    fz_link(nb);
-    return nb + 1;
-}
-
 static void *fz_malloc(size_t n) { return fz_realloc(NULL, n); }
 
 static void *fz_calloc(size_t k, size_t n)
@@ -68,15 +31,6 @@ static void *fz_calloc(size_t k, size_t n)
     void *p = n && k > SIZE_MAX / n ? NULL : fz_realloc(NULL, k * n);
     if (p) memset(p, 0, k * n);
     return p;
-}
-
-static void fz_free(void *p)
-{
-    fz_blk *b = p ? (fz_blk *)p - 1 : NULL;
-    if (!b) return;
-    b->prev->next = b->next;
-    b->next->prev = b->prev;
-    free(b);
 }
 
 static char *fz_strndup(const char *s, size_t n)
@@ -138,7 +92,7 @@ static void fz_release(void)
     int i;
     for (i = 0; i < FZ_FILES; i++)
         if (fz_files[i]) fclose(fz_files[i]), fz_files[i] = NULL;
-    while (fz_live.next != &fz_live) fz_free(fz_live.next + 1);
+    fz_free_all();
 }
 
 static FILE *fz_out; /* the tool's stdout: a memory stream per input */

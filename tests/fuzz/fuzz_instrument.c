@@ -13,55 +13,9 @@
  *   - instrument(instrument(x)) == instrument(x) (idempotence, same options);
  *   - and when x holds no "THAG_" or "thag_profiler" text, remove --all(instrument(x)) == x.
  * Build/run: make fuzz (all targets), or see mk/fuzz.mk. */
+#define FZ_TRACK /* exit() is a longjmp back; the tool's blocks are tracked */
 #include "fuzz_common.h"
-#include <setjmp.h>
 #include <stdlib.h>
-
-static jmp_buf fz_jmp;
-static int fz_armed, fz_status;
-
-__attribute__((noreturn)) static void fz_exit(int status)
-{
-    if (!fz_armed) abort();
-    fz_status = status;
-    longjmp(fz_jmp, 1);
-}
-
-/* Every block the tool holds: a doubly linked list in front of each block. */
-typedef struct fz_blk {
-    struct fz_blk *prev, *next;
-} fz_blk;
-static fz_blk fz_live = {&fz_live, &fz_live};
-
-static void *fz_realloc(void *p, size_t n)
-{
-    fz_blk *b = p ? (fz_blk *)p - 1 : NULL, *nb;
-    if (b) b->prev->next = b->next, b->next->prev = b->prev;
-    nb = (fz_blk *)realloc(b, sizeof *nb + n);
-    if (!nb) {
-        if (b) b->next = fz_live.next, b->prev = &fz_live, fz_live.next->prev = b, fz_live.next = b;
-        return NULL;
-    }
-    nb->next = fz_live.next;
-    nb->prev = &fz_live;
-    fz_live.next->prev = nb;
-    fz_live.next = nb;
-    return nb + 1;
-}
-
-static void fz_free(void *p)
-{
-    fz_blk *b = p ? (fz_blk *)p - 1 : NULL;
-    if (!b) return;
-    b->prev->next = b->next;
-    b->next->prev = b->prev;
-    free(b);
-}
-
-static void fz_free_all(void)
-{
-    while (fz_live.next != &fz_live) fz_free(fz_live.next + 1);
-}
 
 #define main thag_instrument_main
 #define exit fz_exit

@@ -79,19 +79,9 @@ static void bfmt(char *out, size_t n, const char *f, ...)
  * C1 controls); 0 when it is not one. */
 static size_t utf8_ok(const unsigned char *s, size_t n)
 {
-    size_t len, i;
-    unsigned cp;
-    if (s[0] >= 0x20 && s[0] < 0x7f) return 1;
-    if (s[0] < 0xc2 || s[0] > 0xf4) return 0;
-    len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-    if (n < len) return 0;
-    cp = s[0] & (0x7fu >> len);
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) return 0;
-    if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0)) return 0;
+    uint32_t cp;
+    size_t len = folded_utf8(s, n, &cp);
+    if (!len || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
     return len;
 }
 

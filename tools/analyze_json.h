@@ -9,22 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- writer ---- */
+#include "folded.h" /* folded_utf8 */
 
-/* Length of the valid UTF-8 sequence starting at s (at most n bytes), 0 when invalid. */
-static size_t aj_utf8_len(const unsigned char *s, size_t n)
-{
-    size_t need, i;
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) need = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) need = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) need = 4;
-    else return 0;
-    if (n < need) return 0;
-    for (i = 1; i < need; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return need;
-}
+/* ---- writer ---- */
 
 /* Writes s (n bytes) as a JSON string literal. Bytes that are not valid UTF-8 are written
  * as \u00XX (their Latin-1 reading), so the output is always valid JSON. */
@@ -39,7 +26,7 @@ static void aj_string(FILE *o, const char *s, size_t n)
         if (c == '\n') { fputs("\\n", o); i++; continue; }
         if (c == '\t') { fputs("\\t", o); i++; continue; }
         if (c < 0x20 || c == 0x7F) { fprintf(o, "\\u%04x", c); i++; continue; }
-        k = aj_utf8_len(u + i, n - i);
+        k = folded_utf8(u + i, n - i, NULL);
         if (k == 0) { fprintf(o, "\\u%04x", c); i++; continue; }
         fwrite(u + i, 1, k, o);
         i += k;

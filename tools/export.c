@@ -320,23 +320,6 @@ static void out_u64(uint64_t v, char sep)
     out(p, (size_t)(t + sizeof t - p));
 }
 
-/* Bytes of one UTF-8 sequence at s (n available), 0 if it is not valid UTF-8. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    size_t k, i;
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) k = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) k = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) k = 4;
-    else return 0;
-    if (n < k) return 0;
-    for (i = 1; i < k; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    if (k == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))) return 0;
-    if (k == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))) return 0;
-    return k;
-}
-
 /* A JSON string appended to b: quotes, escapes, control characters as \u00XX, and each byte
  * that is not valid UTF-8 as U+FFFD (JSON text must be UTF-8). */
 static void json_buf(pbuf *b, const char *s, size_t n)
@@ -345,7 +328,7 @@ static void json_buf(pbuf *b, const char *s, size_t n)
     pb_put(b, "\"", 1);
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        size_t k = folded_utf8((const unsigned char *)s + i, n - i, NULL);
         if (k && c >= 0x20 && c != '"' && c != '\\') { i += k; run += k; continue; }
         pb_put(b, s + i - run, run);
         run = 0;

@@ -866,23 +866,12 @@ static void layout(const fg_ctx *c, double minv, int sorted, fg_layout *L)
    and U+FFFE/U+FFFF become U+FFFD. *olen gets its length, *ncp its code point count. */
 static char *utf8_clean(const char *s, size_t n, size_t *olen, size_t *ncp)
 {
-    static const uint32_t minv[5] = {0, 0, 0x80, 0x800, 0x10000};
     char *o = (char *)xrealloc(NULL, n * 3 + 1);
     size_t j = 0, cps = 0;
     for (size_t i = 0; i < n; cps++) {
-        unsigned char ch = (unsigned char)s[i];
-        size_t len = ch < 0x80 ? 1 : ch >= 0xC2 && ch <= 0xDF ? 2 : ch >= 0xE0 && ch <= 0xEF ? 3
-                                                          : ch >= 0xF0 && ch <= 0xF4 ? 4 : 0;
-        uint32_t cp = len == 1 ? ch : len == 2 ? ch & 0x1Fu : len == 3 ? ch & 0x0Fu : ch & 0x07u;
-        int ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++) {
-            unsigned char d = (unsigned char)s[i + k];
-            if ((d & 0xC0) != 0x80) ok = 0;
-            cp = cp << 6 | (d & 0x3Fu);
-        }
-        if (ok && (cp < minv[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF ||
-                   cp == 0xFFFE || cp == 0xFFFF || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)))
-            ok = 0;
+        uint32_t cp = 0;
+        size_t len = folded_utf8((const unsigned char *)s + i, n - i, &cp);
+        int ok = len > 0 && cp != 0xFFFE && cp != 0xFFFF && cp >= 0x20 && !(cp >= 0x7F && cp <= 0x9F);
         if (!ok) {
             memcpy(o + j, "\xEF\xBF\xBD", 3);
             j += 3;

@@ -502,6 +502,28 @@ FOLDED_FN int folded__tl_parse(folded_reader *r, char *line, size_t len, folded_
     return 1;
 }
 
+/* The valid UTF-8 sequence at s (n bytes available): its length, 1 to 4, and its code point
+   in *cp (if cp is not NULL); 0 when the bytes are not valid UTF-8 (overlong forms, surrogates
+   and code points above U+10FFFF are not). The one validator of the tools. */
+FOLDED_FN size_t folded_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    static const uint32_t minv[5] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len, i;
+    uint32_t c;
+    if (!n) return 0;
+    len = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+        : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    if (!len || n < len) return 0;
+    c = len == 1 ? s[0] : len == 2 ? s[0] & 0x1Fu : len == 3 ? s[0] & 0x0Fu : s[0] & 0x07u;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        c = c << 6 | (s[i] & 0x3Fu);
+    }
+    if (c < minv[len] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return 0;
+    if (cp) *cp = c;
+    return len;
+}
+
 /* Reads a two-count line "stack a b" as the stack "stack a" with the count b, for a reader
    that takes no differential input (a thag_profiler frame may end in a number: "worker 3").
    folded__parse left the rest of the line after the NUL that replaced the blank before "a". */

@@ -19,10 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-function" /* only its reader is used here */
-#include "../../tools/analyze_json.h"
-#pragma clang diagnostic pop
 
 static void *fz_malloc(size_t n) { return fz_realloc(NULL, n); }
 
@@ -124,6 +120,12 @@ static FILE *fz_out; /* the tool's stdout: a memory stream per input */
 #undef fopen
 #undef fclose
 #undef tmpfile
+
+/* After the tool: folded.h (which it includes too) must see the tracking macros. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunused-function" /* only its reader is used here */
+#include "../../tools/analyze_json.h"
+#pragma clang diagnostic pop
 
 static char fz_dir[64];
 

@@ -120,14 +120,16 @@ d="$TMPROOT/h-chdir-dot"; host_run "$d" THAG_PROFILER="time,." -- chdir
 check "chdir before exit (dir .): written in the start directory" test "$(profiles "$d")" = 4
 
 # The run says where it wrote: one line at exit when stderr is a terminal
-# (script(1) gives the program one), nothing when it is a file, every file
-# under announce, nothing under quiet even on a terminal.
+# (tests/tty_run.c gives the program one), nothing when it is a file, every
+# file under announce, nothing under quiet even on a terminal.
+T="$TMPROOT/tty_run"
+gcc -O1 $WARN tests/tty_run.c -o "$T" 2>"$T.err" || bad "build tests/tty_run.c" "$(cat "$T.err")"
 d="$TMPROOT/h-say"; mkdir -p "$d"
-(cd "$d" && THAG_PROFILER="time,." script -qec "$H plain" /dev/null >tty.out 2>&1)
+(cd "$d" && THAG_PROFILER="time,." "$T" 60 "$H" plain >tty.out 2>&1)
 n=$(ls "$d" | grep -c '^hostile-.*\.folded$\|timeline')
 check "terminal: one line names the files" grep -q "^thag_profiler: $n profile files: \./hostile-[0-9]*-[0-9]*\*" "$d/tty.out"
 d="$TMPROOT/h-say-quiet"; mkdir -p "$d"
-(cd "$d" && THAG_PROFILER="time,.,quiet" TMPDIR="$d" script -qec "$H plain" /dev/null >tty.out 2>&1)
+(cd "$d" && THAG_PROFILER="time,.,quiet" TMPDIR="$d" "$T" 60 "$H" plain >tty.out 2>&1)
 check "terminal, quiet: nothing said" test ! -s "$d/tty.out"
 d="$TMPROOT/h-say-ann"; host_run "$d" THAG_PROFILER="time,.,announce" TMPDIR="$TMPROOT/h-say-ann" -- plain
 check "announce: the log and every file, one line each" diff <(sed 's/^thag_profiler: //' "$d/stderr" | sort) \

@@ -12,6 +12,16 @@ cd "$(dirname "$0")/../.."
 mode=$1 dir=$2 runs=$3; shift 3
 PASS=0 FAIL=0 FAILED=""
 opts=(-rss_limit_mb=2048 -timeout=20)
+# make_seeds T: writes DIR/seeds/T/ from tests/fuzz/seeds.txt (prefix bytes + a file of the
+# repository), so that the seed corpus holds no copy of a file kept elsewhere.
+make_seeds() {
+    local t=$1 tt hex src
+    rm -rf "$dir/seeds/$t"; mkdir -p "$dir/seeds/$t"
+    while read -r tt hex src; do
+        [ "$tt" = "$t" ] || continue
+        { printf "$(printf '%s' "$hex" | sed 's/\(..\)/\\x\1/g')"; cat "$src"; } >"$dir/seeds/$t/seed-${src##*/}"
+    done < <(grep -v '^#' tests/fuzz/seeds.txt)
+}
 maxlen() { case $1 in instrument|analyze) echo 8192;; *) echo 4096;; esac; }
 
 inputs() { # the committed input files of target $1 for this mode
@@ -22,12 +32,13 @@ inputs() { # the committed input files of target $1 for this mode
 }
 
 for t in "$@"; do
+    make_seeds "$t"
     bin="$dir/fuzz_$t"
     [ -x "$bin" ] || { FAIL=$((FAIL + 1)); FAILED="$FAILED\n  $t: $bin not built"; continue; }
     if [ "$mode" = fuzz ]; then
         mkdir -p "$dir/corpus/$t" "$dir/artifacts"
         log="$dir/fuzz-$t.log"
-        dirs=("$dir/corpus/$t" "tests/fuzz/corpus/$t")
+        dirs=("$dir/corpus/$t" "tests/fuzz/corpus/$t" "$dir/seeds/$t")
         [ -d "tests/fuzz/regress/$t" ] && dirs+=("tests/fuzz/regress/$t")
         "$bin" "${opts[@]}" -runs="$runs" -max_len="$(maxlen "$t")" -print_final_stats=1 \
             -artifact_prefix="$dir/artifacts/$t-" "${dirs[@]}" >"$log" 2>&1
@@ -49,6 +60,7 @@ for t in "$@"; do
     if [ "$mode" = pending ]; then mapfile -t files < <(inputs "$t"); groups=("${files[@]}")
     else
         [ -d "tests/fuzz/corpus/$t" ] && groups+=("tests/fuzz/corpus/$t")
+        [ -n "$(ls "$dir/seeds/$t")" ] && groups+=("$dir/seeds/$t")
         [ -d "tests/fuzz/regress/$t" ] && mapfile -t -O "${#groups[@]}" groups < <(find "tests/fuzz/regress/$t" -type f ! -name '.*' | sort)
     fi
     for g in "${groups[@]}"; do

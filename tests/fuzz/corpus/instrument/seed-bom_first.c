@@ -1,2 +1,0 @@
-”ï»¿#include <stdio.h>
-int main(void) { return puts("bom") < 0; }

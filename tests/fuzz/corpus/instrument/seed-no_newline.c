@@ -1,1 +1,0 @@
-áint f(void){return 1;}

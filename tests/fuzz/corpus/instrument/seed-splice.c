@@ -1,9 +1,0 @@
-+/* Splices in odd places. */
-int spl\
-it(void)
-{
-    return 1;
-}
-
-int f(void) { \
- return 2; }

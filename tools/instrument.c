@@ -27,7 +27,10 @@
  * (`extern "C" {` is transparent). Each branch of a preprocessor conditional
  * starts from the state at its `#if`; after `#endif` parsing continues from
  * the end state of the first branch that is not `#if 0`. Every `{` token is
- * seen exactly once, so each body `{` is instrumented at most once.
+ * seen exactly once, so each body `{` is instrumented at most once. When
+ * that reading does not balance (dtoa.c), the source is read again in the
+ * configuration of its own #defines, without the branches it does not take
+ * (read_source, "the file's own macros").
  *
  * Build: cc -std=c99 -O2 -o build/thag-instrument tools/instrument.c
  *        ln -sf thag-instrument build/thag-remove
@@ -45,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define VERSION "0.1.0"
@@ -100,6 +104,10 @@ typedef struct {
     int sub;           /* T_PUNCT: the character; T_COND: C_* */
     int skip;          /* T_COND: the branch starting here is skipped (#if 0) */
     int lit;           /* T_COND: the condition is the literal 1 (or #else) */
+    int ev;            /* T_COND: the branch is taken in the file's own configuration
+                          (1 yes, 0 no, -1 unknown; see "the file's own macros");
+                          on C_ENDIF: that of the implicit empty #else, -2 if the
+                          group has an #else */
 } Tok;
 
 typedef struct {
@@ -111,6 +119,9 @@ typedef struct {
     int kind;          /* D_* */
     int depth;         /* conditional nesting depth */
     int skipped;       /* inside a skipped group */
+    size_t tok;        /* index of the first token after it */
+    size_t brackets;   /* brackets open there, as the parser read it (an #include
+                          inside an initializer is no place for ours) */
 } Dir;
 
 typedef struct {
@@ -125,6 +136,9 @@ typedef struct {
     size_t ndir, capdir;
     size_t first_item; /* first token or directive, NONE if none */
     int crlf;          /* the first line break is \r\n */
+    int configured;    /* second reading: branches the file's macros do not take are skipped */
+    size_t *unread;    /* configured: '#' of each group with a branch so skipped */
+    size_t nunread, capunread;
     size_t bom;        /* 3 when the input starts with a UTF-8 byte order mark */
 } Src;
 
@@ -155,6 +169,19 @@ static void die_at(const Src *S, size_t pos, const char *fmt, ...)
     va_end(ap);
     fputs("; nothing written\n", stderr);
     exit(1);
+}
+
+/* The bracket errors of the parser: in the first reading (g_soft) they only
+ * mark it failed, and the source is read again in the file's configuration. */
+static int g_soft, g_soft_failed;
+
+static void parse_error(const Src *S, size_t pos, const char *fmt, int c, int o, size_t line)
+{
+    if (g_soft) {
+        g_soft_failed = 1;
+        return;
+    }
+    die_at(S, pos, fmt, c, o, line);
 }
 
 static void index_lines(Src *S)
@@ -385,27 +412,173 @@ static int cond_literal(const Src *S, size_t p, size_t eol)
     return skip_dir_space(S, e) >= eol ? v : -1;
 }
 
-typedef struct { size_t at, ndir; int outer, dead; } LCond;
-typedef struct { LCond *v; size_t n, cap; int skip; } Lex;
+/* ------------------------------------------------- the file's own macros
+ * Which branch of a conditional the compiler takes matters when the
+ * branches end at different brace depths, as in dtoa.c (jq, Python, Ruby):
+ * `#ifdef Avoid_Underflow ... #else ... if (x) { #endif`, the brace closed
+ * under a later `#ifndef Avoid_Underflow`. Such a file parses only in one
+ * consistent configuration; the one chosen is the file's own: its #define
+ * and #undef in the branches taken count, every other macro is undefined
+ * except a few the compiler predefines, and `#if` is evaluated when it is
+ * made of `defined` tests and single names (an undefined name is 0, as in
+ * the preprocessor). Anything else is unknown (-1). */
+typedef struct { char *name; int val; } Macro;   /* val: 1 defined, 0 not, -1 unknown */
+
+typedef struct {
+    size_t at, ndir;
+    int outer, dead;
+    int outer_act;     /* the enclosing branch is taken (1, 0, -1 unknown) */
+    int done;          /* an earlier branch of the group is taken (1), may be (-1) */
+    int had_else;
+} LCond;
+typedef struct {
+    LCond *v;
+    size_t n, cap;
+    int skip;
+    int act;           /* the current branch is taken in the file's configuration */
+    Macro *mac;
+    size_t nmac, capmac;
+} Lex;
 enum { K_IF, K_ELIF, K_ELSE, K_ENDIF, K_OTHER };
 
-static void add_cond(Src *S, int sub, int skip, int lit, size_t at)
+static void add_cond(Src *S, int sub, int skip, int lit, int ev, size_t at)
 {
     add_tok(S, T_COND, sub, at, at + 1);
     S->tok[S->ntok - 1].skip = skip;
     S->tok[S->ntok - 1].lit = lit == 1;
+    S->tok[S->ntok - 1].ev = ev;
+}
+
+/* The identifier [a, b) without line splices, in buf (truncated). */
+static void macro_name(const Src *S, size_t a, size_t b, char *buf, size_t size)
+{
+    size_t k = 0;
+    for (size_t p = a; k + 1 < size;) {
+        int c = ch(S, &p);
+        if (c < 0 || p >= b) break;
+        buf[k++] = (char)c;
+        p++;
+    }
+    buf[k] = 0;
+}
+
+static int macro_value(const Lex *L, const char *name)
+{
+    static const char *const predefined[] = {
+        "__STDC__", "__STDC_VERSION__", "__STDC_HOSTED__", "__GNUC__", "__GNUC_MINOR__",
+        "__linux__", "__linux", "linux", "__unix__", "__unix", "unix", "__ELF__",
+        "__x86_64__", "__LP64__", "_LP64", "__BYTE_ORDER__", "__ORDER_LITTLE_ENDIAN__"};
+    for (size_t i = L->nmac; i-- > 0;) {
+        if (!strcmp(L->mac[i].name, name)) return L->mac[i].val;
+    }
+    for (size_t i = 0; i < sizeof predefined / sizeof *predefined; i++) {
+        if (!strcmp(predefined[i], name)) return 1;
+    }
+    return strcmp(name, "__clang__") ? 0 : -1;  /* gcc or clang: either */
+}
+
+/* #define (v 1) or #undef (v 0) of the identifier at a, in a branch whose
+ * state is L->act: recorded as known only where the branch is known taken. */
+static void macro_set(Lex *L, const Src *S, size_t a, int v)
+{
+    char name[256];
+    if (L->act == 0) return;
+    macro_name(S, a, skip_ident(S, a), name, sizeof name);
+    if (!name[0]) return;
+    grow(&L->mac, &L->capmac, L->nmac + 1, sizeof *L->mac);
+    L->mac[L->nmac].name = xstrndup(name, strlen(name));
+    L->mac[L->nmac++].val = L->act == 1 ? v : -1;
+}
+
+/* One term at *p: [!] defined(NAME), [!] defined NAME, [!] NAME. */
+static int cond_term(const Src *S, const Lex *L, size_t *p, size_t eol)
+{
+    char name[256];
+    int neg = 0, v;
+    size_t q = skip_dir_space(S, *p);
+    while (ch(S, &q) == '!' && ch2(S, q) != '=') { neg = !neg; q = skip_dir_space(S, q + 1); }
+    size_t e = skip_ident(S, q);
+    if (e == q || q >= eol) return -2;
+    if (span_eq(S, q, e, "defined")) {
+        int paren;
+        q = skip_dir_space(S, e);
+        paren = ch(S, &q) == '(';
+        if (paren) q = skip_dir_space(S, q + 1);
+        e = skip_ident(S, q);
+        if (e == q) return -2;
+        macro_name(S, q, e, name, sizeof name);
+        v = macro_value(L, name);
+        q = skip_dir_space(S, e);
+        if (paren) {
+            if (ch(S, &q) != ')') return -2;
+            q = skip_dir_space(S, q + 1);
+        }
+    } else {
+        macro_name(S, q, e, name, sizeof name);
+        v = macro_value(L, name) == 0 ? 0 : -1;  /* a defined name's value is not known */
+        q = skip_dir_space(S, e);
+    }
+    *p = q;
+    return v < 0 ? v : neg ? !v : v;
+}
+
+/* The value of a condition: `#ifdef`/`#ifndef` (which 1/2) or `#if`/`#elif`
+ * (which 0) over [p, eol): 1, 0, or -1 when it cannot be known. */
+static int cond_eval(const Src *S, const Lex *L, int which, size_t p, size_t eol)
+{
+    char name[256];
+    if (which) {
+        size_t a = skip_dir_space(S, p), e = skip_ident(S, a);
+        if (e == a) return -1;
+        macro_name(S, a, e, name, sizeof name);
+        int v = macro_value(L, name);
+        return v < 0 ? -1 : which == 1 ? v : !v;
+    }
+    int lit = cond_literal(S, p, eol);
+    if (lit >= 0) return lit;
+    int acc = -3, op = 0;  /* op: '&' or '|' once seen; mixing them is not evaluated */
+    size_t q = p;
+    for (;;) {
+        int v = cond_term(S, L, &q, eol);
+        if (v == -2) return -1;
+        acc = acc == -3 ? v : op == '&' ? (acc == 0 || v == 0 ? 0 : acc < 0 || v < 0 ? -1 : 1)
+                                        : (acc == 1 || v == 1 ? 1 : acc < 0 || v < 0 ? -1 : 0);
+        if (q >= eol || ch(S, &q) == '\n') return acc;
+        int c = ch(S, &q);
+        if ((c != '&' && c != '|') || ch2(S, q) != c || (op && op != c)) return -1;
+        op = c;
+        q += 2;
+    }
+}
+
+static int act_of(int outer, int v)
+{
+    return outer == 0 || v == 0 ? 0 : outer == 1 && v == 1 ? 1 : -1;
+}
+
+/* In the configured reading, is a branch of the group at hash left unread
+ * (act 0: the file's macros do not take it)? Records the group once. */
+static int unread(Src *S, const Lex *L, size_t hash, int act)
+{
+    if (!S->configured || act != 0 || L->skip) return 0;
+    if (!S->nunread || S->unread[S->nunread - 1] != hash) {
+        grow(&S->unread, &S->capunread, S->nunread + 1, sizeof *S->unread);
+        S->unread[S->nunread++] = hash;
+    }
+    return 1;
 }
 
 /* Track #if/#elif/#else/#endif: nesting, skipped groups (literal 0/1
  * conditions), T_COND tokens for the parser, include-anchor invalidation. */
-static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
+static void cond_directive(Src *S, Lex *L, int k, int lit, int v, size_t hash)
 {
     if (k == K_IF) {
         grow(&L->v, &L->cap, L->n + 1, sizeof *L->v);
-        L->v[L->n++] = (LCond){hash, S->ndir, L->skip, lit == 1};
-        int sk = L->skip || lit == 0;
-        if (!L->skip) add_cond(S, C_IF, sk, lit, hash);
+        L->v[L->n++] = (LCond){hash, S->ndir, L->skip, lit == 1, L->act, v == 1 ? 1 : v < 0 ? -1 : 0, 0};
+        int sk = L->skip || lit == 0 || unread(S, L, hash, act_of(L->act, v));
+        if (!L->skip) add_cond(S, C_IF, sk, lit, v, hash);
         L->skip = sk;
+        L->act = act_of(L->act, v);
         return;
     }
     if (!L->n) die_at(S, hash, "#%s without #if", k == K_ENDIF ? "endif" : "else/#elif");
@@ -416,23 +589,34 @@ static void cond_directive(Src *S, Lex *L, int k, int lit, size_t hash)
     c->ndir = S->ndir;
     if (k == K_ENDIF) {
         L->n--;
-        if (!c->outer) add_cond(S, C_ENDIF, 0, 0, hash);
+        if (!c->outer) add_cond(S, C_ENDIF, 0, 0, c->had_else ? -2 : c->done == 1 ? 0 : c->done ? -1 : 1, hash);
         L->skip = c->outer;
+        L->act = c->outer_act;
         return;
     }
-    int sk = c->outer || c->dead || (k == K_ELIF && lit == 0);
+    /* the branch is taken if its condition holds and no earlier one did */
+    if (k == K_ELSE) v = 1, c->had_else = 1;
+    v = c->done == 1 ? 0 : c->done < 0 && v != 0 ? -1 : v;
+    if (v == 1) c->done = 1;
+    else if (v < 0) c->done = -1;
+    int sk = c->outer || c->dead || (k == K_ELIF && lit == 0) || unread(S, L, c->at, act_of(c->outer_act, v));
     if (k == K_ELSE || lit == 1) c->dead = 1;
-    if (!c->outer) add_cond(S, C_ELSE, sk, k == K_ELSE ? 1 : lit, hash);
+    if (!c->outer) add_cond(S, C_ELSE, sk, k == K_ELSE ? 1 : lit, v, hash);
     L->skip = sk;
+    L->act = act_of(c->outer_act, v);
 }
 
-static int directive_kind(const Src *S, size_t a, size_t b)
+/* The directive's kind; *which: 1 for #ifdef/#elifdef, 2 for #ifndef/#elifndef. */
+static int directive_kind(const Src *S, size_t a, size_t b, int *which)
 {
     static const char *const names[] = {"if", "ifdef", "ifndef", "elif", "elifdef",
                                         "elifndef", "else", "endif"};
     static const int kinds[] = {K_IF, K_IF, K_IF, K_ELIF, K_ELIF, K_ELIF, K_ELSE, K_ENDIF};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        if (span_eq(S, a, b, names[i])) return kinds[i];
+        if (span_eq(S, a, b, names[i])) {
+            *which = i < 6 ? (int)(i % 3) : 0;
+            return kinds[i];
+        }
     }
     return K_OTHER;
 }
@@ -450,6 +634,8 @@ static void add_dir(Src *S, const Lex *L, int kind, size_t hash, size_t eol)
     d->kind = kind;
     d->depth = (int)L->n;
     d->skipped = L->skip;
+    d->tok = S->ntok;
+    d->brackets = 0;
 }
 
 /* p at a '#' that starts a directive: handle it, return its end of line. */
@@ -457,14 +643,20 @@ static size_t directive(Src *S, Lex *L, size_t p)
 {
     size_t ns = skip_dir_space(S, p + 1), ne = skip_ident(S, ns);
     size_t eol = directive_end(S, ne);
-    int k = directive_kind(S, ns, ne);
-    if (k != K_OTHER) {
-        cond_directive(S, L, k, k == K_IF || k == K_ELIF ? cond_literal(S, ne, eol) : -1, p);
+    int which = 0, k = directive_kind(S, ns, ne, &which);
+    if (k == K_IF || k == K_ELIF) {
+        int lit = which ? -1 : cond_literal(S, ne, eol);
+        cond_directive(S, L, k, lit, cond_eval(S, L, which, ne, eol), p);
+    } else if (k != K_OTHER) {
+        cond_directive(S, L, k, -1, -1, p);
+    } else if (span_eq(S, ns, ne, "define") || span_eq(S, ns, ne, "undef")) {
+        if (!L->skip) macro_set(L, S, skip_dir_space(S, ne), ch(S, &ns) == 'd');
+        if (ch(S, &ns) == 'd') {
+            size_t a = skip_dir_space(S, ne), b = skip_ident(S, a);
+            if (span_eq(S, a, b, "THAG_PROFILER_IMPLEMENTATION")) add_dir(S, L, D_THAG_DEFINE, p, eol);
+        }
     } else if (span_eq(S, ns, ne, "include")) {
         add_dir(S, L, span_has(S, ne, eol, "thag_profiler.h") ? D_THAG_INCLUDE : D_INCLUDE, p, eol);
-    } else if (span_eq(S, ns, ne, "define")) {
-        size_t a = skip_dir_space(S, ne), b = skip_ident(S, a);
-        if (span_eq(S, a, b, "THAG_PROFILER_IMPLEMENTATION")) add_dir(S, L, D_THAG_DEFINE, p, eol);
     }
     return eol;
 }
@@ -472,7 +664,7 @@ static size_t directive(Src *S, Lex *L, size_t p)
 /* Tokenise the whole source into S->tok (with T_COND markers) and S->dir. */
 static void lex(Src *S)
 {
-    Lex L = {NULL, 0, 0, 0};
+    Lex L = {NULL, 0, 0, 0, 1, NULL, 0, 0};
     size_t p = S->bom = S->n >= 3 && memcmp(S->s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     int bol = 1;
     S->first_item = NONE;
@@ -500,6 +692,8 @@ static void lex(Src *S)
         }
     }
     if (L.n) die_at(S, L.v[L.n - 1].at, "#if without #endif");
+    for (size_t i = 0; i < L.nmac; i++) free(L.mac[i].name);
+    free(L.mac);
     free(L.v);
 }
 
@@ -540,7 +734,10 @@ enum { U_KNOWN, U_MACRO_HEADER, U_MACRO_NAME };
 
 typedef struct {
     PState snap, chosen;   /* state at #if; end state of the preferred branch */
-    int have_chosen, cur_skip;
+    PState taken;          /* end state of the branch the file's macros select */
+    int have_chosen, cur_skip, have_taken, cur_ev;
+    size_t end_nfr;        /* open brackets at the end of the first branch read */
+    int have_end, ends_differ;
     size_t at;             /* T_COND token that starts the current branch */
     size_t group;          /* the group's #if token */
     int certain;           /* the current branch is always compiled (#if 1) */
@@ -956,12 +1153,16 @@ static void close_bracket(Parser *P, size_t i)
     PState *st = &P->st;
     const Src *S = P->S;
     int c = S->tok[i].sub;
-    if (!st->nfr) die_at(S, S->tok[i].pos, "unmatched '%c'", c);
+    if (!st->nfr) {
+        parse_error(S, S->tok[i].pos, "unmatched '%c'", c, 0, 0);
+        return;
+    }
     Frame f = st->fr[st->nfr - 1];
     int want = f.kind == F_PAREN ? ')' : f.kind == F_BRACKET ? ']' : '}';
     if (c != want) {
-        die_at(S, S->tok[i].pos, "'%c' does not match '%c' opened at line %zu", c,
-               S->tok[f.tok].sub, line_of(S, S->tok[f.tok].pos));
+        parse_error(S, S->tok[i].pos, "'%c' does not match '%c' opened at line %zu", c,
+                    S->tok[f.tok].sub, line_of(S, S->tok[f.tok].pos));
+        return;
     }
     st->nfr--;
     if (f.kind == F_BODY || f.kind == F_BLOCK || f.kind == F_FBLOCK) st->inbody--;
@@ -970,8 +1171,21 @@ static void close_bracket(Parser *P, size_t i)
     else if (!st->inbody && f.kind != F_BLOCK) decl_push(P, i);
 }
 
+/* A branch of c ends in state st (ev: it is the branch the file's macros select). */
+static void branch_end(PCond *c, const PState *st, int ev)
+{
+    if (!c->have_end) c->end_nfr = st->nfr, c->have_end = 1;
+    else if (st->nfr != c->end_nfr) c->ends_differ = 1;
+    if (ev == 1 && !c->have_taken) {
+        ps_assign(&c->taken, st);
+        c->have_taken = 1;
+    }
+}
+
 /* #if / #else / #endif: each branch starts from the state at #if; after
- * #endif the end state of the first branch that is not skipped wins. */
+ * #endif the end state of the first branch that is not skipped wins, unless
+ * the branches end at different bracket depths: then the branch the file's
+ * own macros select wins (see "the file's own macros"), when it is known. */
 static void cond_token(Parser *P, size_t i)
 {
     const Tok *t = &P->S->tok[i];
@@ -981,27 +1195,35 @@ static void cond_token(Parser *P, size_t i)
         memset(c, 0, sizeof *c);
         ps_assign(&c->snap, &P->st);
         c->cur_skip = t->skip;
+        c->cur_ev = t->ev;
         c->at = c->group = i;
         c->certain = t->lit;
         c->all_skipped = t->skip;
         return;
     }
     PCond *c = &P->cv[P->ncv - 1];
-    if (!c->have_chosen && !c->cur_skip) {
-        ps_assign(&c->chosen, &P->st);
-        c->have_chosen = 1;
+    if (!c->cur_skip) {
+        branch_end(c, &P->st, c->cur_ev);
+        if (!c->have_chosen) {
+            ps_assign(&c->chosen, &P->st);
+            c->have_chosen = 1;
+        }
     }
     if (t->sub == C_ELSE) {
         ps_assign(&P->st, &c->snap);
         c->cur_skip = t->skip;
+        c->cur_ev = t->ev;
         c->at = i;
         c->certain = c->all_skipped && t->lit;
         c->all_skipped &= t->skip;
         return;
     }
-    if (c->have_chosen) ps_assign(&P->st, &c->chosen);
+    if (t->ev != -2) branch_end(c, &c->snap, t->ev);  /* the empty #else */
+    if (P->S->configured && c->ends_differ && c->have_taken) ps_assign(&P->st, &c->taken);
+    else if (c->have_chosen) ps_assign(&P->st, &c->chosen);
     ps_free(&c->snap);
     ps_free(&c->chosen);
+    ps_free(&c->taken);
     P->ncv--;
 }
 
@@ -1010,9 +1232,11 @@ static void parse(Parser *P)
 {
     const Src *S = P->S;
     PState *st = &P->st;
+    size_t di = 0;
     decl_reset(st);
-    for (size_t i = 0; i < S->ntok; i++) {
+    for (size_t i = 0; i < S->ntok && !g_soft_failed; i++) {
         const Tok *t = &S->tok[i];
+        for (; di < S->ndir && S->dir[di].tok <= i; di++) P->S->dir[di].brackets = st->nfr;
         if (t->kind == T_COND) cond_token(P, i);
         else if (is_open(t)) open_bracket(P, i);
         else if (is_close(t)) close_bracket(P, i);
@@ -1020,9 +1244,9 @@ static void parse(Parser *P)
         else if (is_p(t, ';') && !top_is_paren(P)) end_segment(P, i);
         else decl_push(P, i);
     }
-    if (st->nfr) {
+    if (st->nfr && !g_soft_failed) {
         const Tok *t = &S->tok[st->fr[st->nfr - 1].tok];
-        die_at(S, t->pos, "'%c' is never closed", t->sub);
+        parse_error(S, t->pos, "'%c' is never closed", t->sub, 0, 0);
     }
 }
 
@@ -1190,7 +1414,8 @@ static int line_directive(const Src *S, size_t p)
 {
     if (S->s[p] != '#') return -1;
     size_t ns = indent_end(S, p + 1);
-    return directive_kind(S, ns, skip_ident(S, ns));
+    int which;
+    return directive_kind(S, ns, skip_ident(S, ns), &which);
 }
 
 /* The first body line after the line break brk of function f: sets
@@ -1287,7 +1512,7 @@ static size_t include_anchor(const Src *S, size_t first, size_t last, int *prese
     *present = 0;
     for (size_t i = 0; i < S->ndir; i++) {
         const Dir *d = &S->dir[i];
-        if (d->skipped || (d->kind != D_INCLUDE && d->kind != D_THAG_INCLUDE)) continue;
+        if (d->skipped || d->brackets || (d->kind != D_INCLUDE && d->kind != D_THAG_INCLUDE)) continue;
         if (d->next > first || (d->inval != NONE && d->inval < last)) continue;
         *present |= d->kind == D_THAG_INCLUDE;
         best = d->next;
@@ -1304,7 +1529,7 @@ static size_t impl_anchor(const Src *S, size_t first)
     for (size_t i = 0; i < S->ndir; i++) {
         const Dir *d = &S->dir[i];
         if (d->hash > first) break;
-        if (!d->skipped && d->depth == 0 && (d->kind == D_INCLUDE || d->kind == D_THAG_INCLUDE) &&
+        if (!d->skipped && d->depth == 0 && !d->brackets && (d->kind == D_INCLUDE || d->kind == D_THAG_INCLUDE) &&
             indent_end(S, d->bol) == d->hash) {
             return d->bol;
         }
@@ -2064,6 +2289,56 @@ static int write_all(int fd, const char *s, size_t n)
 }
 
 /* Lex, parse and edit the source text [s, n); returns the new text. */
+static void parser_free(Parser *P)
+{
+    for (size_t i = 0; i < P->nfn; i++) free(P->fn[i].name);
+    for (size_t i = 0; i < P->ncv; i++) {
+        ps_free(&P->cv[i].snap);
+        ps_free(&P->cv[i].chosen);
+        ps_free(&P->cv[i].taken);
+    }
+    free(P->fn);
+    free(P->cv);
+    free(P->noname);
+    ps_free(&P->st);
+    memset(P, 0, sizeof *P);
+}
+
+/* Lex and parse. Every branch of a conditional is read; when the brackets
+ * then do not balance (dtoa.c's braces opened under #ifdef X and closed
+ * under #ifndef X), the source is read again in the configuration of its
+ * own #defines, leaving out the branches that configuration does not take,
+ * and the tool says which. */
+static void read_source(Src *S, Parser *P, int quiet)
+{
+    g_soft = 1;
+    g_soft_failed = 0;
+    lex(S);
+    P->S = S;
+    parse(P);
+    g_soft = 0;
+    if (!g_soft_failed) return;
+    parser_free(P);
+    free(S->tok);
+    free(S->dir);
+    S->tok = NULL, S->dir = NULL;
+    S->ntok = S->captok = S->ndir = S->capdir = 0;
+    S->configured = 1;
+    g_soft_failed = 0;
+    lex(S);
+    P->S = S;
+    parse(P);
+    if (!S->nunread || quiet) return;
+    fprintf(stderr, "%s: %s:%zu: note: the braces balance only with some branches of "
+            "conditionals left out: read as the file's own #defines configure it; the branches "
+            "it does not take are not instrumented, in the groups at line%s",
+            g_prog, S->name, line_of(S, S->unread[0]), S->nunread > 1 ? "s" : "");
+    for (size_t i = 0; i < S->nunread && i < 8; i++)
+        fprintf(stderr, "%s %zu", i ? "," : "", line_of(S, S->unread[i]));
+    if (S->nunread > 8) fprintf(stderr, " and %zu more", S->nunread - 8);
+    fputc('\n', stderr);
+}
+
 static Buf transform(const char *name, char *s, size_t n, const Opts *O)
 {
     Src S;
@@ -2076,22 +2351,17 @@ static Buf transform(const char *name, char *s, size_t n, const Opts *O)
     S.s = s;
     S.n = n;
     index_lines(&S);
-    lex(&S);
-    P.S = &S;
-    parse(&P);
+    read_source(&S, &P, O->remove);
     if (O->remove) plan_remove(&S, O, &E);
     else plan_instrument(&P, O, &E);
     apply_edits(&S, &E, &out);
     for (size_t i = 0; i < E.n; i++) free(E.v[i].text);
-    for (size_t i = 0; i < P.nfn; i++) free(P.fn[i].name);
     free(E.v);
-    free(P.fn);
-    free(P.cv);
-    free(P.noname);
-    ps_free(&P.st);
+    parser_free(&P);
     free(S.lines);
     free(S.tok);
     free(S.dir);
+    free(S.unread);
     return out;
 }
 
@@ -2277,6 +2547,29 @@ static int parse_args(int argc, char **argv, int i, Opts *O, Prune *R)
     return i;
 }
 
+/* --in-place over several files: each in a child process, so that a file the
+ * tool cannot read or understand (reported, left untouched) does not stop
+ * the others; the status is 1 if any failed. */
+static void in_place_each(int n, char **paths, const Opts *O)
+{
+    int failed = 0;
+    for (int k = 0; k < n; k++) {
+        int status = 1;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            do_in_place(paths[k], O);
+            exit(0);
+        }
+        if (pid < 0) do_in_place(paths[k], O);  /* no process to spare: as with one file */
+        else while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        failed += pid > 0 && status != 0;
+    }
+    if (!failed) return;
+    fprintf(stderr, "%s: %d of %d files left untouched (see above)\n", g_prog, failed, n);
+    exit(1);
+}
+
 int main(int argc, char **argv)
 {
     Opts O;
@@ -2301,7 +2594,8 @@ int main(int argc, char **argv)
     O.prune = R.run != NULL;
     if (O.suffix) {
         if (i >= argc) usage_error("%s needs at least one FILE", "--in-place");
-        for (; i < argc; i++) do_in_place(argv[i], &O);
+        if (argc - i == 1) do_in_place(argv[i], &O);
+        else in_place_each(argc - i, argv + i, &O);
     } else {
         if (argc - i > 1) usage_error("more than one FILE given (%s ...); use --in-place", argv[i]);
         do_stream(i < argc ? argv[i] : NULL, &O);

@@ -139,6 +139,17 @@ io_cases() {
     "$TI" "$T/does-not-exist.c" > /dev/null 2>&1
     check "missing file: exit 1" test $? -eq 1
     check "empty input" test -z "$("$TI" < /dev/null)"
+    # --in-place over several files: one it cannot read is left untouched and named,
+    # the others are still rewritten, and the status says something failed.
+    mkdir -p "$T/many"
+    cp "$c" "$T/many/a.c"; cp "$HERE/errors/unclosed_brace.bad" "$T/many/b.c"; cp "$c" "$T/many/c.c"
+    "$TI" -i "$T/many/a.c" "$T/many/b.c" "$T/many/c.c" 2> "$T/many.err"
+    check "--in-place, one bad file among three: exit 1" test $? -eq 1
+    check "--in-place, one bad file among three: the one before rewritten" cmp -s "$T/many/a.c" "$c.expected"
+    check "--in-place, one bad file among three: the one after rewritten" cmp -s "$T/many/c.c" "$c.expected"
+    check "--in-place, one bad file among three: it is untouched" cmp -s "$T/many/b.c" "$HERE/errors/unclosed_brace.bad"
+    check "--in-place, one bad file among three: named" grep -q "b.c:.*never closed" "$T/many.err"
+    check "--in-place, one bad file among three: counted" grep -q "1 of 3 files left untouched" "$T/many.err"
 }
 
 # Every C source of the repository (not the fuzz inputs under tests/fuzz/: they start with an

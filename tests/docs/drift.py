@@ -62,6 +62,7 @@ FOREIGN_OPTIONS = {
     # curl and parca-push, in docs/export.md (sending pprof to a server)
     "--data-binary", "--remote-store-address", "--remote-store-insecure", "--labels",
     "--tool",  # valgrind --tool=massif (docs/analyze.md)
+    "--disable-docs",  # jq's configure (docs/realcode.md)
 }
 
 # ---------------------------------------------------------------------------

@@ -340,9 +340,13 @@
                               compact, a stack is written once. After its
                               metadata line (the one file that keeps one:
                               `# thag_profiler 0.1.0: kind=timeline ...
-                              format=timeline-1 ... unit=ns`):
+                              format=timeline-2 ... unit=ns`):
                                 S <id> <parent id> <frame>   a stack (ids
                                   from 1, parents first; parent 0: none)
+                                F <id>   right after its S line: that
+                                  stack's frame is a fiber's root frame
+                                  (THAG_FIBER_NEW's name): thag-export
+                                  gives fibers tracks of their own
                                 T <index> <start ns> <thread name>   a
                                   thread's window starts (ns since the
                                   profiler started)
@@ -1671,6 +1675,7 @@ THAG__PUB void thag__end(thag_scope *g) {
    and a record's generation is odd while it lives, so a stale handle (ended
    twice, used after the end) finds nothing. */
 #define THAG__KIND_detached 64 /* root of a task path copied from another thread */
+#define THAG__KIND_fiber 16     /* a fiber's root frame: the timeline marks its stacks (F lines) */
 #define THAG__SECS 4           /* async sections open at once per task (record: 256 bytes) */
 #define THAG__ACHUNK 1024u
 #define THAG__AMAX 4096u
@@ -1768,13 +1773,14 @@ THAG__FN thag__iname *thag__intern(const char *name, int kind, const thag__threa
     return e;
 }
 
-/* The site for a fiber or task name; apart: a new `name#N` per instance. */
-THAG__FN const thag_site *thag__name_site(const char *name, int apart) {
+/* The site for a fiber or task name; apart: a new `name#N` per instance.
+   kind: THAG__KIND_time, with THAG__KIND_fiber for a fiber's. */
+THAG__FN const thag_site *thag__name_site(const char *name, int apart, int kind) {
     char buf[160];
-    thag__iname *e = thag__intern(name ? name : "task", THAG__KIND_time, NULL);
+    thag__iname *e = thag__intern(name ? name : "task", kind, NULL);
     if (!e || !apart) return e ? &e->site : NULL;
     thag__stbsp_snprintf(buf, (int)sizeof buf, "%s#%llu", e->site.name, (unsigned long long)++e->instances);
-    e = thag__intern(buf, THAG__KIND_time, NULL);
+    e = thag__intern(buf, kind, NULL);
     return e ? &e->site : NULL;
 }
 
@@ -1820,7 +1826,7 @@ THAG__PUB thag_fiber thag_fiber_new(const char *name) {
     uint64_t h = 0;
     if (!THAG__LOAD(thag__g.active)) return 0;
     pthread_mutex_lock(&thag__alock);
-    if ((r = thag__arec_new(THAG__A_FIBER, &h)) && !(r->site = thag__name_site(name ? name : "fiber", 0))) {
+    if ((r = thag__arec_new(THAG__A_FIBER, &h)) && !(r->site = thag__name_site(name ? name : "fiber", 0, THAG__KIND_time | THAG__KIND_fiber))) {
         thag__arec_free(r);
         h = 0;
     }
@@ -2004,7 +2010,7 @@ THAG__PUB thag_task thag_task_begin(const char *name, int apart) {
     if (!THAG__LOAD(thag__g.active) || (!t && !(t = thag__attach()))) return 0;
     pthread_mutex_lock(&thag__alock);
     if ((r = thag__arec_new(THAG__A_TASK, &h))) {
-        if (!(r->site = thag__name_site(name, apart))) { thag__arec_free(r); h = 0; }
+        if (!(r->site = thag__name_site(name, apart, THAG__KIND_time))) { thag__arec_free(r); h = 0; }
         else r->home = t, r->home_parent = t->cur, r->begin = thag__ticks(), thag__a.begun++;
     }
     pthread_mutex_unlock(&thag__alock);
@@ -4247,6 +4253,7 @@ typedef struct thag__onode {
     size_t plen;                /* length of the path up to this frame */
     uint64_t id;                /* its number in the timeline's stack table */
     struct thag__onode *cut;    /* deeper than THAG__OUT_DEPTH: the frame it is charged to */
+    int fiber;                  /* a fiber's root frame (>>fibers): an F line in the timeline */
 } thag__onode;
 
 typedef struct thag__obuf {
@@ -4320,6 +4327,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
             : thag__ochild(o, n->parent->out, n->site->name);
         if (!on) return -1;
         n->out = on;
+        on->fiber |= (n->site->kind & THAG__KIND_fiber) != 0;
         on->calls += THAG__LOAD(n->calls);
         on->incl += THAG__LOAD(n->incl) + n->pend_incl;
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
@@ -4553,7 +4561,7 @@ THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, c
 }
 
 /* The in-file metadata line, now only at the top of the timeline (not a
-   folded file: its readers need format=timeline-1 to parse it). */
+   folded file: its readers need format=timeline-2 to parse it). */
 THAG__FN void thag__meta_line(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     thag__wprintf(w, "# thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=%s program=%s started=%s pid=%d "
                   "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__stamp(), (int)getpid(),
@@ -4721,6 +4729,7 @@ THAG__FN const char *thag__onode_path(thag__obuf *o, thag__onode *n, size_t *len
 
 /* The timeline file: a table of stacks, then each thread's intervals.
      S <id> <parent id> <frame>   a stack: its parent's frames, then frame
+     F <id>                       after its S line: a fiber's root frame
      T <index> <start ns> <name>  a thread's window starts
      <id> <ns>                    that stack was on top for ns (0: none)
    A stack is written once, not on every line, and the intervals follow
@@ -4734,6 +4743,7 @@ THAG__FN void thag__tl_frame(thag__writer *w, thag__obuf *o, const thag__onode *
     thag__wprintf(w, "S %llu %llu ", (unsigned long long)n->id, (unsigned long long)(n->parent ? n->parent->id : 0));
     thag__wput(w, p, k);
     thag__wput(w, "\n", 1);
+    if (n->fiber) thag__wprintf(w, "F %llu\n", (unsigned long long)n->id);
 }
 
 THAG__FN void thag__tl_stacks(thag__writer *w, thag__obuf *o, thag__onode *root) {
@@ -5364,7 +5374,7 @@ THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__onode *root, thag__s
     char extra[128];
     int i;
     if (!w || thag__wopen_ext(w, "timeline", ".txt")) return -1;
-    thag__stbsp_snprintf(extra, (int)sizeof extra, " format=timeline-1 bound=%llu dropped=%llu",
+    thag__stbsp_snprintf(extra, (int)sizeof extra, " format=timeline-2 bound=%llu dropped=%llu",
                          (unsigned long long)thag__g.tl_bound,
                          (unsigned long long)thag__g.tl_reused);
     thag__meta_line(w, "timeline", extra, "ns");

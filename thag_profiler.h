@@ -372,6 +372,10 @@
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
+   <p>-<ts>-memory_detail_live_calls.folded  sampled mode only: blocks
+                                still live per allocating stack (estimates,
+                                from the live samples; summary and detail
+                                modes keep no count of live blocks).
    In every memory mode (per profiled scope in summary mode, per real call
    stack in detail and sampled modes):
    <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
@@ -4250,6 +4254,7 @@ typedef struct thag__onode {
     uint64_t m_freed;           /* bytes freed (deallocating stacks) */
     int64_t m_peak;             /* live bytes at the peak snapshot (>>peak) */
     uint64_t m_temp;            /* temporary allocations */
+    uint64_t m_live_n;          /* live blocks (sampled mode: estimated from the live samples) */
     size_t plen;                /* length of the path up to this frame */
     uint64_t id;                /* its number in the timeline's stack table */
     struct thag__onode *cut;    /* deeper than THAG__OUT_DEPTH: the frame it is charged to */
@@ -4629,7 +4634,7 @@ THAG__FN void thag__write_line(thag__writer *w, const thag__path *path, size_t l
 }
 
 enum { THAG__COL_EXCL, THAG__COL_INCL, THAG__COL_CALLS, THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE,
-       THAG__COL_MFREED, THAG__COL_MPEAK, THAG__COL_MTEMP };
+       THAG__COL_MFREED, THAG__COL_MPEAK, THAG__COL_MTEMP, THAG__COL_MLIVEN };
 
 /* The value a writer's column takes at a node; 0 leaves the line out
    (inclusive time is written for every called node). */
@@ -4643,6 +4648,7 @@ THAG__FN int thag__col(const thag__onode *n, int col, uint64_t *v) {
     case THAG__COL_MFREED: *v = n->m_freed; return *v != 0;
     case THAG__COL_MPEAK: *v = n->m_peak > 0 ? (uint64_t)n->m_peak : 0; return *v != 0;
     case THAG__COL_MTEMP: *v = n->m_temp; return *v != 0;
+    case THAG__COL_MLIVEN: *v = n->m_live_n; return *v != 0;
     default: *v = n->m_live > 0 ? (uint64_t)n->m_live : 0; return *v != 0;
     }
 }
@@ -4670,6 +4676,7 @@ THAG__FN uint64_t thag__cut_deep(thag__onode *root) {
             anc->m_freed += n->m_freed;
             anc->m_peak += n->m_peak;
             anc->m_temp += n->m_temp;
+            anc->m_live_n += n->m_live_n;
             cut++;
         }
         if (n->child) { n = n->child; depth++; continue; }
@@ -5158,9 +5165,32 @@ THAG__FN int thag__is_runtime_frame(const char *name) {
     return 0;
 }
 
+/* Sampled mode: the live blocks per stack record, from the set of live
+   sampled blocks (what the library keeps to see their frees), each counted
+   by its weight as its allocation was: w[id] in THAG__W1ths for the stack
+   ids below n (a stack recorded after this has none yet). */
+typedef struct thag__liven { uint64_t *w; uint32_t n; } thag__liven;
+
+THAG__FN int thag__live_blocks(thag__obuf *o, thag__liven *l) {
+    const thag__sset *m;
+    size_t i;
+    l->n = __atomic_load_n(&thag__stack_count, __ATOMIC_ACQUIRE);
+    if (!(l->w = (uint64_t *)thag__oalloc(o, ((size_t)l->n + 1) * sizeof *l->w))) return -1;
+    memset(l->w, 0, ((size_t)l->n + 1) * sizeof *l->w);
+    pthread_mutex_lock(&thag__ss_lock);
+    m = thag__ss;
+    for (i = 0; i <= m->mask; i++)
+        if (m->key[i] > THAG__SS_GONE && m->val[i].stack && m->val[i].stack->id < l->n)
+            l->w[m->val[i].stack->id] += thag__weight_of(m->val[i].n);
+    pthread_mutex_unlock(&thag__ss_lock);
+    return 0;
+}
+
 /* Adds one stack record to the output tree: root, thread label, then the
-   frames from the outermost (main, or the thread's start) inwards. */
-THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c, thag__stack *s) {
+   frames from the outermost (main, or the thread's start) inwards. live:
+   sampled mode's live blocks per stack id (thag__live_blocks), or NULL. */
+THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c, thag__stack *s,
+                             const thag__liven *live) {
     const char *names[THAG__MAX_FRAMES];
     thag__onode *n = root;
     thag__scount sum;
@@ -5180,6 +5210,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
     n->m_freed += sum.freed;
     n->m_peak += sum.peak;
     n->m_temp += sum.temp;
+    if (live && s->id < live->n) n->m_live_n += THAG__UNW(live->w[s->id]);
     return 0;
 }
 
@@ -5305,18 +5336,23 @@ THAG__FN int thag__write_massif(thag__obuf *o, thag__onode *root, const char *me
 }
 
 /* Writes the detail (or sampled) files: bytes, allocation counts, live
-   bytes per allocating stack, and bytes per deallocating stack. */
+   bytes per allocating stack, and bytes per deallocating stack; sampled
+   mode also live blocks per allocating stack (its set of live samples has
+   them; detail mode keeps no count of live blocks). */
 THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
-    /* sampled mode: the first four (no deallocating stacks, no temporaries) */
-    static const char *kinds[6] = {"memory_detail", "memory_detail_calls", "memory_detail_live", "memory_peak",
-                                   "memory_detail_dealloc", "memory_temp"};
-    static const char *units[6] = {"bytes", "allocations", "bytes", "bytes", "bytes", "allocations"};
-    static const int cols[6] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
-                                THAG__COL_MFREED, THAG__COL_MTEMP};
+    static const char *kinds[7] = {"memory_detail", "memory_detail_calls", "memory_detail_live", "memory_peak",
+                                   "memory_detail_dealloc", "memory_temp", "memory_detail_live_calls"};
+    static const char *units[7] = {"bytes", "allocations", "bytes", "bytes", "bytes", "allocations", "allocations"};
+    static const int cols[7] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
+                                THAG__COL_MFREED, THAG__COL_MTEMP, THAG__COL_MLIVEN};
+    /* sampled mode: no deallocating stacks, no temporaries; live blocks */
+    static const int detail[6] = {0, 1, 2, 3, 4, 5}, sampled[5] = {0, 1, 2, 3, 6};
+    const int *pick = thag__g.sample_bytes ? sampled : detail;
     thag__symcache *c = (thag__symcache *)thag__oalloc(o, sizeof *c);
     thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
     thag__writer *ws = (thag__writer *)thag__oalloc(o, 6 * sizeof *ws);
-    int i, rc = 0, nw = thag__g.sample_bytes ? 4 : 6;
+    thag__liven lb, *live = thag__g.sample_bytes && !thag__live_blocks(o, &lb) ? &lb : NULL;
+    int i, rc = 0, nw = !thag__g.sample_bytes ? 6 : live ? 5 : 4;
     if (!c || !root || !ws) return -1;
     if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
         thag__lines_lookup(o, c->lines);
@@ -5324,14 +5360,14 @@ THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     for (i = 0; i < THAG__STACK_BUCKETS && !rc; i++) {
         thag__stack *s;
         for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s && !rc; s = s->next)
-            rc = thag__add_stack(o, root, c, s);
+            rc = thag__add_stack(o, root, c, s, live);
     }
     pthread_mutex_unlock(&thag__snap_lock);
     if (rc) return -1;
     for (i = 0; i < nw; i++) {
-        if (thag__wopen(&ws[i], kinds[i])) { while (i--) thag__wabort(&ws[i]); return -1; }
-        ws[i].col = cols[i];
-        thag__meta(&ws[i], kinds[i], meta, units[i]);
+        if (thag__wopen(&ws[i], kinds[pick[i]])) { while (i--) thag__wabort(&ws[i]); return -1; }
+        ws[i].col = cols[pick[i]];
+        thag__meta(&ws[i], kinds[pick[i]], meta, units[pick[i]]);
     }
     if (!rc) rc = thag__write_tree(o, root, ws, nw);
     for (i = 0; i < nw; i++) rc |= thag__wclose(&ws[i]);

@@ -7,7 +7,8 @@
  *   pprof       google/pprof profile.proto, uncompressed (go tool pprof, Pyroscope, Parca
  *               read it; gzip it for servers that want .pb.gz). One sample per stack with
  *               every additive file's value: calls + wall ns, and memory as alloc_objects,
- *               alloc_space, inuse_space (+ free_space in detail mode).
+ *               alloc_space, inuse_space (+ free_space in detail mode, inuse_objects in
+ *               sampled mode).
  *   trace       Trace Event Format JSON from the timeline: one track per thread on the
  *               common clock; tasks (from the -wall file) and fibers (the timeline's F
  *               lines) on tracks of their own.
@@ -363,25 +364,27 @@ static void out_us(uint64_t ns)
 
 /* The kinds of file a run writes. The additive ones come first (values that add up per
  * stack); -inclusive and -wall are not additive, the timeline is chronological. */
-enum { K_TIME, K_CALLS, K_MEM, K_MEMC, K_MEML, K_MD, K_MDC, K_MDL, K_MDD, K_NADD = K_MDD + 1,
+enum { K_TIME, K_CALLS, K_MEM, K_MEMC, K_MEML, K_MD, K_MDC, K_MDL, K_MDD, K_MDLC, K_NADD = K_MDLC + 1,
        K_INCL = K_NADD, K_WALL, K_TL, K_NKINDS, K_FOREIGN = K_NKINDS };
 
 static const char *const kind_suffix[K_NKINDS] = {
     "", "-calls", "-memory", "-memory_calls", "-memory_live", "-memory_detail",
-    "-memory_detail_calls", "-memory_detail_live", "-memory_detail_dealloc", "-inclusive",
+    "-memory_detail_calls", "-memory_detail_live", "-memory_detail_dealloc",
+    "-memory_detail_live_calls", "-inclusive",
     "-wall", "-timeline"};
 static const char *const kind_meta[K_NKINDS] = {
     "time", "calls", "memory", "memory_calls", "memory_live", "memory_detail",
-    "memory_detail_calls", "memory_detail_live", "memory_detail_dealloc", "time_inclusive",
+    "memory_detail_calls", "memory_detail_live", "memory_detail_dealloc",
+    "memory_detail_live_calls", "time_inclusive",
     "wall", "timeline"};
 /* pprof sample type and unit, speedscope unit, per additive kind */
 static const char *const kind_ptype[K_NADD] = {
     "wall", "calls", "alloc_space", "alloc_objects", "inuse_space", "alloc_space",
-    "alloc_objects", "inuse_space", "free_space"};
+    "alloc_objects", "inuse_space", "free_space", "inuse_objects"};
 static const char *const kind_punit[K_NADD] = {
-    "nanoseconds", "count", "bytes", "count", "bytes", "bytes", "count", "bytes", "bytes"};
+    "nanoseconds", "count", "bytes", "count", "bytes", "bytes", "count", "bytes", "bytes", "count"};
 static const char *const kind_sunit[K_NADD] = {
-    "nanoseconds", "none", "bytes", "none", "bytes", "bytes", "none", "bytes", "bytes"};
+    "nanoseconds", "none", "bytes", "none", "bytes", "bytes", "none", "bytes", "bytes", "none"};
 
 typedef struct {
     char *stem;              /* path without kind and extension; NULL for a foreign file */
@@ -602,7 +605,7 @@ static void refuse_nonadditive(const char *path, int kind, const char *stem)
 static void pick_additive(input *in)
 {
     const run_files *r = &in->files;
-    int detail = r->path[K_MD] || r->path[K_MDC] || r->path[K_MDL] || r->path[K_MDD];
+    int detail = r->path[K_MD] || r->path[K_MDC] || r->path[K_MDL] || r->path[K_MDD] || r->path[K_MDLC];
     if (r->path[K_CALLS] && !r->path[K_TIME]) die("%s.folded is missing (its -calls file is there): a truncated run", r->stem);
     if (detail && !r->path[K_MD]) die("%s-memory_detail.folded is missing: a truncated run", r->stem);
     if (!detail && (r->path[K_MEMC] || r->path[K_MEML]) && !r->path[K_MEM])

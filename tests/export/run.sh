@@ -208,6 +208,14 @@ sed -e 's/ format=timeline-2 / format=timeline-1 /' -e '/^F /d' "$CO-timeline.tx
 check "timeline-1 (no F lines): trace exit 0" test "$(xp tl1 -f trace -o "$W/tl1.trace.json" "$C1-timeline.txt")" = 0
 check "timeline-1: no fiber tracks" test "$(tracks tl1)" = "main,"
 check "timeline-1: busy time = timeline" python3 $T/check.py tracejson "$W/tl1.trace.json" "$C1-timeline.txt"
+# The other readers skip F lines: tools/folded.h (flamegraph --flamechart, thag-analyze) and
+# tests/lib.sh's tl_data read the timeline-2 file as its timeline-1 copy, nothing malformed.
+cc -std=c11 -Wall -Wextra -Werror -Itools -o "$W/tlread" $T/tlread.c || bad "build tlread"
+check "folded.h: timeline-2 with F lines = its timeline-1 copy, no malformed line" bash -c \
+    "'$W/tlread' '$CO-timeline.txt' >'$W/tl2.read' && '$W/tlread' '$C1-timeline.txt' | cmp - '$W/tl2.read' &&
+     tail -1 '$W/tl2.read' | grep -qx 'malformed 0' && test \$(wc -l <'$W/tl2.read') -gt 10"
+check "lib.sh tl_data: the same intervals as folded.h" bash -c \
+    ". tests/lib.sh; tl_data '$CO-timeline.txt' | cmp - <(sed '\$d' '$W/tl2.read')"
 
 echo "== speedscope JSON"
 for s in "$WF" "$DT" "$WK" "$UV"; do

@@ -11,7 +11,8 @@ differences and exits 1. Used by tests/export/run.sh.
                                       equal to the timeline's, to the nanosecond
   check.py tracejson TRACE TIMELINE [WALL]   the trace file itself: per track (tid, by its
                                       thread_name), busy time from its B/E events equal to
-                                      the timeline's, to the nanosecond; B/E nest per track
+                                      the timeline's, to the nanosecond; B/E nest per track,
+                                      every track is named, its times never go back
   check.py ssfile JSON FOLDED         a speedscope file's first profile, its stacks rebuilt
                                       from its frames, equals FOLDED
   check.py speedscope RESULT RUNSTEM  speedscope's import of the speedscope export: every
@@ -178,11 +179,15 @@ def cmd_tracejson(path, tl, wall=None):
     if len(set(names.values())) != len(names):
         print('%s: two tracks with one name: %s' % (path, sorted(names.values())))
         return 1
-    open_, since, got = {}, {}, {}
+    open_, since, got, last = {}, {}, {}, {}
     for e in ev:
         if e['ph'] not in 'BE':
             continue
         tid, ns = e['tid'], round(e['ts'] * 1000)
+        if tid not in names or ns < last.get(tid, 0):
+            print('%s: event %s on track %s: unnamed track, or time going back' % (path, e, tid))
+            return 1
+        last[tid] = ns
         st = open_.setdefault(tid, [])
         if e['ph'] == 'B':
             if not st:

@@ -1830,7 +1830,8 @@ THAG__PUB thag_fiber thag_fiber_new(const char *name) {
     uint64_t h = 0;
     if (!THAG__LOAD(thag__g.active)) return 0;
     pthread_mutex_lock(&thag__alock);
-    if ((r = thag__arec_new(THAG__A_FIBER, &h)) && !(r->site = thag__name_site(name ? name : "fiber", 0, THAG__KIND_time | THAG__KIND_fiber))) {
+    if ((r = thag__arec_new(THAG__A_FIBER, &h)) &&
+        !(r->site = thag__name_site(name ? name : "fiber", 0, THAG__KIND_time | THAG__KIND_fiber))) {
         thag__arec_free(r);
         h = 0;
     }

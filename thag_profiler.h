@@ -340,9 +340,13 @@
                               compact, a stack is written once. After its
                               metadata line (the one file that keeps one:
                               `# thag_profiler 0.1.0: kind=timeline ...
-                              format=timeline-1 ... unit=ns`):
+                              format=timeline-2 ... unit=ns`):
                                 S <id> <parent id> <frame>   a stack (ids
                                   from 1, parents first; parent 0: none)
+                                F <id>   right after its S line: that
+                                  stack's frame is a fiber's root frame
+                                  (THAG_FIBER_NEW's name): thag-export
+                                  gives fibers tracks of their own
                                 T <index> <start ns> <thread name>   a
                                   thread's window starts (ns since the
                                   profiler started)
@@ -368,6 +372,10 @@
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
+   <p>-<ts>-memory_detail_live_calls.folded  sampled mode only: blocks
+                                still live per allocating stack (estimates,
+                                from the live samples; summary and detail
+                                modes keep no count of live blocks).
    In every memory mode (per profiled scope in summary mode, per real call
    stack in detail and sampled modes):
    <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
@@ -1671,6 +1679,7 @@ THAG__PUB void thag__end(thag_scope *g) {
    and a record's generation is odd while it lives, so a stale handle (ended
    twice, used after the end) finds nothing. */
 #define THAG__KIND_detached 64 /* root of a task path copied from another thread */
+#define THAG__KIND_fiber 16     /* a fiber's root frame: the timeline marks its stacks (F lines) */
 #define THAG__SECS 4           /* async sections open at once per task (record: 256 bytes) */
 #define THAG__ACHUNK 1024u
 #define THAG__AMAX 4096u
@@ -1768,13 +1777,14 @@ THAG__FN thag__iname *thag__intern(const char *name, int kind, const thag__threa
     return e;
 }
 
-/* The site for a fiber or task name; apart: a new `name#N` per instance. */
-THAG__FN const thag_site *thag__name_site(const char *name, int apart) {
+/* The site for a fiber or task name; apart: a new `name#N` per instance.
+   kind: THAG__KIND_time, with THAG__KIND_fiber for a fiber's. */
+THAG__FN const thag_site *thag__name_site(const char *name, int apart, int kind) {
     char buf[160];
-    thag__iname *e = thag__intern(name ? name : "task", THAG__KIND_time, NULL);
+    thag__iname *e = thag__intern(name ? name : "task", kind, NULL);
     if (!e || !apart) return e ? &e->site : NULL;
     thag__stbsp_snprintf(buf, (int)sizeof buf, "%s#%llu", e->site.name, (unsigned long long)++e->instances);
-    e = thag__intern(buf, THAG__KIND_time, NULL);
+    e = thag__intern(buf, kind, NULL);
     return e ? &e->site : NULL;
 }
 
@@ -1820,7 +1830,8 @@ THAG__PUB thag_fiber thag_fiber_new(const char *name) {
     uint64_t h = 0;
     if (!THAG__LOAD(thag__g.active)) return 0;
     pthread_mutex_lock(&thag__alock);
-    if ((r = thag__arec_new(THAG__A_FIBER, &h)) && !(r->site = thag__name_site(name ? name : "fiber", 0))) {
+    if ((r = thag__arec_new(THAG__A_FIBER, &h)) &&
+        !(r->site = thag__name_site(name ? name : "fiber", 0, THAG__KIND_time | THAG__KIND_fiber))) {
         thag__arec_free(r);
         h = 0;
     }
@@ -2004,7 +2015,7 @@ THAG__PUB thag_task thag_task_begin(const char *name, int apart) {
     if (!THAG__LOAD(thag__g.active) || (!t && !(t = thag__attach()))) return 0;
     pthread_mutex_lock(&thag__alock);
     if ((r = thag__arec_new(THAG__A_TASK, &h))) {
-        if (!(r->site = thag__name_site(name, apart))) { thag__arec_free(r); h = 0; }
+        if (!(r->site = thag__name_site(name, apart, THAG__KIND_time))) { thag__arec_free(r); h = 0; }
         else r->home = t, r->home_parent = t->cur, r->begin = thag__ticks(), thag__a.begun++;
     }
     pthread_mutex_unlock(&thag__alock);
@@ -4244,9 +4255,11 @@ typedef struct thag__onode {
     uint64_t m_freed;           /* bytes freed (deallocating stacks) */
     int64_t m_peak;             /* live bytes at the peak snapshot (>>peak) */
     uint64_t m_temp;            /* temporary allocations */
+    uint64_t m_live_n;          /* live blocks (sampled mode: estimated from the live samples) */
     size_t plen;                /* length of the path up to this frame */
     uint64_t id;                /* its number in the timeline's stack table */
     struct thag__onode *cut;    /* deeper than THAG__OUT_DEPTH: the frame it is charged to */
+    int fiber;                  /* a fiber's root frame (>>fibers): an F line in the timeline */
 } thag__onode;
 
 typedef struct thag__obuf {
@@ -4320,6 +4333,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
             : thag__ochild(o, n->parent->out, n->site->name);
         if (!on) return -1;
         n->out = on;
+        on->fiber |= (n->site->kind & THAG__KIND_fiber) != 0;
         on->calls += THAG__LOAD(n->calls);
         on->incl += THAG__LOAD(n->incl) + n->pend_incl;
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
@@ -4553,7 +4567,7 @@ THAG__FN void thag__meta(thag__writer *w, const char *kind, const char *extra, c
 }
 
 /* The in-file metadata line, now only at the top of the timeline (not a
-   folded file: its readers need format=timeline-1 to parse it). */
+   folded file: its readers need format=timeline-2 to parse it). */
 THAG__FN void thag__meta_line(thag__writer *w, const char *kind, const char *extra, const char *unit) {
     thag__wprintf(w, "# thag_profiler " THAG_PROFILER_VERSION_STRING ": kind=%s program=%s started=%s pid=%d "
                   "clock=%s threads=%s%s unit=%s\n", kind, thag__g.program, thag__stamp(), (int)getpid(),
@@ -4621,7 +4635,7 @@ THAG__FN void thag__write_line(thag__writer *w, const thag__path *path, size_t l
 }
 
 enum { THAG__COL_EXCL, THAG__COL_INCL, THAG__COL_CALLS, THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE,
-       THAG__COL_MFREED, THAG__COL_MPEAK, THAG__COL_MTEMP };
+       THAG__COL_MFREED, THAG__COL_MPEAK, THAG__COL_MTEMP, THAG__COL_MLIVEN };
 
 /* The value a writer's column takes at a node; 0 leaves the line out
    (inclusive time is written for every called node). */
@@ -4635,6 +4649,7 @@ THAG__FN int thag__col(const thag__onode *n, int col, uint64_t *v) {
     case THAG__COL_MFREED: *v = n->m_freed; return *v != 0;
     case THAG__COL_MPEAK: *v = n->m_peak > 0 ? (uint64_t)n->m_peak : 0; return *v != 0;
     case THAG__COL_MTEMP: *v = n->m_temp; return *v != 0;
+    case THAG__COL_MLIVEN: *v = n->m_live_n; return *v != 0;
     default: *v = n->m_live > 0 ? (uint64_t)n->m_live : 0; return *v != 0;
     }
 }
@@ -4662,6 +4677,7 @@ THAG__FN uint64_t thag__cut_deep(thag__onode *root) {
             anc->m_freed += n->m_freed;
             anc->m_peak += n->m_peak;
             anc->m_temp += n->m_temp;
+            anc->m_live_n += n->m_live_n;
             cut++;
         }
         if (n->child) { n = n->child; depth++; continue; }
@@ -4721,6 +4737,7 @@ THAG__FN const char *thag__onode_path(thag__obuf *o, thag__onode *n, size_t *len
 
 /* The timeline file: a table of stacks, then each thread's intervals.
      S <id> <parent id> <frame>   a stack: its parent's frames, then frame
+     F <id>                       after its S line: a fiber's root frame
      T <index> <start ns> <name>  a thread's window starts
      <id> <ns>                    that stack was on top for ns (0: none)
    A stack is written once, not on every line, and the intervals follow
@@ -4734,6 +4751,7 @@ THAG__FN void thag__tl_frame(thag__writer *w, thag__obuf *o, const thag__onode *
     thag__wprintf(w, "S %llu %llu ", (unsigned long long)n->id, (unsigned long long)(n->parent ? n->parent->id : 0));
     thag__wput(w, p, k);
     thag__wput(w, "\n", 1);
+    if (n->fiber) thag__wprintf(w, "F %llu\n", (unsigned long long)n->id);
 }
 
 THAG__FN void thag__tl_stacks(thag__writer *w, thag__obuf *o, thag__onode *root) {
@@ -5148,9 +5166,32 @@ THAG__FN int thag__is_runtime_frame(const char *name) {
     return 0;
 }
 
+/* Sampled mode: the live blocks per stack record, from the set of live
+   sampled blocks (what the library keeps to see their frees), each counted
+   by its weight as its allocation was: w[id] in THAG__W1ths for the stack
+   ids below n (a stack recorded after this has none yet). */
+typedef struct thag__liven { uint64_t *w; uint32_t n; } thag__liven;
+
+THAG__FN int thag__live_blocks(thag__obuf *o, thag__liven *l) {
+    const thag__sset *m;
+    size_t i;
+    l->n = __atomic_load_n(&thag__stack_count, __ATOMIC_ACQUIRE);
+    if (!(l->w = (uint64_t *)thag__oalloc(o, ((size_t)l->n + 1) * sizeof *l->w))) return -1;
+    memset(l->w, 0, ((size_t)l->n + 1) * sizeof *l->w);
+    pthread_mutex_lock(&thag__ss_lock);
+    m = thag__ss;
+    for (i = 0; i <= m->mask; i++)
+        if (m->key[i] > THAG__SS_GONE && m->val[i].stack && m->val[i].stack->id < l->n)
+            l->w[m->val[i].stack->id] += thag__weight_of(m->val[i].n);
+    pthread_mutex_unlock(&thag__ss_lock);
+    return 0;
+}
+
 /* Adds one stack record to the output tree: root, thread label, then the
-   frames from the outermost (main, or the thread's start) inwards. */
-THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c, thag__stack *s) {
+   frames from the outermost (main, or the thread's start) inwards. live:
+   sampled mode's live blocks per stack id (thag__live_blocks), or NULL. */
+THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c, thag__stack *s,
+                             const thag__liven *live) {
     const char *names[THAG__MAX_FRAMES];
     thag__onode *n = root;
     thag__scount sum;
@@ -5170,6 +5211,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
     n->m_freed += sum.freed;
     n->m_peak += sum.peak;
     n->m_temp += sum.temp;
+    if (live && s->id < live->n) n->m_live_n += THAG__UNW(live->w[s->id]);
     return 0;
 }
 
@@ -5295,18 +5337,23 @@ THAG__FN int thag__write_massif(thag__obuf *o, thag__onode *root, const char *me
 }
 
 /* Writes the detail (or sampled) files: bytes, allocation counts, live
-   bytes per allocating stack, and bytes per deallocating stack. */
+   bytes per allocating stack, and bytes per deallocating stack; sampled
+   mode also live blocks per allocating stack (its set of live samples has
+   them; detail mode keeps no count of live blocks). */
 THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
-    /* sampled mode: the first four (no deallocating stacks, no temporaries) */
-    static const char *kinds[6] = {"memory_detail", "memory_detail_calls", "memory_detail_live", "memory_peak",
-                                   "memory_detail_dealloc", "memory_temp"};
-    static const char *units[6] = {"bytes", "allocations", "bytes", "bytes", "bytes", "allocations"};
-    static const int cols[6] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
-                                THAG__COL_MFREED, THAG__COL_MTEMP};
+    static const char *kinds[7] = {"memory_detail", "memory_detail_calls", "memory_detail_live", "memory_peak",
+                                   "memory_detail_dealloc", "memory_temp", "memory_detail_live_calls"};
+    static const char *units[7] = {"bytes", "allocations", "bytes", "bytes", "bytes", "allocations", "allocations"};
+    static const int cols[7] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
+                                THAG__COL_MFREED, THAG__COL_MTEMP, THAG__COL_MLIVEN};
+    /* sampled mode: no deallocating stacks, no temporaries; live blocks */
+    static const int detail[6] = {0, 1, 2, 3, 4, 5}, sampled[5] = {0, 1, 2, 3, 6};
+    const int *pick = thag__g.sample_bytes ? sampled : detail;
     thag__symcache *c = (thag__symcache *)thag__oalloc(o, sizeof *c);
     thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
     thag__writer *ws = (thag__writer *)thag__oalloc(o, 6 * sizeof *ws);
-    int i, rc = 0, nw = thag__g.sample_bytes ? 4 : 6;
+    thag__liven lb, *live = thag__g.sample_bytes && !thag__live_blocks(o, &lb) ? &lb : NULL;
+    int i, rc = 0, nw = !thag__g.sample_bytes ? 6 : live ? 5 : 4;
     if (!c || !root || !ws) return -1;
     if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
         thag__lines_lookup(o, c->lines);
@@ -5314,14 +5361,14 @@ THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     for (i = 0; i < THAG__STACK_BUCKETS && !rc; i++) {
         thag__stack *s;
         for (s = __atomic_load_n(&thag__stacks[i], __ATOMIC_ACQUIRE); s && !rc; s = s->next)
-            rc = thag__add_stack(o, root, c, s);
+            rc = thag__add_stack(o, root, c, s, live);
     }
     pthread_mutex_unlock(&thag__snap_lock);
     if (rc) return -1;
     for (i = 0; i < nw; i++) {
-        if (thag__wopen(&ws[i], kinds[i])) { while (i--) thag__wabort(&ws[i]); return -1; }
-        ws[i].col = cols[i];
-        thag__meta(&ws[i], kinds[i], meta, units[i]);
+        if (thag__wopen(&ws[i], kinds[pick[i]])) { while (i--) thag__wabort(&ws[i]); return -1; }
+        ws[i].col = cols[pick[i]];
+        thag__meta(&ws[i], kinds[pick[i]], meta, units[pick[i]]);
     }
     if (!rc) rc = thag__write_tree(o, root, ws, nw);
     for (i = 0; i < nw; i++) rc |= thag__wclose(&ws[i]);
@@ -5364,7 +5411,7 @@ THAG__FN int thag__write_timeline_file(thag__obuf *o, thag__onode *root, thag__s
     char extra[128];
     int i;
     if (!w || thag__wopen_ext(w, "timeline", ".txt")) return -1;
-    thag__stbsp_snprintf(extra, (int)sizeof extra, " format=timeline-1 bound=%llu dropped=%llu",
+    thag__stbsp_snprintf(extra, (int)sizeof extra, " format=timeline-2 bound=%llu dropped=%llu",
                          (unsigned long long)thag__g.tl_bound,
                          (unsigned long long)thag__g.tl_reused);
     thag__meta_line(w, "timeline", extra, "ns");

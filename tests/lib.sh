@@ -39,7 +39,7 @@ meta() {
 # are left out).
 tl_data() {
     awk '/^#/ { next } $1 == "S" { f = $0; sub(/^S [0-9]+ [0-9]+ /, "", f); p[$2] = ($3 == 0 ? f : p[$3] ";" f); next }
-         $1 == "T" { next } $1 != 0 { print p[$1], $2 }' "$1"
+         $1 == "T" || $1 == "F" { next } $1 != 0 { print p[$1], $2 }' "$1"
 }
 
 # profiles DIR: how many profile files DIR holds (folded files and the timeline).

@@ -7,9 +7,11 @@
  *   pprof       google/pprof profile.proto, uncompressed (go tool pprof, Pyroscope, Parca
  *               read it; gzip it for servers that want .pb.gz). One sample per stack with
  *               every additive file's value: calls + wall ns, and memory as alloc_objects,
- *               alloc_space, inuse_space (+ free_space in detail mode).
+ *               alloc_space, inuse_space (+ free_space in detail mode, inuse_objects in
+ *               sampled mode).
  *   trace       Trace Event Format JSON from the timeline: one track per thread on the
- *               common clock; tasks (from the -wall file) on tracks of their own.
+ *               common clock; tasks (from the -wall file) and fibers (the timeline's F
+ *               lines) on tracks of their own.
  *   speedscope  speedscope's file format: every additive file as a sampled profile, every
  *               thread of the timeline as an evented profile.
  * Never exports a non-additive file (-inclusive, -wall) as values. The manual is
@@ -362,25 +364,27 @@ static void out_us(uint64_t ns)
 
 /* The kinds of file a run writes. The additive ones come first (values that add up per
  * stack); -inclusive and -wall are not additive, the timeline is chronological. */
-enum { K_TIME, K_CALLS, K_MEM, K_MEMC, K_MEML, K_MD, K_MDC, K_MDL, K_MDD, K_NADD = K_MDD + 1,
+enum { K_TIME, K_CALLS, K_MEM, K_MEMC, K_MEML, K_MD, K_MDC, K_MDL, K_MDD, K_MDLC, K_NADD = K_MDLC + 1,
        K_INCL = K_NADD, K_WALL, K_TL, K_NKINDS, K_FOREIGN = K_NKINDS };
 
 static const char *const kind_suffix[K_NKINDS] = {
     "", "-calls", "-memory", "-memory_calls", "-memory_live", "-memory_detail",
-    "-memory_detail_calls", "-memory_detail_live", "-memory_detail_dealloc", "-inclusive",
+    "-memory_detail_calls", "-memory_detail_live", "-memory_detail_dealloc",
+    "-memory_detail_live_calls", "-inclusive",
     "-wall", "-timeline"};
 static const char *const kind_meta[K_NKINDS] = {
     "time", "calls", "memory", "memory_calls", "memory_live", "memory_detail",
-    "memory_detail_calls", "memory_detail_live", "memory_detail_dealloc", "time_inclusive",
+    "memory_detail_calls", "memory_detail_live", "memory_detail_dealloc",
+    "memory_detail_live_calls", "time_inclusive",
     "wall", "timeline"};
 /* pprof sample type and unit, speedscope unit, per additive kind */
 static const char *const kind_ptype[K_NADD] = {
     "wall", "calls", "alloc_space", "alloc_objects", "inuse_space", "alloc_space",
-    "alloc_objects", "inuse_space", "free_space"};
+    "alloc_objects", "inuse_space", "free_space", "inuse_objects"};
 static const char *const kind_punit[K_NADD] = {
-    "nanoseconds", "count", "bytes", "count", "bytes", "bytes", "count", "bytes", "bytes"};
+    "nanoseconds", "count", "bytes", "count", "bytes", "bytes", "count", "bytes", "bytes", "count"};
 static const char *const kind_sunit[K_NADD] = {
-    "nanoseconds", "none", "bytes", "none", "bytes", "bytes", "none", "bytes", "bytes"};
+    "nanoseconds", "none", "bytes", "none", "bytes", "bytes", "none", "bytes", "bytes", "none"};
 
 typedef struct {
     char *stem;              /* path without kind and extension; NULL for a foreign file */
@@ -601,7 +605,7 @@ static void refuse_nonadditive(const char *path, int kind, const char *stem)
 static void pick_additive(input *in)
 {
     const run_files *r = &in->files;
-    int detail = r->path[K_MD] || r->path[K_MDC] || r->path[K_MDL] || r->path[K_MDD];
+    int detail = r->path[K_MD] || r->path[K_MDC] || r->path[K_MDL] || r->path[K_MDD] || r->path[K_MDLC];
     if (r->path[K_CALLS] && !r->path[K_TIME]) die("%s.folded is missing (its -calls file is there): a truncated run", r->stem);
     if (detail && !r->path[K_MD]) die("%s-memory_detail.folded is missing: a truncated run", r->stem);
     if (!detail && (r->path[K_MEMC] || r->path[K_MEML]) && !r->path[K_MEM])
@@ -963,7 +967,9 @@ static void ss_frames(ss_state *s)
 /* The timeline's stack table, and the walk of each thread's intervals. */
 typedef struct {
     size_t n, cap;
-    size_t *parent, *depth, *name_off, *task;  /* per id (0: none); task: outermost task root */
+    size_t *parent, *depth, *name_off, *task;  /* per id (0: none); task: its track's root, the
+                                                  outermost task or fiber root above it */
+    unsigned char *fiber;               /* per id: 1 when it is a fiber's root (an F line) */
     size_t *jname, *jlen;               /* per id: its name as JSON in jbuf (offset + 1; 0: not yet) */
     uint32_t *frame;                    /* per id: its speedscope frame + 1 (0: not yet) */
     pbuf jbuf;
@@ -1021,6 +1027,7 @@ static int tl_define(tl_table *t, const char *p)
     t->jname = xrealloc(t->jname, t->cap * sizeof(size_t));
     t->jlen = xrealloc(t->jlen, t->cap * sizeof(size_t));
     t->frame = xrealloc(t->frame, t->cap * sizeof(uint32_t));
+    t->fiber = xrealloc(t->fiber, t->cap);
     k = strlen(p);
     grow(&t->names, &t->names_cap, t->names_len + k + 1, 1);
     memcpy(t->names + t->names_len, p, k + 1);
@@ -1032,8 +1039,21 @@ static int tl_define(tl_table *t, const char *p)
     t->task[id] = parent ? t->task[parent] : 0;
     t->jname[id] = 0;
     t->frame[id] = 0;
+    t->fiber[id] = 0;
     if (!t->task[id] && t->tasks.n && set_find(&t->tasks, t->path, tl_path(t, (size_t)id)))
         t->task[id] = (size_t)id;
+    return 1;
+}
+
+/* "F id": the stack just defined is a fiber's root frame (timeline-2); its frames and those
+ * under it go to the fiber's track unless an outer task or fiber already has them. 0 if
+ * malformed (not the stack of the S line before it). */
+static int tl_fiber(tl_table *t, const char *p)
+{
+    uint64_t id;
+    if (!parse_u64(&p, &id) || *p || id == 0 || id != t->n) return 0;
+    t->fiber[id] = 1;
+    if (!t->task[id]) t->task[id] = (size_t)id;
     return 1;
 }
 
@@ -1050,8 +1070,8 @@ static void tl_out_name(tl_table *t, size_t id)
     out(t->jbuf.p + t->jname[id] - 1, t->jlen[id]);
 }
 
-/* What a walk of the timeline does at each event. track: 0 the thread's, else a task track
- * (the id of the task's root stack). */
+/* What a walk of the timeline does at each event. track: 0 the thread's, else a task's or a
+ * fiber's track (the id of its root stack). */
 typedef struct tl_sink {
     void (*thread)(struct tl_sink *, unsigned long index, const char *name, uint64_t start);
     void (*open)(struct tl_sink *, size_t track, size_t id, uint64_t t);
@@ -1097,9 +1117,10 @@ static void tl_switch(tl_sink *s, tl_walk *w, size_t id, uint64_t t)
     grow(&w->want, &w->wcap, d + 1, sizeof *w->want);
     for (i = id; i; i = tab->parent[i]) w->want[tab->depth[i] - 1] = i;
     if (s->split_tasks && id && (task = tab->task[id]) != 0) {
-        /* The frames above a task are the thread's own when the stack starts at the thread's
-         * root (a task resumed on the thread that began it); on a pool thread they are a
-         * copy of the task's path, not the thread's, and its track shows nothing meanwhile. */
+        /* The frames above a task or fiber are the thread's own when the stack starts at the
+         * thread's root (a task resumed on the thread that began it, a fiber on the thread it
+         * first ran on); on another thread they are a copy of its path, not the thread's,
+         * and the thread's track shows nothing meanwhile. */
         split = strcmp(tl_name(tab, w->want[0]), w->thread) ? 0 : tab->depth[task] - 1;
     }
     tl_move(s, 0, &w->open, &w->n, &w->cap, w->want, split, t);
@@ -1125,6 +1146,11 @@ static void tl_walk_file(tl_sink *s, FILE *f, const char *path)
         if (len == 0 || line[0] == '#') continue;
         if (line[0] == 'S' && line[1] == ' ') {
             if (!tl_define(s->tab, line + 2)) die("%s:%lu: malformed stack definition", path, lineno);
+            continue;
+        }
+        if (line[0] == 'F' && line[1] == ' ') {
+            if (!tl_fiber(s->tab, line + 2))
+                die("%s:%lu: malformed fiber line (F <id> follows that stack's S line)", path, lineno);
             continue;
         }
         if (line[0] == 'T' && line[1] == ' ') {
@@ -1165,9 +1191,9 @@ static char *tl_find(run_files *r, const char *given, char *program, size_t psiz
             "or no time profiling): trace export needs it", given, r->stem);
     cur_open(&c, path, r->stem ? K_TL : K_FOREIGN);
     meta(&c, "format", fmt, sizeof fmt);
-    if (strcmp(fmt, "timeline-1"))
-        die("%s is not a thag_profiler timeline (format=timeline-1): trace export needs the "
-            "run's <program>-<stamp>-timeline.txt", path);
+    if (strcmp(fmt, "timeline-1") && strcmp(fmt, "timeline-2"))
+        die("%s is not a thag_profiler timeline (format=timeline-2 or timeline-1): trace export "
+            "needs the run's <program>-<stamp>-timeline.txt", path);
     meta(&c, "program", program, psize);
     meta(&c, "pid", pid, pidsize);
     meta(&c, "dropped", dropped, sizeof dropped);
@@ -1189,7 +1215,7 @@ static void tl_load_tasks(tl_table *tab, run_files *r)
 
 static void tl_free(tl_table *t)
 {
-    free(t->parent); free(t->depth); free(t->name_off); free(t->task);
+    free(t->parent); free(t->depth); free(t->name_off); free(t->task); free(t->fiber);
     free(t->jname); free(t->jlen); free(t->frame); free(t->jbuf.p);
     free(t->names); free(t->path);
     set_free(&t->tasks);
@@ -1226,7 +1252,7 @@ static void tr_thread(tl_sink *k, unsigned long index, const char *name, uint64_
     tr_meta(s, s->tid, "thread_name", name, index * 1000);
 }
 
-/* The tid of the current thread's track for the task rooted at stack id root. */
+/* The tid of the current thread's track for the task or fiber rooted at stack id root. */
 static unsigned long tr_task_tid(trace_sink *s, size_t root)
 {
     size_t i;
@@ -1237,7 +1263,7 @@ static unsigned long tr_task_tid(trace_sink *s, size_t root)
     s->task_tid = xrealloc(s->task_tid, s->task_cap * sizeof(size_t));
     s->task_root[s->ntask] = root;
     s->task_tid[s->ntask] = s->next_task_tid++;
-    name = cat3(s->thread, ": task ", tl_name(s->sink.tab, root));
+    name = cat3(s->thread, s->sink.tab->fiber[root] ? ": fiber " : ": task ", tl_name(s->sink.tab, root));
     tr_meta(s, s->task_tid[s->ntask], "thread_name", name, s->index * 1000 + s->ntask + 1);
     free(name);
     return s->task_tid[s->ntask++];
@@ -1286,7 +1312,11 @@ static void export_trace(const char *given)
     tl_walk_file(&s.sink, f, path);
     fclose(f);
     outs("\n]}\n");
-    note("trace: %lu events, %zu task stacks", s.nev, tab.tasks.n);
+    {
+        size_t i, nf = 0;
+        for (i = 1; i <= tab.n; i++) nf += tab.fiber[i];
+        note("trace: %lu events, %zu task stacks, %zu fiber roots", s.nev, tab.tasks.n, nf);
+    }
     free(s.thread); free(s.task_root); free(s.task_tid); free(path);
     tl_free(&tab);
     for (int k = 0; k < K_NKINDS; k++) free(r.path[k]);

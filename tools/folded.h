@@ -22,10 +22,11 @@
  * skipped and counted; the first FOLDED_REPORT_MAX are reported on stderr as
  * "name:LINE: reason", and at the end of input a summary line gives the total.
  *
- * A thag_profiler timeline file (metadata "format=timeline-1", <p>-<ts>-timeline.txt) is
- * read the same way: its compact lines ("S id parent frame" defines a stack once,
- * "T index start name" starts a thread, "id ns" is an interval) come out as the folded
- * lines "frame;...;frame ns", in order; intervals with no stack on top (id 0) are skipped.
+ * A thag_profiler timeline file (metadata "format=timeline-2", or timeline-1 from before
+ * fibers were marked; <p>-<ts>-timeline.txt) is read the same way: its compact lines
+ * ("S id parent frame" defines a stack once, "F id" marks it a fiber's root, "T index start
+ * name" starts a thread, "id ns" is an interval) come out as the folded lines
+ * "frame;...;frame ns", in order; intervals with no stack on top (id 0) are skipped.
  *
  * Metadata (folded_meta, folded_meta_value): a run's folded files hold only stack lines; their
  * metadata is in the run's manifest, <p>-<ts>-manifest.txt next to them (docs/output.md), whose
@@ -78,8 +79,8 @@ typedef struct folded_reader {
     char *meta;         /* the metadata line, without "# " (first line, or from the manifest) */
     int meta_looked;    /* the manifest was looked up */
     char err[256];
-    /* A timeline file (format=timeline-1): its stack table, and the stack of the line read. */
-    int tl;
+    /* A timeline file: its stack table, and the stack of the line read. */
+    int tl;             /* 1: a timeline file (format=timeline-1 or -2); -1: a timeline of an unknown format */
     size_t tl_n, tl_cap;          /* stacks defined; ids are 1..tl_n */
     size_t *tl_parent, *tl_off;   /* per id: its parent's id, its frame in tl_names */
     char *tl_names, *tl_stack;
@@ -160,6 +161,16 @@ FOLDED_FN int folded_additive(const folded_reader *r)
     if (folded_meta_value(r, "additive", v, sizeof v)) return strcmp(v, "no") != 0;
     if (!folded_meta_value(r, "kind", v, sizeof v)) return -1;
     return strcmp(v, "time_inclusive") != 0 && strcmp(v, "wall") != 0;
+}
+
+/* Whether a metadata line (or a format= value) is a timeline's, in a format this reader
+   knows: timeline-2 (F lines mark fibers' root frames) or timeline-1 (before them). */
+FOLDED_FN int folded_is_timeline(const char *meta)
+{
+    const char *p = meta ? strstr(meta, "format=timeline-") : NULL;
+    if (!p || (p != meta && p[-1] != ' ')) return 0;
+    p += 16;
+    return (*p == '1' || *p == '2') && (p[1] == ' ' || p[1] == 0);
 }
 
 /* Where the run part of a file's base name ends: after its stamp "-yyyymmdd-HHMMSS" (the last
@@ -487,7 +498,7 @@ FOLDED_FN int folded__tl_parse(folded_reader *r, char *line, size_t len, folded_
     const char *p = line, *e = line + len;
     size_t id;
     if (len >= 2 && line[1] == ' ' && line[0] == 'S') { folded__tl_define(r, line + 2, e); return 0; }
-    if (len >= 2 && line[1] == ' ' && line[0] == 'T') return 0;
+    if (len >= 2 && line[1] == ' ' && (line[0] == 'T' || line[0] == 'F')) return 0;
     if (!folded__id(&p, e, &id) || folded__number(p, e, &out->value) != 1) {
         folded__bad(r, "malformed timeline line");
         return 0;
@@ -553,9 +564,13 @@ FOLDED_FN int folded__parse(folded_reader *r, char *line, size_t len, folded_lin
             if (r->meta) {
                 memcpy(r->meta, line + 2, len - 2);
                 r->meta[len - 2] = 0;
-                r->tl = strstr(r->meta, " format=timeline-1 ") != NULL;
+                r->tl = folded_is_timeline(r->meta) ? 1 : strstr(r->meta, " format=timeline-") ? -1 : 0;
             }
         }
+        return 0;
+    }
+    if (r->tl < 0) { /* every line: nothing of it is read as folded */
+        folded__bad(r, "a timeline in a format this reader does not know (from a newer thag_profiler?)");
         return 0;
     }
     if (r->tl) return folded__tl_parse(r, line, len, out);

@@ -277,7 +277,7 @@ FACTS = [
     ("timeline keeps the most recent events", r"oldest chunk", "docs/environment.md", r"most recent"),
     ("THAG_SIGNALS default INT,TERM", r"THAG_SIGNALS", "docs/environment.md", r"`INT,TERM`"),
     ("TSC calibration spins until 2 ms", r"ns - thag__clock\.ns0 < 2000000u", "docs/environment.md", r"\b2 ms\b"),
-    ("timeline metadata: bound and dropped", r'" format=timeline-1 bound=%llu dropped=%llu"', "docs/output.md",
+    ("timeline metadata: bound and dropped", r'" format=timeline-2 bound=%llu dropped=%llu"', "docs/output.md",
      r"`dropped`"),
     ("frame names: a space before a trailing number becomes _", r"i == tail\) \? '_'", "docs/output.md",
      r"space before a trailing number"),

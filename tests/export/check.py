@@ -9,6 +9,10 @@ differences and exits 1. Used by tests/export/run.sh.
   check.py trace RESULT TIMELINE [WALL]   speedscope's import of the trace (a speedscope.mjs
                                       line): one profile per track, each track's busy time
                                       equal to the timeline's, to the nanosecond
+  check.py tracejson TRACE TIMELINE [WALL]   the trace file itself: per track (tid, by its
+                                      thread_name), busy time from its B/E events equal to
+                                      the timeline's, to the nanosecond; B/E nest per track,
+                                      every track is named, its times never go back
   check.py ssfile JSON FOLDED         a speedscope file's first profile, its stacks rebuilt
                                       from its frames, equals FOLDED
   check.py speedscope RESULT RUNSTEM  speedscope's import of the speedscope export: every
@@ -86,9 +90,13 @@ def cmd_total(top, path):
     return 0
 
 
+FIBERS = set()  # the stack ids of fibers' root frames (F lines) of the last timeline read
+
+
 def timeline(path):
-    """[(thread name, start, [(stack ids root first, ns)])], {id: name}."""
+    """[(thread name, start, [(stack ids root first, ns)])], {id: name}; FIBERS: its F ids."""
     names, parent, threads = {}, {}, []
+    FIBERS.clear()
     for line in open(path, encoding='utf-8', errors='surrogateescape'):
         line = line.rstrip('\n')
         if not line or line.startswith('#'):
@@ -96,6 +104,8 @@ def timeline(path):
         if line.startswith('S '):
             _, i, p, name = line.split(' ', 3)
             names[int(i)], parent[int(i)] = name, int(p)
+        elif line.startswith('F '):
+            FIBERS.add(int(line[2:]))
         elif line.startswith('T '):
             _, _, start, name = line.split(' ', 3)
             threads.append((name, int(start), []))
@@ -115,8 +125,9 @@ def stack_text(ids, names):
 
 def trace_tracks(tl, wall):
     """Busy ns per track, as docs/export.md defines the tracks: a task's frames (a -wall
-    stack and below) on '<thread>: task <frame>', the frames above on the thread's track when
-    the stack starts at the thread's own root frame."""
+    stack and below) on '<thread>: task <frame>', a fiber's (an F stack and below) on
+    '<thread>: fiber <frame>', the outermost of them taking the frames under it; the frames
+    above on the thread's track when the stack starts at the thread's own root frame."""
     threads, names = timeline(tl)
     tasks = set(folded(wall)) if wall else set()
     busy = {}
@@ -124,11 +135,12 @@ def trace_tracks(tl, wall):
         for ids, ns in ivs:
             if not ids:
                 continue
-            root = next((k for k in range(len(ids)) if stack_text(ids[:k + 1], names) in tasks), None)
+            root = next((k for k in range(len(ids))
+                         if ids[k] in FIBERS or stack_text(ids[:k + 1], names) in tasks), None)
             if root is None:
                 busy[name] = busy.get(name, 0) + ns
                 continue
-            track = '%s: task %s' % (name, names[ids[root]])
+            track = '%s: %s %s' % (name, 'fiber' if ids[root] in FIBERS else 'task', names[ids[root]])
             busy[track] = busy.get(track, 0) + ns
             if root > 0 and names[ids[0]] == name:
                 busy[name] = busy.get(name, 0) + ns
@@ -160,9 +172,44 @@ def cmd_trace(res, tl, wall=None):
     return 0
 
 
+def cmd_tracejson(path, tl, wall=None):
+    """Busy ns per track from the trace's own events (no viewer in between)."""
+    ev = json.load(open(path, encoding='utf-8'))['traceEvents']
+    names = {e['tid']: e['args']['name'] for e in ev if e['ph'] == 'M' and e['name'] == 'thread_name'}
+    if len(set(names.values())) != len(names):
+        print('%s: two tracks with one name: %s' % (path, sorted(names.values())))
+        return 1
+    open_, since, got, last = {}, {}, {}, {}
+    for e in ev:
+        if e['ph'] not in 'BE':
+            continue
+        tid, ns = e['tid'], round(e['ts'] * 1000)
+        if tid not in names or ns < last.get(tid, 0):
+            print('%s: event %s on track %s: unnamed track, or time going back' % (path, e, tid))
+            return 1
+        last[tid] = ns
+        st = open_.setdefault(tid, [])
+        if e['ph'] == 'B':
+            if not st:
+                since[tid] = ns
+            st.append(e['name'])
+        else:
+            if not st or st.pop() != e['name']:
+                print('%s: E %s does not close the innermost frame of track %s' % (path, e['name'], names[tid]))
+                return 1
+            if not st:
+                got[names[tid]] = got.get(names[tid], 0) + ns - since[tid]
+    want = trace_tracks(tl, wall)
+    if got != want or any(open_.values()):
+        print('tracks differ:\n  trace    %s\n  timeline %s' % (sorted(got.items()), sorted(want.items())))
+        return 1
+    return 0
+
+
 KIND_UNIT = {'': 'nanoseconds', '-calls': 'none', '-memory': 'bytes', '-memory_calls': 'none',
              '-memory_live': 'bytes', '-memory_detail': 'bytes', '-memory_detail_calls': 'none',
-             '-memory_detail_live': 'bytes', '-memory_detail_dealloc': 'bytes'}
+             '-memory_detail_live': 'bytes', '-memory_detail_dealloc': 'bytes',
+             '-memory_detail_live_calls': 'none'}
 
 
 def cmd_speedscope(res, stem):
@@ -215,6 +262,8 @@ def main(argv):
         return cmd_total(argv[2], argv[3])
     if cmd == 'trace':
         return cmd_trace(*argv[2:])
+    if cmd == 'tracejson':
+        return cmd_tracejson(*argv[2:])
     if cmd == 'ssfile':
         return cmd_ssfile(argv[2], argv[3])
     if cmd == 'speedscope':

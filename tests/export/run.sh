@@ -55,6 +55,8 @@ for c in gcc clang; do check "warning-free with $c" test -x "$WORK/thag-export-$
 cc -O2 -g -DTHAG_TIME_PROFILING -I. examples/coro.c -o "$W/coro" -pthread || bad "build coro"
 cc -O2 -g -DTHAG_TIME_PROFILING -I. examples/uvserver.c -o "$W/uvserver" -pthread -luv || bad "build uvserver"
 cc -O2 -g -DTHAG_TIME_PROFILING -I. -Itests/e2e tests/e2e/sections.c -o "$W/sections" -pthread || bad "build sections"
+cc -O2 -g -DTHAG_TIME_PROFILING -I. tests/async/fibers.c -o "$W/fibers" -pthread || bad "build fibers"
+cc -O0 -g -fno-omit-frame-pointer -DTHAG_FULL_PROFILING -I. $T/leak.c -o "$W/leak" -pthread -lmimalloc || bad "build leak"
 
 echo "== runs"
 WF=$(profile "$W/wf" both false "$PWD/$B/examples/full/wordfreq" "$PWD/README.md")
@@ -63,11 +65,14 @@ WK=$(profile "$W/wk" time false "$PWD/$B/examples/time/workers")
 CO=$(profile "$W/co" time false "$PWD/$W/coro")
 UV=$(profile "$W/uv" time false "$PWD/$W/uvserver")
 SE=$(profile "$W/se" time false "$PWD/$W/sections")
+FI=$(profile "$W/fi" time false "$PWD/$W/fibers")
+LK=$(THAG_SAMPLE_BYTES=1 profile "$W/lk" both false "$PWD/$W/leak")
 SA=$(THAG_SAMPLE_BYTES=1024 profile "$W/sa" both false "$PWD/$B/examples/full/wordfreq" "$PWD/README.md")
 MT=$(THAG_MERGE_THREADS=true profile "$W/mt" time false "$PWD/$B/examples/time/workers")
-for s in "$WF" "$DT" "$WK" "$CO" "$UV" "$SE" "$SA" "$MT"; do check "run written: $s" test -s "$s.folded" -a -s "$s-timeline.txt"; done
+for s in "$WF" "$DT" "$WK" "$CO" "$UV" "$SE" "$SA" "$MT" "$FI" "$LK"; do check "run written: $s" test -s "$s.folded" -a -s "$s-timeline.txt"; done
 check "detail run has file:line" grep -q ' (.*:[0-9]*)' "$DT-memory_detail.folded"
 check "uvserver run has tasks" test -s "$UV-wall.folded"
+check "coro's timeline marks its 2 fiber roots (F lines)" test "$(grep -c '^F ' "$CO-timeline.txt")" = 2
 
 echo "== pprof: go tool pprof -raw and -top equal the folded files"
 # pprof_case STEM TYPE=SUFFIX...: exports the run (named by its -calls file, so RUN need not
@@ -92,9 +97,21 @@ pprof_case "$WK" wall= calls=-calls
 pprof_case "$UV" wall= calls=-calls
 pprof_case "$SE" wall= calls=-calls
 pprof_case "$SA" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-memory_detail_calls \
-    inuse_space=-memory_detail_live
+    inuse_space=-memory_detail_live inuse_objects=-memory_detail_live_calls
+pprof_case "$LK" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-memory_detail_calls \
+    inuse_space=-memory_detail_live inuse_objects=-memory_detail_live_calls
 pprof_case "$MT" wall= calls=-calls
 check "sampled run: no free_space (no deallocation file)" bash -c "! grep -q free_space '$W/sa.raw'"
+# Live blocks per stack (sampled mode keeps them): leak.c leaves 37 blocks in f, 5 in g, none
+# in h; THAG_SAMPLE_BYTES=1 samples each of them with weight 1, so the counts are exact.
+check "leak: live blocks per stack, exactly (main;f 37, main;g 5; file:line left out)" \
+    test "$(sed 's/ ([^)]*)//g' "$LK-memory_detail_live_calls.folded" | tr '\n' ,)" = "main;f 37,main;g 5,"
+check "leak: live blocks in the manifest (unit allocations, additive)" bash -c \
+    "grep -q '^file=${LK##*/}-memory_detail_live_calls.folded kind=memory_detail_live_calls unit=allocations additive=yes ' '$LK-manifest.txt'"
+check "leak: pprof -top -sample_index=inuse_objects: f 37, g 5, of 42" bash -c \
+    "grep -q 'of 42 total' '$W/lk-inuse_objects.top' && grep -Eq '^ +37 .* f\$' '$W/lk-inuse_objects.top' && grep -Eq '^ +5 .* g\$' '$W/lk-inuse_objects.top'"
+check "summary and detail runs: no live blocks file (they do not count live blocks)" \
+    bash -c "! ls '$WF'-*live_calls* '$DT'-*live_calls* 2>/dev/null && ! grep -q inuse_objects '$W/wf.raw' '$W/dt.raw'"
 check "merged threads: no thread label" bash -c "! grep -q 'thread:' '$W/mt.raw'"
 check "allocations in metadata = alloc_objects total" grep -q "of $(meta "$WF-memory.folded" | sed 's/.* allocations=\([0-9]*\).*/\1/') total" "$W/$(tag $WF)-alloc_objects.top"
 check "threads as a label" bash -c "pprof -raw '$W/$(tag $WK).pb' | grep -c 'thread:\[worker-[0-3]\]' | grep -qx 12"
@@ -115,7 +132,7 @@ for g in gen gen-sorted; do
 done
 
 echo "== trace: Trace Event JSON"
-for s in "$WF" "$WK" "$CO" "$UV" "$SE"; do
+for s in "$WF" "$WK" "$CO" "$UV" "$SE" "$FI"; do
     check "$(tag $s): trace exit 0" test "$(xp "$(tag $s)-trace" -f trace -o "$W/$(tag $s).trace.json" "$s-inclusive.folded")" = 0
     check "$(tag $s): trace is JSON" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$W/$(tag $s).trace.json"
 done
@@ -159,6 +176,46 @@ m = span['main']
 assert all(m[0] <= a and b <= m[1] for n, (a, b) in span.items()), span
 EOF
 check "task tracks (uvserver)" grep -q '"name":"main: task conn"' "$W/$(tag $UV).trace.json"
+# tracks NAME: the trace's track names (thread_name metadata), sorted, each followed by ","
+tracks() {
+    python3 -c "import json,sys; print(''.join(n + ',' for n in sorted(e['args']['name'] for e in json.load(open(sys.argv[1]))['traceEvents'] if e['ph'] == 'M' and e['name'] == 'thread_name')))" "$W/$1.trace.json"
+}
+check "fiber tracks (coro): the thread and its two fibers" test "$(tracks co)" = "main,main: fiber consumer,main: fiber producer,"
+check "fiber tracks (fibers.c): a fiber resumed on another thread has a track there" \
+    test "$(tracks fi)" = "main,main: fiber mover,main: fiber stuck,other,other: fiber mover,"
+for s in "$WF" "$WK" "$CO" "$UV" "$SE" "$FI"; do
+    n=$(tag $s); wall=; [ -e "$s-wall.folded" ] && wall=$s-wall.folded
+    check "$n: trace's own B/E: busy time per track = timeline, to the ns" python3 $T/check.py tracejson "$W/$n.trace.json" "$s-timeline.txt" $wall
+done
+# No fiber's frame on its thread's track: the thread's track has only main and run (coro's
+# scheduler), and each fiber's track only its own frames.
+check "coro: fiber frames only on fiber tracks" python3 - "$W/co.trace.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))['traceEvents']
+names = {e['tid']: e['args']['name'] for e in ev if e['ph'] == 'M' and e['name'] == 'thread_name'}
+seen = {}
+for e in ev:
+    if e['ph'] == 'B':
+        seen.setdefault(names[e['tid']], set()).add(e['name'])
+assert seen['main'] == {'main', 'run'}, seen['main']
+assert seen['main: fiber producer'] == {'producer', 'produce', 'make_item'}, seen
+assert seen['main: fiber consumer'] == {'consumer', 'consume', 'use_item', 'starved'}, seen
+PY
+# A timeline written before fibers were marked (format=timeline-1, no F lines) still exports:
+# the fibers' frames then stay on their thread's track.
+mkdir -p "$W/tl1" && C1=$W/tl1/${CO##*/}
+sed -e 's/ format=timeline-2 / format=timeline-1 /' -e '/^F /d' "$CO-timeline.txt" >"$C1-timeline.txt"
+check "timeline-1 (no F lines): trace exit 0" test "$(xp tl1 -f trace -o "$W/tl1.trace.json" "$C1-timeline.txt")" = 0
+check "timeline-1: no fiber tracks" test "$(tracks tl1)" = "main,"
+check "timeline-1: busy time = timeline" python3 $T/check.py tracejson "$W/tl1.trace.json" "$C1-timeline.txt"
+# The other readers skip F lines: tools/folded.h (flamegraph --flamechart, thag-analyze) and
+# tests/lib.sh's tl_data read the timeline-2 file as its timeline-1 copy, nothing malformed.
+cc -std=c11 -Wall -Wextra -Werror -Itools -o "$W/tlread" $T/tlread.c || bad "build tlread"
+check "folded.h: timeline-2 with F lines = its timeline-1 copy, no malformed line" bash -c \
+    "'$W/tlread' '$CO-timeline.txt' >'$W/tl2.read' && '$W/tlread' '$C1-timeline.txt' | cmp - '$W/tl2.read' &&
+     tail -1 '$W/tl2.read' | grep -qx 'malformed 0' && test \$(wc -l <'$W/tl2.read') -gt 10"
+check "lib.sh tl_data: the same intervals as folded.h" bash -c \
+    ". tests/lib.sh; tl_data '$CO-timeline.txt' | cmp - <(sed '\$d' '$W/tl2.read')"
 
 echo "== speedscope JSON"
 for s in "$WF" "$DT" "$WK" "$UV"; do
@@ -171,12 +228,12 @@ check "ajv: valid against speedscope's file-format-schema.json" node $T/validate
 
 echo "== speedscope in chromium: the trace, the speedscope files and the pprof files import"
 L=()
-for s in "$WF" "$WK" "$CO" "$UV" "$SE"; do L+=("$W/$(tag $s).trace.json"); done
+for s in "$WF" "$WK" "$CO" "$UV" "$SE" "$FI"; do L+=("$W/$(tag $s).trace.json"); done
 for s in "$WF" "$DT" "$WK" "$UV"; do L+=("$W/$(tag $s).speedscope.json"); done
 L+=("$W/$(tag $WF).pb" "$W/$(tag $WK).pb")
 node $T/speedscope.mjs "$W" "${L[@]}" >"$W/speedscope.jsonl" 2>"$W/speedscope.err" || true
 for f in "${L[@]}"; do grep -F "\"file\":\"$f\"" "$W/speedscope.jsonl" >"$W/${f##*/}.result" || true; done
-for s in "$WF" "$WK" "$CO" "$UV" "$SE"; do
+for s in "$WF" "$WK" "$CO" "$UV" "$SE" "$FI"; do
     n=$(tag $s); wall=; [ -e "$s-wall.folded" ] && wall=$s-wall.folded
     check "$n: trace in speedscope, one profile per track, busy time per track = timeline" \
         python3 $T/check.py trace "$W/$n.trace.json.result" "$s-timeline.txt" $wall
@@ -263,6 +320,10 @@ printf '# thag_profiler 0.1.0: kind=timeline program=x format=timeline-1 unit=ns
 fails bad-timeline 1 "unknown stack id" -f trace "$W/tl-x-20260101-120000-timeline.txt"
 printf '# thag_profiler 0.1.0: kind=timeline program=x format=timeline-1 unit=ns\nS 1 0 main\nT 0 5 main\n1 10 junk\n' >"$W/tl-y-20260101-120000-timeline.txt"
 fails bad-timeline-line 1 "malformed timeline line" -f trace "$W/tl-y-20260101-120000-timeline.txt"
+printf '# thag_profiler 0.1.0: kind=timeline program=x format=timeline-2 unit=ns\nS 1 0 main\nS 2 1 f\nF 1\nT 0 5 main\n2 10\n' >"$W/tl-f-20260101-120000-timeline.txt"
+fails bad-fiber-line 1 "malformed fiber line" -f trace "$W/tl-f-20260101-120000-timeline.txt"
+printf '# thag_profiler 0.1.0: kind=timeline program=x format=timeline-3 unit=ns\nS 1 0 main\nT 0 5 main\n1 10\n' >"$W/tl-z-20260101-120000-timeline.txt"
+fails future-timeline 1 "a timeline in a format this reader does not know" -f trace "$W/tl-z-20260101-120000-timeline.txt"
 mkdir -p "$W/nt" && cp "$WK.folded" "$WK-calls.folded" "$W/nt/"
 fails no-timeline 1 "the run has no timeline" -f trace -o "$W/nt.json" "$W/nt/${WK##*/}.folded"
 check "no timeline: no output file" bash -c "! ls '$W'/nt.json* 2>/dev/null"

@@ -682,6 +682,25 @@ static inline const char *thag_result_string(thag_result r) {
 /* ======================================================================== */
 /*                            IMPLEMENTATION                                */
 /* ======================================================================== */
+/* Sections, in order (grep for ">>name"):
+     >>platform   feature-test macros, system headers
+     >>clock      the CPU's counter, calibrated to ns at output
+     >>pmem       the profiler's own memory (mmap)
+     >>state      threads, call-tree nodes, the global state
+     >>log        messages; >>config: THAG_PROFILER and friends
+     >>threads    per-thread state; >>timeline: the recent events
+     >>calltree   enter and exit; >>fibers, >>tasks: async work
+     >>memory     the malloc family: what both block layouts share
+     >>stacks     real call stacks (detail and sampled modes)
+     >>peak       live bytes, the peak snapshot, memory over time
+     >>sampled    sampled mode's bare blocks
+     >>headers    summary and detail modes' blocks with a header
+     >>hooks      malloc, free, ... and C++ new/delete
+     >>symbols    addresses to names; >>auto: -finstrument-functions
+     >>output     the merged tree and its files (>>taskwall, >>write,
+                  >>memory output, >>massif)
+     >>watch      THAG_ALLOC_LIMIT, THAG_GROWTH_REPORT; >>signals
+     >>api        configuration, enabling, flushing, exit */
 #ifdef THAG_PROFILER_IMPLEMENTATION
 #ifndef THAG__IMPLEMENTATION_INCLUDED
 #define THAG__IMPLEMENTATION_INCLUDED
@@ -896,7 +915,7 @@ extern char **environ;
 
 #define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
 
-/* A return address read from a frame record (>>memory's stack walk),
+/* A return address read from a frame record (>>stacks' frame-pointer walk),
    without its pointer authentication code: code built with
    -mbranch-protection=pac-ret (or standard) signs the link register it
    saves. XPACLRI (HINT #7: a no-op where there is no PAC) strips it. */
@@ -1051,7 +1070,7 @@ THAG__FN void *thag__arena_alloc(thag__arena *a, size_t size) {
 }
 
 /* The slot of an address in the open-addressing tables keyed by address
-   (>>memory's sampled blocks, >>auto's functions): the high bits of a
+   (>>sampled's blocks, >>auto's functions): the high bits of a
    Fibonacci product, masked by the caller. */
 THAG__INLINE size_t thag__addr_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
 
@@ -1119,7 +1138,7 @@ typedef struct thag__thread {
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     uintptr_t m_stack_lo;     /* the other end of the thread's own stack (set with m_stack_top) */
-    struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
+    struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>stacks) */
     struct thag__stack **m_scache; /* recently used stack records */
 } thag__thread;
 
@@ -1362,7 +1381,7 @@ THAG__FN void thag__thread_name(thag__thread *t) {
 }
 
 #if THAG__MEMORY
-THAG__FN void thag__mem_publish(thag__thread *t); /* >>memory */
+THAG__FN void thag__mem_publish(thag__thread *t); /* >>peak */
 #endif
 THAG__FN void thag__ev_close(thag__thread *t); /* >>timeline */
 
@@ -2159,12 +2178,18 @@ THAG__PUB void thag_task_end(thag_task h) {
 struct thag__obuf;
 THAG__FN int thag__write_wall(struct thag__obuf *o);
 
-/* >>memory: the malloc family, served by mimalloc. In summary and detail
-   modes every block carries a 16-byte header just before the pointer the
-   program gets: the size it asked for and who allocated it (a call-tree
-   node, or a stack record in detail mode), so a free is charged exactly,
-   on any thread, with no table and no lock. Sampled mode's blocks have no
-   header (see thag__bare). */
+/* >>memory: the malloc family, served by mimalloc; this is the part the
+   two block layouts share. A process has one layout for all its blocks,
+   decided at its first hooked call (thag__layout):
+     >>headers  summary and detail modes: every block carries a 16-byte
+                header just before the pointer the program gets: the size
+                it asked for and who allocated it (a call-tree node, or a
+                stack record in detail mode), so a free is charged exactly,
+                on any thread, with no table and no lock;
+     >>sampled  sampled mode: bare blocks, mimalloc's own, and a set of the
+                sampled ones (see thag__bare).
+   Both charge real call stacks through >>stacks and live bytes through
+   >>peak; >>hooks are the entry points, which pick the layout's path. */
 #if THAG__MEMORY
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -2202,13 +2227,96 @@ static void THAG__LAZY_START(void);
    and the caller's frame pointer, both read at the hook's entry. They stay
    valid when the hook ends in a tail call (its own frame does not). */
 typedef struct thag__at { uintptr_t ret, fp; } thag__at;
-#if defined(__x86_64__) && defined(__GLIBC__) /* THAG__CFI (>>memory) */
+#if defined(__x86_64__) && defined(__GLIBC__) /* THAG__CFI (>>stacks) */
 /* The caller's stack pointer of the thread's latest hook (THAG_STACK=unwind):
    not in thag__at, whose two words travel in registers (a third one costs
    frame-pointer walks a quarter of their time, passed in memory through
    the slow paths); checked against the return address before use. */
 static THAG__TLS uintptr_t thag__hook_sp;
 #endif
+
+THAG__INLINE int thag__mem_on(void) {
+    return THAG__LOAD(thag__g.mem_active) && !thag__mem_busy;
+}
+
+/* errno's address, found once per thread (errno is a call to
+   __errno_location: too slow to make twice per allocation). */
+static THAG__TLS int *thag__errp;
+THAG__INLINE int *thag__errno(void) {
+    int *p = thag__errp;
+    if (THAG__UNLIKELY(!p)) p = thag__errp = &errno;
+    return p;
+}
+
+/* An allocation of n bytes aligned to `align` (a power of two). */
+THAG__FN void thag__refuse(size_t n, thag__at fp); /* >>watch */
+
+/* Whether a request of n bytes fails before reaching mimalloc: too large
+   to be real (it must not abort), or above THAG_ALLOC_LIMIT. */
+THAG__INLINE int thag__refused(size_t n, thag__at fp) {
+    if (n > THAG__MAX_REQUEST) return 1;
+    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
+        thag__refuse(n, fp);
+        return 1;
+    }
+    return 0;
+}
+
+/* Sampled mode keeps no header: its blocks are mimalloc's own, malloc is
+   a countdown to the next sample point then mimalloc's call, and free a
+   probe of the set of sampled blocks then mimalloc's. A process has one
+   layout for all its blocks, decided at its first hooked call from the
+   environment (THAG_SAMPLE_BYTES), before any block exists. */
+enum { THAG__LAYOUT_UNKNOWN, THAG__LAYOUT_HEADER, THAG__LAYOUT_BARE };
+static int thag__layout;                           /* atomic: set once */
+static uint64_t thag__bare_mean;                   /* THAG_SAMPLE_BYTES, as read then */
+static size_t thag__bare_max = THAG__MAX_REQUEST;  /* larger requests take the slow path */
+
+/* THAG_SAMPLE_BYTES at the first hooked call, which can come before libc
+   has set environ (it is then read from /proc/self/environ). 0 when unset
+   or not a positive number: the configuration reports a bad value. */
+THAG__FN uint64_t thag__early_sample_bytes(void) {
+    static const char key[] = "THAG_SAMPLE_BYTES=";
+    char buf[8192];
+    const char *v = NULL;
+    uint64_t x = 0;
+    if (environ) {
+        v = getenv("THAG_SAMPLE_BYTES");
+    } else {
+        int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1), i;
+        if (fd >= 0) close(fd);
+        for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
+            buf[n] = 0;
+            if (strncmp(buf + i, key, sizeof key - 1) == 0) { v = buf + i + sizeof key - 1; break; }
+        }
+    }
+    for (; v && *v >= '0' && *v <= '9'; v++) {
+        if (x > (UINT64_MAX - 9) / 10) return 0;
+        x = x * 10 + (uint64_t)(*v - '0');
+    }
+    return v && !*v ? x : 0;
+}
+
+THAG__FN int thag__layout_decide(void) {
+    uint64_t mean = thag__early_sample_bytes();
+    int none = THAG__LAYOUT_UNKNOWN;
+    if (mean) __atomic_store_n(&thag__bare_mean, mean, __ATOMIC_RELAXED);
+    __atomic_compare_exchange_n(&thag__layout, &none, mean ? THAG__LAYOUT_BARE : THAG__LAYOUT_HEADER, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&thag__layout, __ATOMIC_ACQUIRE);
+}
+
+/* Whether this process's blocks have no header (sampled mode). */
+THAG__INLINE int thag__bare(void) {
+    int l = THAG__LOAD(thag__layout);
+    if (THAG__LIKELY(l != THAG__LAYOUT_UNKNOWN)) return l == THAG__LAYOUT_BARE;
+    return thag__layout_decide() == THAG__LAYOUT_BARE;
+}
+
+/* >>stacks: the real call stacks of detail and sampled modes: records
+   deduplicated by hash, per-thread counters, the frame-pointer walk and
+   the unwinders (THAG_STACK). */
 
 /* A deduplicated call stack (detail and sampled modes), read-only once
    published. Its counters are per thread (thag__scount, indexed by id):
@@ -2926,6 +3034,11 @@ thag__mem_live(thag__thread *t, int64_t d) {
     if (THAG__UNLIKELY(t->m_delta > THAG__SLACK || t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
 }
 
+/* >>sampled: sampled mode (THAG_SAMPLE_BYTES), bare blocks. malloc is a
+   countdown to the next sample point then mimalloc's call, and free a
+   probe of the set of sampled blocks then mimalloc's; sampled blocks are
+   charged in estimates (weight THAG__W1/p). */
+
 /* ln(u) for u in (0, 1], without libm: exponent plus an atanh series. */
 THAG__FN double thag__ln(double u) {
     int e = 0;
@@ -2992,278 +3105,9 @@ THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
     return weight == THAG__W1 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / THAG__W1 + 0.5);
 }
 
-/* What every counted allocation updates: the current scope's bytes and
-   count (a thread's totals are the sum over its scopes, made at output),
-   and the live bytes. */
-THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
-    thag__node *c = t->cur;
-    THAG__ADD(c->m_bytes, n);
-    THAG__ADD(c->m_allocs, 1);
-    thag__mem_live(t, (int64_t)n);
-}
-
-/* Charges a detail-mode allocation to its real call stack. */
-THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
-    thag__stack *s;
-    thag__scount *c;
-    thag__mem_busy++;
-    s = thag__stack_here(t, fp);
-    c = s ? thag__sc(t, s->id) : NULL;
-    thag__mem_busy--;
-    if (!c) return NULL;
-    THAG__ADD(c->bytes, (uint64_t)n);
-    THAG__ADD(c->allocs, 1);
-    THAG__ADD(c->live, (int64_t)n);
-    return s;
-}
-
-/* Accounts a new block of n bytes: returns the header flags and fills the
-   owner (a node, a stack record, or NULL when only the totals count). */
-THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    int e = errno; /* libc calls below (thread attributes, locks) must not show */
-    if (!t) {
-        thag__mem_busy++;
-        t = thag__attach();
-        thag__mem_busy--;
-        if (!t) { errno = e; return 0; }
-    }
-    thag__mem_count(t, n);
-    t->m_last = h;
-    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
-        errno = e;
-        return THAG__F_COUNTED | THAG__F_STACK;
-    }
-    h->owner = t->cur;
-    THAG__ADD(t->cur->m_live, (int64_t)n);
-    errno = e;
-    return THAG__F_COUNTED;
-}
-
-/* What every counted free updates: the thread's totals (live bytes go
-   down: no new peak to look for). */
-THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
-    THAG__ADD(t->m_frees, 1);
-    THAG__ADD(t->m_freed, n);
-    t->m_delta -= (int64_t)n;
-    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
-}
-
-/* Accounts the end of a block owned by a stack record (detail mode): its
-   live bytes, and the freeing stack. */
-THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, thag__at fp) {
-    const thag__stack *s = (const thag__stack *)h->owner;
-    thag__stack *d;
-    thag__scount *c;
-    int e = errno;
-    thag__mem_uncount(t, n);
-    thag__mem_busy++;
-    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
-    if ((d = thag__stack_here(t, fp)) != NULL && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
-    thag__mem_busy--;
-    errno = e;
-}
-
-/* The summary-mode fast paths, inlined into the hooks: a few counters of
-   the thread and of its current scope, no lock, no call. */
-THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    thag__node *c;
-    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
-    thag__mem_count(t, n);
-    c = t->cur;
-    THAG__ADD(c->m_live, (int64_t)n);
-    h->owner = c;
-    t->m_last = h;
-    return THAG__F_COUNTED;
-}
-
-/* A temporary allocation (as heaptrack counts them): the thread's last
-   counted block, freed by it before it allocates or frees anything else.
-   Counted on its owner: the node, or the stack's counters of this thread. */
-THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
-    if (h->word & THAG__F_STACK) {
-        thag__scount *c;
-        thag__mem_busy++;
-        c = thag__sc(t, ((const thag__stack *)h->owner)->id);
-        thag__mem_busy--;
-        if (c) THAG__ADD(c->temp, 1);
-    } else if (h->owner) {
-        thag__node *o = (thag__node *)h->owner;
-        if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_temp, 1);
-        else __atomic_add_fetch(&o->m_temp, 1, __ATOMIC_RELAXED);
-    }
-}
-
-/* The end of a block owned by a node. */
-THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
-    thag__node *o = (thag__node *)h->owner;
-    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
-    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
-    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
-}
-
-/* Accounts a counted block's end, every case: a stack's block (detail
-   mode), a temporary allocation, a peak snapshot due (taken while the
-   block still counts). blk is the block's address (h's, or the old block's
-   when a realloc passes a copy of its header). */
-THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    int64_t live;
-    if (!t) return;
-    live = t->m_base + t->m_delta;
-    if (blk == t->m_last) thag__mem_temp(t, h);
-    t->m_last = NULL;
-    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
-    t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
-    if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
-    else thag__mem_free_node(t, h, n);
-}
-
-/* A free off summary mode's fast path: accounted, then given back. */
-static __attribute__((no_instrument_function, noinline)) void thag__release_slow(thag__hdr *h, thag__at fp) {
-    thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
-    mi_free(h);
-}
-
-THAG__INLINE int thag__mem_on(void) {
-    return THAG__LOAD(thag__g.mem_active) && !thag__mem_busy;
-}
-
-/* errno's address, found once per thread (errno is a call to
-   __errno_location: too slow to make twice per allocation). */
-static THAG__TLS int *thag__errp;
-THAG__INLINE int *thag__errno(void) {
-    int *p = thag__errp;
-    if (THAG__UNLIKELY(!p)) p = thag__errp = &errno;
-    return p;
-}
-
-/* Writes the header at the start of a block (mimalloc's pointer; even an
-   aligned block starts 16 bytes before its aligned address), accounts the
-   block, and returns the pointer the program gets. */
-THAG__INLINE void *thag__mem_finish(void *base, size_t n, thag__at fp) {
-    thag__hdr *h = (thag__hdr *)base;
-    uint64_t flags = 0;
-    h->owner = NULL;
-    THAG__LAZY();
-    if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
-    h->word = (uint64_t)n | flags | (uint64_t)THAG__MAGIC << 56;
-    return (char *)base + THAG__HDR;
-}
-
-/* The header of a block (also mimalloc's pointer to it), or NULL when the
-   pointer is not one of ours. */
-THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
-    thag__hdr *h = (thag__hdr *)p - 1;
-    return (h->word >> 56) == THAG__MAGIC ? h : NULL;
-}
-
-/* A block without the header: mimalloc's own (a block allocated before
-   the layout was known), or glibc's, which never passed through the hooks
-   (__libc_malloc, or allocated where the hooks are not seen): given back
-   to the allocator it came from, as the program alone would (mimalloc
-   would read a segment header that is not there). */
-#ifdef __cplusplus
-extern "C" {
-#endif
-void __libc_free(void *p);
-void *__libc_realloc(void *p, size_t n);
-#ifdef __cplusplus
-}
-#endif
-THAG__COLD void thag__free_foreign(void *p) {
-    if (mi_is_in_heap_region(p)) mi_free(p);
-    else __libc_free(p);
-}
-
-/* Frees a block: accounts it, then gives it back to mimalloc. Summary
-   mode's common case inline; the others in one tail call (a call that
-   returns here made the hook save registers: bench/alloc.sh). */
-THAG__INLINE void thag__release(void *p, thag__at fp) {
-    thag__hdr *h = thag__hdr_of(p);
-    thag__thread *t;
-    if (!h) { thag__free_foreign(p); return; }
-    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
-        t = thag__self;
-        if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
-            thag__release_slow(h, fp);
-            return;
-        }
-        t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
-        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
-    }
-    mi_free(h); /* it writes its free list over the header: no need to clear it */
-}
-
-/* An allocation of n bytes aligned to `align` (a power of two). */
-THAG__FN void thag__refuse(size_t n, thag__at fp); /* >>watch */
-
-/* Whether a request of n bytes fails before reaching mimalloc: too large
-   to be real (it must not abort), or above THAG_ALLOC_LIMIT. */
-THAG__INLINE int thag__refused(size_t n, thag__at fp) {
-    if (n > THAG__MAX_REQUEST) return 1;
-    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
-        thag__refuse(n, fp);
-        return 1;
-    }
-    return 0;
-}
-
-/* Sampled mode keeps no header: its blocks are mimalloc's own, malloc is
-   a countdown to the next sample point then mimalloc's call, and free a
-   probe of the set of sampled blocks then mimalloc's. A process has one
-   layout for all its blocks, decided at its first hooked call from the
-   environment (THAG_SAMPLE_BYTES), before any block exists. */
-enum { THAG__LAYOUT_UNKNOWN, THAG__LAYOUT_HEADER, THAG__LAYOUT_BARE };
-static int thag__layout;                           /* atomic: set once */
-static uint64_t thag__bare_mean;                   /* THAG_SAMPLE_BYTES, as read then */
-static size_t thag__bare_max = THAG__MAX_REQUEST;  /* larger requests take the slow path */
 static THAG__TLS int64_t thag__bare_left;          /* bytes to the thread's next sample point */
 static THAG__TLS int thag__bare_armed;             /* 0: the next slow path draws a first point */
 #define THAG__BARE_RECHECK ((int64_t)1 << 20)      /* while nothing is sampled: bytes between checks */
-
-/* THAG_SAMPLE_BYTES at the first hooked call, which can come before libc
-   has set environ (it is then read from /proc/self/environ). 0 when unset
-   or not a positive number: the configuration reports a bad value. */
-THAG__FN uint64_t thag__early_sample_bytes(void) {
-    static const char key[] = "THAG_SAMPLE_BYTES=";
-    char buf[8192];
-    const char *v = NULL;
-    uint64_t x = 0;
-    if (environ) {
-        v = getenv("THAG_SAMPLE_BYTES");
-    } else {
-        int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1), i;
-        if (fd >= 0) close(fd);
-        for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
-            buf[n] = 0;
-            if (strncmp(buf + i, key, sizeof key - 1) == 0) { v = buf + i + sizeof key - 1; break; }
-        }
-    }
-    for (; v && *v >= '0' && *v <= '9'; v++) {
-        if (x > (UINT64_MAX - 9) / 10) return 0;
-        x = x * 10 + (uint64_t)(*v - '0');
-    }
-    return v && !*v ? x : 0;
-}
-
-THAG__FN int thag__layout_decide(void) {
-    uint64_t mean = thag__early_sample_bytes();
-    int none = THAG__LAYOUT_UNKNOWN;
-    if (mean) __atomic_store_n(&thag__bare_mean, mean, __ATOMIC_RELAXED);
-    __atomic_compare_exchange_n(&thag__layout, &none, mean ? THAG__LAYOUT_BARE : THAG__LAYOUT_HEADER, 0,
-                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-    return __atomic_load_n(&thag__layout, __ATOMIC_ACQUIRE);
-}
-
-/* Whether this process's blocks have no header (sampled mode). */
-THAG__INLINE int thag__bare(void) {
-    int l = THAG__LOAD(thag__layout);
-    if (THAG__LIKELY(l != THAG__LAYOUT_UNKNOWN)) return l == THAG__LAYOUT_BARE;
-    return thag__layout_decide() == THAG__LAYOUT_BARE;
-}
 
 /* The live sampled blocks: open addressing, probed by every free without
    a lock; changed under thag__ss_lock. A table that fills up is replaced by
@@ -3523,6 +3367,201 @@ THAG__FN void thag__mem_configure(void) {
     if (thag__g.alloc_limit && thag__g.alloc_limit < thag__bare_max) thag__bare_max = (size_t)thag__g.alloc_limit;
 }
 
+/* >>headers: summary and detail modes, blocks with a header (see
+   >>memory). The allocation writes it and charges the block to its owner;
+   the free reads it and takes the bytes back from the same owner. */
+
+/* What every counted allocation updates: the current scope's bytes and
+   count (a thread's totals are the sum over its scopes, made at output),
+   and the live bytes. */
+THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
+    thag__node *c = t->cur;
+    THAG__ADD(c->m_bytes, n);
+    THAG__ADD(c->m_allocs, 1);
+    thag__mem_live(t, (int64_t)n);
+}
+
+/* Charges a detail-mode allocation to its real call stack. */
+THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
+    thag__stack *s;
+    thag__scount *c;
+    thag__mem_busy++;
+    s = thag__stack_here(t, fp);
+    c = s ? thag__sc(t, s->id) : NULL;
+    thag__mem_busy--;
+    if (!c) return NULL;
+    THAG__ADD(c->bytes, (uint64_t)n);
+    THAG__ADD(c->allocs, 1);
+    THAG__ADD(c->live, (int64_t)n);
+    return s;
+}
+
+/* Accounts a new block of n bytes: returns the header flags and fills the
+   owner (a node, a stack record, or NULL when only the totals count). */
+THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    int e = errno; /* libc calls below (thread attributes, locks) must not show */
+    if (!t) {
+        thag__mem_busy++;
+        t = thag__attach();
+        thag__mem_busy--;
+        if (!t) { errno = e; return 0; }
+    }
+    thag__mem_count(t, n);
+    t->m_last = h;
+    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
+        errno = e;
+        return THAG__F_COUNTED | THAG__F_STACK;
+    }
+    h->owner = t->cur;
+    THAG__ADD(t->cur->m_live, (int64_t)n);
+    errno = e;
+    return THAG__F_COUNTED;
+}
+
+/* What every counted free updates: the thread's totals (live bytes go
+   down: no new peak to look for). */
+THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
+    THAG__ADD(t->m_frees, 1);
+    THAG__ADD(t->m_freed, n);
+    t->m_delta -= (int64_t)n;
+    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
+}
+
+/* Accounts the end of a block owned by a stack record (detail mode): its
+   live bytes, and the freeing stack. */
+THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, thag__at fp) {
+    const thag__stack *s = (const thag__stack *)h->owner;
+    thag__stack *d;
+    thag__scount *c;
+    int e = errno;
+    thag__mem_uncount(t, n);
+    thag__mem_busy++;
+    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
+    if ((d = thag__stack_here(t, fp)) != NULL && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
+    thag__mem_busy--;
+    errno = e;
+}
+
+/* The summary-mode fast paths, inlined into the hooks: a few counters of
+   the thread and of its current scope, no lock, no call. */
+THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    thag__node *c;
+    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
+    thag__mem_count(t, n);
+    c = t->cur;
+    THAG__ADD(c->m_live, (int64_t)n);
+    h->owner = c;
+    t->m_last = h;
+    return THAG__F_COUNTED;
+}
+
+/* A temporary allocation (as heaptrack counts them): the thread's last
+   counted block, freed by it before it allocates or frees anything else.
+   Counted on its owner: the node, or the stack's counters of this thread. */
+THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
+    if (h->word & THAG__F_STACK) {
+        thag__scount *c;
+        thag__mem_busy++;
+        c = thag__sc(t, ((const thag__stack *)h->owner)->id);
+        thag__mem_busy--;
+        if (c) THAG__ADD(c->temp, 1);
+    } else if (h->owner) {
+        thag__node *o = (thag__node *)h->owner;
+        if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_temp, 1);
+        else __atomic_add_fetch(&o->m_temp, 1, __ATOMIC_RELAXED);
+    }
+}
+
+/* The end of a block owned by a node. */
+THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
+    thag__node *o = (thag__node *)h->owner;
+    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
+    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
+}
+
+/* Accounts a counted block's end, every case: a stack's block (detail
+   mode), a temporary allocation, a peak snapshot due (taken while the
+   block still counts). blk is the block's address (h's, or the old block's
+   when a realloc passes a copy of its header). */
+THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    int64_t live;
+    if (!t) return;
+    live = t->m_base + t->m_delta;
+    if (blk == t->m_last) thag__mem_temp(t, h);
+    t->m_last = NULL;
+    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
+    t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
+    if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
+    else thag__mem_free_node(t, h, n);
+}
+
+/* A free off summary mode's fast path: accounted, then given back. */
+static __attribute__((no_instrument_function, noinline)) void thag__release_slow(thag__hdr *h, thag__at fp) {
+    thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    mi_free(h);
+}
+
+/* Writes the header at the start of a block (mimalloc's pointer; even an
+   aligned block starts 16 bytes before its aligned address), accounts the
+   block, and returns the pointer the program gets. */
+THAG__INLINE void *thag__mem_finish(void *base, size_t n, thag__at fp) {
+    thag__hdr *h = (thag__hdr *)base;
+    uint64_t flags = 0;
+    h->owner = NULL;
+    THAG__LAZY();
+    if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
+    h->word = (uint64_t)n | flags | (uint64_t)THAG__MAGIC << 56;
+    return (char *)base + THAG__HDR;
+}
+
+/* The header of a block (also mimalloc's pointer to it), or NULL when the
+   pointer is not one of ours. */
+THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    return (h->word >> 56) == THAG__MAGIC ? h : NULL;
+}
+
+/* A block without the header: mimalloc's own (a block allocated before
+   the layout was known), or glibc's, which never passed through the hooks
+   (__libc_malloc, or allocated where the hooks are not seen): given back
+   to the allocator it came from, as the program alone would (mimalloc
+   would read a segment header that is not there). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __libc_free(void *p);
+void *__libc_realloc(void *p, size_t n);
+#ifdef __cplusplus
+}
+#endif
+THAG__COLD void thag__free_foreign(void *p) {
+    if (mi_is_in_heap_region(p)) mi_free(p);
+    else __libc_free(p);
+}
+
+/* Frees a block: accounts it, then gives it back to mimalloc. Summary
+   mode's common case inline; the others in one tail call (a call that
+   returns here made the hook save registers: bench/alloc.sh). */
+THAG__INLINE void thag__release(void *p, thag__at fp) {
+    thag__hdr *h = thag__hdr_of(p);
+    thag__thread *t;
+    if (!h) { thag__free_foreign(p); return; }
+    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
+        t = thag__self;
+        if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
+            thag__release_slow(h, fp);
+            return;
+        }
+        t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
+        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
+    }
+    mi_free(h); /* it writes its free list over the header: no need to clear it */
+}
+
 /* A block of n bytes and a header from mimalloc. The header sits before
    the aligned address: mimalloc aligns base + 16 for us (its plain aligned
    call misaligns some power-of-two sizes in 2.0.9, e.g. 1024 bytes at 256). */
@@ -3546,6 +3585,9 @@ THAG__FN void *thag__alloc_first(size_t n, size_t align, int zero, thag__at fp) 
     THAG__STORE(thag__mi_started, 1);
     return thag__mem_finish(b, n, fp);
 }
+
+/* >>hooks: the malloc family's entry points; each picks its layout's
+   path (>>sampled or >>headers). */
 
 THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, thag__at fp) {
     void *b;
@@ -3715,7 +3757,6 @@ THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
 #ifdef __cplusplus
 }
 #endif
-
 #endif /* THAG__MEMORY */
 
 /* >>symbols: code addresses to function names, at output time, never on the

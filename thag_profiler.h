@@ -1133,13 +1133,14 @@ typedef struct thag__thread {
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
+    int64_t m_hi;             /* min(THAG__SLACK, m_peak - m_base): an allocation that takes m_delta above it has work */
     const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
     int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     uintptr_t m_stack_lo;     /* the other end of the thread's own stack (set with m_stack_top) */
     struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>stacks) */
-    struct thag__stack **m_scache; /* recently used stack records */
+    struct thag__scache *m_scache; /* recently used stack records, with their counters here */
 } thag__thread;
 
 enum { THAG__DBG_NONE, THAG__DBG_QUIET, THAG__DBG_ANNOUNCE };
@@ -2339,6 +2340,7 @@ typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live, peak;
 #define THAG__SC_CHUNK 1024u       /* counters per mapped chunk */
 #define THAG__SC_CHUNKS 4096u      /* at most 4M distinct stacks */
 #define THAG__SCACHE 1024u         /* a thread's recently used stacks */
+#define THAG__SPRED 64u            /* and after them, the last stack of each return address (by hash) */
 static thag__stack *thag__stacks[THAG__STACK_BUCKETS];
 static pthread_mutex_t thag__stack_lock = PTHREAD_MUTEX_INITIALIZER;
 static thag__arena thag__stack_arena = {NULL, NULL, 1 << 20};
@@ -2390,21 +2392,6 @@ THAG__FN thag__stack *thag__stack_find(thag__thread *t, uint64_t h, const uintpt
     return s;
 }
 
-/* The record of the call stack f[0..n) of hash h: from the thread's cache
-   of recent stacks (a loop allocates from the same few), else the global
-   table. Threads have records of their own (the same frames on two threads
-   are two stacks under two thread frames) unless THAG_MERGE_THREADS. */
-THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n, uint64_t h) {
-    thag__stack **slot, *s;
-    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
-    if (THAG__UNLIKELY(!t->m_scache) && !(t->m_scache = (thag__stack **)thag__pmap(THAG__SCACHE * sizeof s)))
-        return thag__stack_find(t, h, f, n);
-    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
-    if ((s = *slot) != NULL && thag__same_frames(s, t, h, f, n)) return s;
-    if ((s = thag__stack_find(t, h, f, n)) != NULL) *slot = s;
-    return s;
-}
-
 /* The calling thread's counters of a stack record, mapped on first use
    (chunks are published with release: output reads them from another
    thread); NULL when out of memory. */
@@ -2427,6 +2414,42 @@ THAG__INLINE thag__scount *thag__sc(thag__thread *t, uint32_t id) {
     return thag__sc_map(t, id);
 }
 
+/* The record of the call stack f[0..n) of hash h and the calling thread's
+   counters of it (*c; NULL when out of memory): from the thread's cache
+   of recent stacks (a loop allocates from the same few), else the global
+   table. Threads have records of their own (the same frames on two threads
+   are two stacks under two thread frames) unless THAG_MERGE_THREADS. */
+typedef struct thag__scache { thag__stack *s; thag__scount *c; } thag__scache;
+THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n, uint64_t h, thag__scount **c) {
+    thag__scache *slot;
+    thag__stack *s;
+    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
+    if (THAG__UNLIKELY(!t->m_scache) && !(t->m_scache = (thag__scache *)thag__pmap((THAG__SCACHE + THAG__SPRED) * sizeof *slot))) {
+        s = thag__stack_find(t, h, f, n);
+        *c = s ? thag__sc(t, s->id) : NULL;
+        return s;
+    }
+    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
+    if ((s = slot->s) != NULL && thag__same_frames(s, t, h, f, n)) {
+        *c = slot->c;
+        return s;
+    }
+    *c = NULL;
+    if ((s = thag__stack_find(t, h, f, n)) != NULL && (*c = thag__sc(t, s->id)) != NULL) {
+        slot->s = s;
+        slot->c = *c;
+    }
+    return s;
+}
+
+/* The same when they are mapped, else NULL (no system call). */
+THAG__INLINE thag__scount *thag__sc_have(const thag__thread *t, uint32_t id) {
+    thag__scount *c;
+    if (THAG__LIKELY(t->m_sc != NULL) && THAG__LIKELY((c = t->m_sc[id / THAG__SC_CHUNK]) != NULL))
+        return &c[id % THAG__SC_CHUNK];
+    return NULL;
+}
+
 /* The sum over every thread of a stack record's counters (at output). */
 THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
     thag__scount sum = {0, 0, 0, 0, 0, 0};
@@ -2447,7 +2470,7 @@ THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
 
 /* The return addresses of a call's frame-pointer chain, innermost first. Stops at the thread's stack bounds, so a frame
    without a frame pointer ends the walk early instead of crashing. */
-THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
+THAG__INLINE int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
     uint64_t h = THAG__HASH0;
     int n = 0;
     uintptr_t fp = at.fp, lo = (uintptr_t)&h; /* the caller's frame is above ours */
@@ -2455,12 +2478,13 @@ THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, u
         out[n++] = at.ret;
         h = THAG__HASH_STEP(h, at.ret);
     }
-    while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
+    if (fp < lo) fp = hi; /* no walk: each frame is above the one before */
+    while (fp < hi && !(fp & 7)) { /* n < max here */
         uintptr_t next = ((const uintptr_t *)fp)[0], ret = thag__ret_strip(((const uintptr_t *)fp)[1]);
         if (ret < 4096) break;
         out[n++] = ret;
         h = THAG__HASH_STEP(h, ret);
-        if (next <= fp) break;
+        if (next <= fp || n == max) break;
         fp = next;
     }
     *hash = THAG__HASH_END(h, n);
@@ -2858,12 +2882,13 @@ THAG__FN int thag__capture(thag__thread *t, thag__at fp, uintptr_t *out, uint64_
     return thag__fp_walk(fp, thag__stack_top(t), out, THAG__MAX_FRAMES, hash);
 }
 
-/* The record of the calling stack above fp (NULL when out of memory). */
-THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp) {
+/* The record of the calling stack above fp and the calling thread's
+   counters of it (NULL, NULL when out of memory). */
+THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp, thag__scount **c) {
     uintptr_t f[THAG__MAX_FRAMES];
     uint64_t h;
     int n = thag__capture(t, fp, f, &h);
-    return thag__stack_of(t, f, n, h);
+    return thag__stack_of(t, f, n, h, c);
 }
 
 /* >>peak: what held memory at the peak, and memory over time.
@@ -3011,6 +3036,7 @@ THAG__FN void thag__mem_publish(thag__thread *t) {
     int64_t p = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED);
     t->m_delta = 0;
     t->m_base = g;
+    t->m_hi = t->m_peak - g < THAG__SLACK ? t->m_peak - g : THAG__SLACK;
     if (t->m_peak > p) p = t->m_peak;
     if (g > p) p = g;
     t->m_snap_at = THAG__LOAD(thag__snap_next) - g;
@@ -3025,13 +3051,19 @@ THAG__FN void thag__mem_publish(thag__thread *t) {
     thag__mem_busy--;
 }
 
-/* Live bytes of this thread: exact peak for one allocating thread, and
-   within THAG__SLACK per thread with several. */
+/* Live bytes of this thread after an allocation of d bytes: exact peak
+   for one allocating thread, and within THAG__SLACK per thread with
+   several. One compare when there is neither a new peak nor bytes to
+   publish (m_hi). */
 static inline __attribute__((always_inline, no_instrument_function)) void
 thag__mem_live(thag__thread *t, int64_t d) {
-    t->m_delta += d;
-    if (t->m_base + t->m_delta > t->m_peak) THAG__STORE(t->m_peak, t->m_base + t->m_delta);
-    if (THAG__UNLIKELY(t->m_delta > THAG__SLACK || t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
+    int64_t v = t->m_delta + d;
+    t->m_delta = v;
+    if (THAG__UNLIKELY(v > t->m_hi)) {
+        if (t->m_base + v > t->m_peak) THAG__STORE(t->m_peak, t->m_base + v);
+        if (v > THAG__SLACK) thag__mem_publish(t); /* sets m_hi */
+        else t->m_hi = v;                          /* the new peak: v == m_peak - m_base */
+    }
 }
 
 /* >>sampled: sampled mode (THAG_SAMPLE_BYTES), bare blocks. malloc is a
@@ -3215,8 +3247,8 @@ THAG__FN void thag__bare_sample(thag__thread *t, void *p, size_t n, thag__at fp)
     thag__scount *c = NULL;
     thag__sval v;
     v.n = n;
-    v.stack = thag__stack_here(t, fp);
-    if (v.stack && (c = thag__sc(t, v.stack->id)) != NULL) {
+    v.stack = thag__stack_here(t, fp, &c);
+    if (c) {
         THAG__ADD(c->bytes, b);
         THAG__ADD(c->allocs, w);
     }
@@ -3386,8 +3418,7 @@ THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
     thag__stack *s;
     thag__scount *c;
     thag__mem_busy++;
-    s = thag__stack_here(t, fp);
-    c = s ? thag__sc(t, s->id) : NULL;
+    s = thag__stack_here(t, fp, &c);
     thag__mem_busy--;
     if (!c) return NULL;
     THAG__ADD(c->bytes, (uint64_t)n);
@@ -3400,22 +3431,22 @@ THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
    owner (a node, a stack record, or NULL when only the totals count). */
 THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
-    int e = errno; /* libc calls below (thread attributes, locks) must not show */
+    int *ep = thag__errno(), e = *ep; /* libc calls below (thread attributes, locks) must not show */
     if (!t) {
         thag__mem_busy++;
         t = thag__attach();
         thag__mem_busy--;
-        if (!t) { errno = e; return 0; }
+        if (!t) { *ep = e; return 0; }
     }
     thag__mem_count(t, n);
     t->m_last = h;
     if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
-        errno = e;
+        *ep = e;
         return THAG__F_COUNTED | THAG__F_STACK;
     }
     h->owner = t->cur;
     THAG__ADD(t->cur->m_live, (int64_t)n);
-    errno = e;
+    *ep = e;
     return THAG__F_COUNTED;
 }
 
@@ -3434,13 +3465,13 @@ THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n
     const thag__stack *s = (const thag__stack *)h->owner;
     thag__stack *d;
     thag__scount *c;
-    int e = errno;
+    int *ep = thag__errno(), e = *ep;
     thag__mem_uncount(t, n);
     thag__mem_busy++;
     if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
-    if ((d = thag__stack_here(t, fp)) != NULL && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
+    if ((d = thag__stack_here(t, fp, &c)) != NULL && c) THAG__ADD(c->freed, (uint64_t)n);
     thag__mem_busy--;
-    errno = e;
+    *ep = e;
 }
 
 /* The summary-mode fast paths, inlined into the hooks: a few counters of
@@ -3577,13 +3608,175 @@ THAG__INLINE void *thag__alloc_base(size_t n, size_t align, int zero) {
    errno, and the others do not pay for it. */
 static int thag__mi_started; /* atomic */
 
+/* What the hooks' fast paths may skip, in one load: set by thag__hot_set
+   whenever one of its inputs changes (the layout, mimalloc's start, the
+   configuration, memory profiling on or off). */
+#define THAG__HOT_HDR 1     /* header layout, configured, mimalloc started, no THAG_ALLOC_LIMIT */
+#define THAG__HOT_SUMMARY 2 /* and summary mode accounts: the hooks do it inline */
+#define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
+#define THAG__HOT_DETAIL 8  /* and detail mode accounts */
+static int thag__hot; /* atomic */
+static pthread_mutex_t thag__hot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+THAG__FN void thag__hot_set(void) {
+    int h = 0;
+    pthread_mutex_lock(&thag__hot_lock); /* two setters at once: the last one reads every input again */
+    if (THAG__LOAD(thag__layout) == THAG__LAYOUT_HEADER && THAG__LOAD(thag__mi_started) &&
+        THAG__LOAD(thag__g.configured) && !thag__g.alloc_limit) {
+        h = THAG__HOT_HDR;
+        if (!THAG__LOAD(thag__g.mem_active)) h |= THAG__HOT_QUIET;
+        else if (!thag__g.mem_stacks) h |= THAG__HOT_SUMMARY;
+        else if (thag__g.mem_detail) h |= THAG__HOT_DETAIL;
+    }
+    THAG__STORE(thag__hot, h);
+    pthread_mutex_unlock(&thag__hot_lock);
+}
+
 THAG__FN void *thag__alloc_first(size_t n, size_t align, int zero, thag__at fp) {
     int e = errno;
     void *b = thag__alloc_base(n, align, zero);
     if (!b) { errno = ENOMEM; return NULL; }
     errno = e;
     THAG__STORE(thag__mi_started, 1);
+    thag__hot_set();
     return thag__mem_finish(b, n, fp);
+}
+
+/* Summary mode's malloc once mimalloc has given the block: a few counters
+   of the thread and of its current scope, no lock, no call. */
+THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
+    thag__node *c = t->cur;
+    THAG__ADD(c->m_bytes, n);
+    THAG__ADD(c->m_allocs, 1);
+    THAG__ADD(c->m_live, (int64_t)n);
+    h->owner = c;
+    h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
+    t->m_last = h;
+    thag__mem_live(t, (int64_t)n);
+    return h + 1;
+}
+
+#define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK)
+#define THAG__HOT_WORD ((uint64_t)THAG__MAGIC << 56 | THAG__F_COUNTED)
+
+/* The record of the stack above fp and this thread's counters of it, in
+   detail mode's common case: frame pointers (THAG_STACK=fp), the stack
+   among the thread's recent ones. NULL sends the caller to the long way. */
+THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
+    uintptr_t f[THAG__MAX_FRAMES], hi = t->m_stack_top;
+    uint64_t h;
+    int n = 0, d;
+    thag__scache *slot, *pred;
+    const uintptr_t *pf;
+    thag__at at;
+    if (THAG__UNLIKELY(thag__g.stack_unwind || !hi || !t->m_scache)) return NULL;
+    at.ret = ret;
+    at.fp = fp;
+    /* The last stack seen from this return address, compared frame by
+       frame as the walk goes (thag__fp_walk's walk: the same frames, so
+       the same record, with no hash to compute). */
+    pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)];
+    if (THAG__LIKELY(pred->s != NULL) && (pred->s->thread == t || thag__g.merge_threads)) {
+        pf = pred->s->frames;
+        d = pred->s->depth;
+        if (ret >= 4096) {
+            if (d < 1 || pf[0] != ret) goto walk;
+            n = 1;
+        }
+        if (fp < (uintptr_t)&h) fp = hi; /* as thag__fp_walk */
+        while (fp < hi && !(fp & 7)) {
+            uintptr_t next = ((const uintptr_t *)fp)[0], r = thag__ret_strip(((const uintptr_t *)fp)[1]);
+            if (r < 4096) break;
+            if (n >= d || pf[n] != r) goto walk;
+            n++;
+            if (next <= fp || n == THAG__MAX_FRAMES) break;
+            fp = next;
+        }
+        if (n == d) {
+            *c = pred->c;
+            return pred->s;
+        }
+    }
+walk:
+    n = thag__fp_walk(at, hi, f, THAG__MAX_FRAMES, &h);
+    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
+    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
+    if (THAG__UNLIKELY(!slot->s || !thag__same_frames(slot->s, t, h, f, n))) return NULL;
+    *pred = *slot;
+    *c = slot->c;
+    return slot->s;
+}
+
+/* Everything off summary mode's fast path, after mimalloc gave the block;
+   detail mode's common case here in one function (no libc call: errno
+   stays). */
+static __attribute__((no_instrument_function, noinline)) void *thag__finish_slow(void *base, size_t n, uintptr_t ret,
+                                                                                 uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)base;
+    thag__thread *t = thag__self;
+    thag__stack *s;
+    thag__scount *c;
+    thag__at fp;
+    if ((THAG__LOAD(thag__hot) & THAG__HOT_DETAIL) && t && !thag__mem_busy && n >= thag__g.size_threshold &&
+        (s = thag__hot_stack(t, ret, fpv, &c)) != NULL) {
+        thag__mem_count(t, n);
+        t->m_last = h;
+        THAG__ADD(c->bytes, (uint64_t)n);
+        THAG__ADD(c->allocs, 1);
+        THAG__ADD(c->live, (int64_t)n);
+        h->owner = s;
+        h->word = (uint64_t)n | THAG__F_COUNTED | THAG__F_STACK | (uint64_t)THAG__MAGIC << 56;
+        return h + 1;
+    }
+    fp.ret = ret; /* (passed as two words: a thag__at copied through memory stalls the loads here) */
+    fp.fp = fpv;
+    return thag__mem_finish(base, n, fp);
+}
+
+/* Detail mode's free of a block a stack owns, with no temporary
+   allocation to count and no peak snapshot due (as thag__release, in one
+   function); the rest goes to thag__release. */
+static __attribute__((no_instrument_function, noinline)) void thag__detail_free(void *p, uintptr_t ret, uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t = thag__self;
+    thag__scount *c, *d;
+    thag__at fp;
+    uint64_t w = h->word;
+    size_t n = (size_t)(w & THAG__SIZE_MASK);
+    if ((w & THAG__HOT_MASK) == (THAG__HOT_WORD | THAG__F_STACK) && !thag__mem_busy && t && h != t->m_last &&
+        t->m_delta < t->m_snap_at && (c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL &&
+        thag__hot_stack(t, ret, fpv, &d) != NULL) {
+        t->m_last = NULL;
+        thag__mem_uncount(t, n);
+        THAG__ADD(c->live, -(int64_t)n);
+        THAG__ADD(d->freed, (uint64_t)n);
+        mi_free(h);
+        return;
+    }
+    fp.ret = ret;
+    fp.fp = fpv;
+    thag__release(p, fp);
+}
+
+/* A free in the header layout's common cases: a block that is not
+   counted, or one that a scope counts (on any thread) with no temporary
+   allocation to count and no peak snapshot due. 1 if done (the block is
+   then mimalloc's again); 0 sends the rest to thag__release. */
+THAG__INLINE int thag__hot_free(void *p) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t;
+    uint64_t w = h->word;
+    if (THAG__UNLIKELY((w & THAG__HOT_MASK) != THAG__HOT_WORD) || THAG__UNLIKELY(thag__mem_busy)) {
+        if ((w & ((uint64_t)0xFF << 56 | THAG__F_COUNTED)) != (uint64_t)THAG__MAGIC << 56) return 0;
+        mi_free(h); /* ours, not counted */
+        return 1;
+    }
+    t = thag__self;
+    if (THAG__UNLIKELY(!t || h == t->m_last || t->m_delta >= t->m_snap_at)) return 0;
+    t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
+    thag__mem_free_node(t, h, (size_t)(w & THAG__SIZE_MASK));
+    mi_free(h);
+    return 1;
 }
 
 /* >>hooks: the malloc family's entry points; each picks its layout's
@@ -3661,7 +3854,10 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
 /* A free that is mimalloc's: sampled mode, not on a sampled block's boundary. */
 #define THAG__FREE_HOOK(p) \
     do { \
+        int hot_; \
         if (THAG__BARE_FAST() && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
+        else if (THAG__LIKELY((hot_ = THAG__LOAD(thag__hot)) != 0) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
+        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP.ret, THAG__FP.fp); \
         else if (p) { \
             if (thag__bare()) thag__bare_release(p); \
             else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */ \
@@ -3669,11 +3865,26 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
     } while (0)
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
+    int hot;
     if (THAG__BARE_FAST()) {
         int64_t left = thag__bare_left - (int64_t)n;
         if (THAG__LIKELY(left > 0 && n <= thag__bare_max)) {
             thag__bare_left = left;
             return mi_malloc(THAG__BARE_SIZE(n)); /* mimalloc leaves mmap's ENOMEM when it fails */
+        }
+    }
+    if (THAG__LIKELY((hot = THAG__LOAD(thag__hot)) != 0) && THAG__LIKELY(n <= MI_SMALL_SIZE_MAX - THAG__HDR)) {
+        thag__hdr *h = (thag__hdr *)mi_malloc_small(n + THAG__HDR);
+        if (THAG__LIKELY(h != NULL)) {
+            thag__thread *t = thag__self;
+            if (THAG__LIKELY(hot & THAG__HOT_SUMMARY) && THAG__LIKELY(t != NULL) && THAG__LIKELY(!thag__mem_busy))
+                return thag__hot_alloc(t, h, n);
+            if (hot & THAG__HOT_QUIET) {
+                h->owner = NULL;
+                h->word = (uint64_t)n | (uint64_t)THAG__MAGIC << 56;
+                return h + 1;
+            }
+            return thag__finish_slow(h, n, THAG__FP.ret, THAG__FP.fp);
         }
     }
     return thag__alloc(n, THAG__HDR, 0, THAG__FP);
@@ -5857,6 +6068,9 @@ THAG__FN void thag__set_type(thag_profile_type type) {
     thag__g.type = type;
     THAG__STORE(thag__g.active, type != THAG_TYPE_NONE && ok ? 1 : 0);
     THAG__STORE(thag__g.mem_active, (type & THAG_TYPE_MEMORY) && ok ? 1 : 0);
+#if THAG__MEMORY
+    thag__hot_set(); /* the hooks' fast paths follow */
+#endif
 }
 
 /* The exit and fork handlers, once. A start from inside an allocation
@@ -5928,6 +6142,9 @@ THAG__FN void thag__final(void) {
     pthread_mutex_lock(&thag__g.lock);
     THAG__STORE(thag__g.active, 0);
     THAG__STORE(thag__g.mem_active, 0);
+#if THAG__MEMORY
+    thag__hot_set();
+#endif
     if (thag__g.configured && !thag__g.forked_child && thag__g.threads) {
         thag__write_all();
         thag__say_where();

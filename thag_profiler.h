@@ -2299,12 +2299,24 @@ THAG__FN uint64_t thag__early_sample_bytes(void) {
     return v && !*v ? x : 0;
 }
 
+/* What the hooks' fast paths may skip, in one load: set by thag__hot_set
+   (>>headers) whenever one of its inputs changes (the layout, mimalloc's
+   start, the configuration, memory profiling on or off). */
+#define THAG__HOT_HDR 1     /* header layout, configured, mimalloc started, no THAG_ALLOC_LIMIT */
+#define THAG__HOT_SUMMARY 2 /* and summary mode accounts: the hooks do it inline */
+#define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
+#define THAG__HOT_DETAIL 8  /* and detail mode accounts */
+#define THAG__HOT_BARE 16   /* the bare layout (sampled mode) */
+static int thag__hot; /* atomic */
+THAG__FN void thag__hot_set(void);
+
 THAG__FN int thag__layout_decide(void) {
     uint64_t mean = thag__early_sample_bytes();
     int none = THAG__LAYOUT_UNKNOWN;
     if (mean) __atomic_store_n(&thag__bare_mean, mean, __ATOMIC_RELAXED);
     __atomic_compare_exchange_n(&thag__layout, &none, mean ? THAG__LAYOUT_BARE : THAG__LAYOUT_HEADER, 0,
                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    thag__hot_set();
     return __atomic_load_n(&thag__layout, __ATOMIC_ACQUIRE);
 }
 
@@ -3608,28 +3620,29 @@ THAG__INLINE void *thag__alloc_base(size_t n, size_t align, int zero) {
    errno, and the others do not pay for it. */
 static int thag__mi_started; /* atomic */
 
-/* What the hooks' fast paths may skip, in one load: set by thag__hot_set
-   whenever one of its inputs changes (the layout, mimalloc's start, the
-   configuration, memory profiling on or off). */
-#define THAG__HOT_HDR 1     /* header layout, configured, mimalloc started, no THAG_ALLOC_LIMIT */
-#define THAG__HOT_SUMMARY 2 /* and summary mode accounts: the hooks do it inline */
-#define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
-#define THAG__HOT_DETAIL 8  /* and detail mode accounts */
-static int thag__hot; /* atomic */
-static pthread_mutex_t thag__hot_lock = PTHREAD_MUTEX_INITIALIZER;
 
-THAG__FN void thag__hot_set(void) {
+THAG__FN int thag__hot_of(void) {
     int h = 0;
-    pthread_mutex_lock(&thag__hot_lock); /* two setters at once: the last one reads every input again */
-    if (THAG__LOAD(thag__layout) == THAG__LAYOUT_HEADER && THAG__LOAD(thag__mi_started) &&
-        THAG__LOAD(thag__g.configured) && !thag__g.alloc_limit) {
+    if (THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE) {
+        h = THAG__HOT_BARE;
+    } else if (THAG__LOAD(thag__layout) == THAG__LAYOUT_HEADER && THAG__LOAD(thag__mi_started) &&
+               THAG__LOAD(thag__g.configured) && !thag__g.alloc_limit) {
         h = THAG__HOT_HDR;
         if (!THAG__LOAD(thag__g.mem_active)) h |= THAG__HOT_QUIET;
         else if (!thag__g.mem_stacks) h |= THAG__HOT_SUMMARY;
         else if (thag__g.mem_detail) h |= THAG__HOT_DETAIL;
     }
-    THAG__STORE(thag__hot, h);
-    pthread_mutex_unlock(&thag__hot_lock);
+    return h;
+}
+
+/* No lock (it runs inside a first allocation, perhaps under a signal
+   handler's): two setters at once, each stores again until what it
+   stored is what the inputs say, so the last store follows the last
+   change. */
+THAG__FN void thag__hot_set(void) {
+    int h;
+    do THAG__STORE(thag__hot, h = thag__hot_of());
+    while (h != thag__hot_of());
 }
 
 THAG__FN void *thag__alloc_first(size_t n, size_t align, int zero, thag__at fp) {
@@ -3662,49 +3675,71 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
 /* The record of the stack above fp and this thread's counters of it, in
    detail mode's common case: frame pointers (THAG_STACK=fp), the stack
    among the thread's recent ones. NULL sends the caller to the long way. */
-THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
-    uintptr_t f[THAG__MAX_FRAMES], hi = t->m_stack_top;
+/* thag__hot_stack's stack when it is not the one predicted: the whole
+   walk, looked up in the thread's cache of recent stacks (the prediction
+   follows it). */
+static __attribute__((no_instrument_function, noinline)) thag__stack *
+thag__hot_walk(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scache *pred, thag__scount **c) {
+    uintptr_t f[THAG__MAX_FRAMES];
     uint64_t h;
-    int n = 0, d;
-    thag__scache *slot, *pred;
-    const uintptr_t *pf;
+    thag__scache *slot;
     thag__at at;
-    if (THAG__UNLIKELY(thag__g.stack_unwind || !hi || !t->m_scache)) return NULL;
+    int n;
     at.ret = ret;
     at.fp = fp;
-    /* The last stack seen from this return address, compared frame by
-       frame as the walk goes (thag__fp_walk's walk: the same frames, so
-       the same record, with no hash to compute). */
-    pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)];
-    if (THAG__LIKELY(pred->s != NULL) && (pred->s->thread == t || thag__g.merge_threads)) {
-        pf = pred->s->frames;
-        d = pred->s->depth;
-        if (ret >= 4096) {
-            if (d < 1 || pf[0] != ret) goto walk;
-            n = 1;
-        }
-        if (fp < (uintptr_t)&h) fp = hi; /* as thag__fp_walk */
-        while (fp < hi && !(fp & 7)) {
-            uintptr_t next = ((const uintptr_t *)fp)[0], r = thag__ret_strip(((const uintptr_t *)fp)[1]);
-            if (r < 4096) break;
-            if (n >= d || pf[n] != r) goto walk;
-            n++;
-            if (next <= fp || n == THAG__MAX_FRAMES) break;
-            fp = next;
-        }
-        if (n == d) {
-            *c = pred->c;
-            return pred->s;
-        }
-    }
-walk:
-    n = thag__fp_walk(at, hi, f, THAG__MAX_FRAMES, &h);
+    n = thag__fp_walk(at, t->m_stack_top, f, THAG__MAX_FRAMES, &h);
     if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
     slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
     if (THAG__UNLIKELY(!slot->s || !thag__same_frames(slot->s, t, h, f, n))) return NULL;
     *pred = *slot;
     *c = slot->c;
     return slot->s;
+}
+
+/* The record of the stack above fp and this thread's counters of it, in
+   detail mode's common case: frame pointers (THAG_STACK=fp), the stack
+   among the thread's recent ones. NULL sends the caller to the long way. */
+THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
+    uintptr_t hi = t->m_stack_top, lo = (uintptr_t)&hi;
+    int n = 0, d;
+    thag__scache *pred;
+    const uintptr_t *pf;
+    if (THAG__UNLIKELY(thag__g.stack_unwind || !hi || !t->m_scache)) return NULL;
+    /* The last stack seen from this return address, compared frame by
+       frame as the walk goes (thag__fp_walk's walk: the same frames, so
+       the same record, with no hash to compute). */
+    pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)];
+    if (THAG__LIKELY(pred->s != NULL) && (pred->s->thread == t || thag__g.merge_threads)) {
+        uintptr_t p = fp;
+        pf = pred->s->frames;
+        d = pred->s->depth;
+        if (ret >= 4096) {
+            if (d < 1 || pf[0] != ret) goto walk;
+            n = 1;
+        }
+        if (p < lo) p = hi; /* as thag__fp_walk */
+        /* Frames n..d-1: each where thag__fp_walk reads it, and equal
+           (a record's frames are all >= 4096: so is r then) ... */
+        for (; n < d; n++) {
+            uintptr_t next;
+            if (p >= hi || (p & 7) || pf[n] != thag__ret_strip(((const uintptr_t *)p)[1])) goto walk;
+            next = ((const uintptr_t *)p)[0];
+            if (n + 1 == d) {
+                if (d == THAG__MAX_FRAMES || next <= p) p = hi; /* the walk ends after this frame */
+                else p = next;
+                break;
+            }
+            if (next <= p) goto walk;
+            p = next;
+        }
+        /* ... and none after them: the walk stops at p */
+        if (p >= hi || (p & 7) || thag__ret_strip(((const uintptr_t *)p)[1]) < 4096) {
+            *c = pred->c;
+            return pred->s;
+        }
+    }
+walk:
+    return thag__hot_walk(t, ret, fp, pred, c);
 }
 
 /* Everything off summary mode's fast path, after mimalloc gave the block;
@@ -3733,31 +3768,6 @@ static __attribute__((no_instrument_function, noinline)) void *thag__finish_slow
     return thag__mem_finish(base, n, fp);
 }
 
-/* Detail mode's free of a block a stack owns, with no temporary
-   allocation to count and no peak snapshot due (as thag__release, in one
-   function); the rest goes to thag__release. */
-static __attribute__((no_instrument_function, noinline)) void thag__detail_free(void *p, uintptr_t ret, uintptr_t fpv) {
-    thag__hdr *h = (thag__hdr *)p - 1;
-    thag__thread *t = thag__self;
-    thag__scount *c, *d;
-    thag__at fp;
-    uint64_t w = h->word;
-    size_t n = (size_t)(w & THAG__SIZE_MASK);
-    if ((w & THAG__HOT_MASK) == (THAG__HOT_WORD | THAG__F_STACK) && !thag__mem_busy && t && h != t->m_last &&
-        t->m_delta < t->m_snap_at && (c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL &&
-        thag__hot_stack(t, ret, fpv, &d) != NULL) {
-        t->m_last = NULL;
-        thag__mem_uncount(t, n);
-        THAG__ADD(c->live, -(int64_t)n);
-        THAG__ADD(d->freed, (uint64_t)n);
-        mi_free(h);
-        return;
-    }
-    fp.ret = ret;
-    fp.fp = fpv;
-    thag__release(p, fp);
-}
-
 /* A free in the header layout's common cases: a block that is not
    counted, or one that a scope counts (on any thread) with no temporary
    allocation to count and no peak snapshot due. 1 if done (the block is
@@ -3778,6 +3788,33 @@ THAG__INLINE int thag__hot_free(void *p) {
     mi_free(h);
     return 1;
 }
+
+/* Detail mode's free of a block a stack owns, with no temporary
+   allocation to count and no peak snapshot due (as thag__release, in one
+   function); the rest goes to thag__hot_free, then thag__release. */
+static __attribute__((no_instrument_function, noinline)) void thag__detail_free(void *p, uintptr_t ret, uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t = thag__self;
+    thag__scount *c, *d;
+    thag__at fp;
+    uint64_t w = h->word;
+    size_t n = (size_t)(w & THAG__SIZE_MASK);
+    if ((w & THAG__HOT_MASK) == (THAG__HOT_WORD | THAG__F_STACK) && !thag__mem_busy && t && h != t->m_last &&
+        t->m_delta < t->m_snap_at && (c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL &&
+        thag__hot_stack(t, ret, fpv, &d) != NULL) {
+        t->m_last = NULL;
+        thag__mem_uncount(t, n);
+        THAG__ADD(c->live, -(int64_t)n);
+        THAG__ADD(d->freed, (uint64_t)n);
+        mi_free(h);
+        return;
+    }
+    if (thag__hot_free(p)) return;
+    fp.ret = ret;
+    fp.fp = fpv;
+    thag__release(p, fp);
+}
+
 
 /* >>hooks: the malloc family's entry points; each picks its layout's
    path (>>sampled or >>headers). */
@@ -3824,6 +3861,9 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
     return a;
 }
 #define THAG__FP thag__at_of(__builtin_return_address(0), __builtin_frame_address(0))
+/* The same as two words (the thread's hook_sp set once). */
+#define THAG__FP_RET ((uintptr_t)__builtin_return_address(0))
+#define THAG__FP_FP (thag__at_of(NULL, __builtin_frame_address(0)).fp)
 #define THAG__HOOK extern __attribute__((no_instrument_function, noinline, visibility("default")))
 
 #ifdef __cplusplus
@@ -3850,14 +3890,14 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
    mode more than the hook's stack frame costs sampled mode). A thread's
    first malloc takes the long way (its countdown starts at 0), where errno
    is kept through mimalloc's start-up. */
-#define THAG__BARE_FAST() THAG__LIKELY(THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE)
+#define THAG__BARE_FAST(hot) THAG__LIKELY((hot) & THAG__HOT_BARE)
 /* A free that is mimalloc's: sampled mode, not on a sampled block's boundary. */
 #define THAG__FREE_HOOK(p) \
     do { \
-        int hot_; \
-        if (THAG__BARE_FAST() && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
-        else if (THAG__LIKELY((hot_ = THAG__LOAD(thag__hot)) != 0) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
-        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP.ret, THAG__FP.fp); \
+        int hot_ = THAG__LOAD(thag__hot); \
+        if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
+        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP); \
+        else if (THAG__LIKELY(hot_ & THAG__HOT_HDR) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
         else if (p) { \
             if (thag__bare()) thag__bare_release(p); \
             else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */ \
@@ -3865,15 +3905,15 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
     } while (0)
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
-    int hot;
-    if (THAG__BARE_FAST()) {
+    int hot = THAG__LOAD(thag__hot);
+    if (THAG__BARE_FAST(hot)) {
         int64_t left = thag__bare_left - (int64_t)n;
         if (THAG__LIKELY(left > 0 && n <= thag__bare_max)) {
             thag__bare_left = left;
             return mi_malloc(THAG__BARE_SIZE(n)); /* mimalloc leaves mmap's ENOMEM when it fails */
         }
     }
-    if (THAG__LIKELY((hot = THAG__LOAD(thag__hot)) != 0) && THAG__LIKELY(n <= MI_SMALL_SIZE_MAX - THAG__HDR)) {
+    if (THAG__LIKELY(hot & THAG__HOT_HDR) && THAG__LIKELY(n <= MI_SMALL_SIZE_MAX - THAG__HDR)) {
         thag__hdr *h = (thag__hdr *)mi_malloc_small(n + THAG__HDR);
         if (THAG__LIKELY(h != NULL)) {
             thag__thread *t = thag__self;
@@ -3884,7 +3924,7 @@ THAG__HOOK void *malloc(size_t n) THAG__THROW {
                 h->word = (uint64_t)n | (uint64_t)THAG__MAGIC << 56;
                 return h + 1;
             }
-            return thag__finish_slow(h, n, THAG__FP.ret, THAG__FP.fp);
+            return thag__finish_slow(h, n, THAG__FP_RET, THAG__FP_FP);
         }
     }
     return thag__alloc(n, THAG__HDR, 0, THAG__FP);

@@ -690,6 +690,25 @@ static inline const char *thag_result_string(thag_result r) {
 /* ======================================================================== */
 /*                            IMPLEMENTATION                                */
 /* ======================================================================== */
+/* Sections, in order (grep for ">>name"):
+     >>platform   feature-test macros, system headers
+     >>clock      the CPU's counter, calibrated to ns at output
+     >>pmem       the profiler's own memory (mmap)
+     >>state      threads, call-tree nodes, the global state
+     >>log        messages; >>config: THAG_PROFILER and friends
+     >>threads    per-thread state; >>timeline: the recent events
+     >>calltree   enter and exit; >>fibers, >>tasks: async work
+     >>memory     the malloc family: what both block layouts share
+     >>stacks     real call stacks (detail and sampled modes)
+     >>peak       live bytes, the peak snapshot, memory over time
+     >>sampled    sampled mode's bare blocks
+     >>headers    summary and detail modes' blocks with a header
+     >>hooks      malloc, free, ... and C++ new/delete
+     >>symbols    addresses to names; >>auto: -finstrument-functions
+     >>output     the merged tree and its files (>>taskwall, >>write,
+                  >>memory output, >>massif)
+     >>watch      THAG_ALLOC_LIMIT, THAG_GROWTH_REPORT; >>signals
+     >>api        configuration, enabling, flushing, exit */
 #ifdef THAG_PROFILER_IMPLEMENTATION
 #ifndef THAG__IMPLEMENTATION_INCLUDED
 #define THAG__IMPLEMENTATION_INCLUDED
@@ -904,7 +923,7 @@ extern char **environ;
 
 #define THAG__INLINE static inline __attribute__((always_inline, no_instrument_function))
 
-/* A return address read from a frame record (>>memory's stack walk),
+/* A return address read from a frame record (>>stacks' frame-pointer walk),
    without its pointer authentication code: code built with
    -mbranch-protection=pac-ret (or standard) signs the link register it
    saves. XPACLRI (HINT #7: a no-op where there is no PAC) strips it. */
@@ -1059,7 +1078,7 @@ THAG__FN void *thag__arena_alloc(thag__arena *a, size_t size) {
 }
 
 /* The slot of an address in the open-addressing tables keyed by address
-   (>>memory's sampled blocks, >>auto's functions): the high bits of a
+   (>>sampled's blocks, >>auto's functions): the high bits of a
    Fibonacci product, masked by the caller. */
 THAG__INLINE size_t thag__addr_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
 
@@ -1122,13 +1141,14 @@ typedef struct thag__thread {
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
+    int64_t m_hi;             /* min(THAG__SLACK, m_peak - m_base): an allocation that takes m_delta above it has work */
     const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
     int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     uintptr_t m_stack_lo;     /* the other end of the thread's own stack (set with m_stack_top) */
-    struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>memory) */
-    struct thag__stack **m_scache; /* recently used stack records */
+    struct thag__scount **m_sc;    /* detail/sampled: counters per stack record (>>stacks) */
+    struct thag__scache *m_scache; /* recently used stack records, with their counters here */
 } thag__thread;
 
 enum { THAG__DBG_NONE, THAG__DBG_QUIET, THAG__DBG_ANNOUNCE };
@@ -1370,7 +1390,7 @@ THAG__FN void thag__thread_name(thag__thread *t) {
 }
 
 #if THAG__MEMORY
-THAG__FN void thag__mem_publish(thag__thread *t); /* >>memory */
+THAG__FN void thag__mem_publish(thag__thread *t); /* >>peak */
 #endif
 THAG__FN void thag__ev_close(thag__thread *t); /* >>timeline */
 
@@ -2170,12 +2190,18 @@ THAG__PUB void thag_task_end(thag_task h) {
 struct thag__obuf;
 THAG__FN int thag__write_wall(struct thag__obuf *o);
 
-/* >>memory: the malloc family, served by mimalloc. In summary and detail
-   modes every block carries a 16-byte header just before the pointer the
-   program gets: the size it asked for and who allocated it (a call-tree
-   node, or a stack record in detail mode), so a free is charged exactly,
-   on any thread, with no table and no lock. Sampled mode's blocks have no
-   header (see thag__bare). */
+/* >>memory: the malloc family, served by mimalloc; this is the part the
+   two block layouts share. A process has one layout for all its blocks,
+   decided at its first hooked call (thag__layout):
+     >>headers  summary and detail modes: every block carries a 16-byte
+                header just before the pointer the program gets: the size
+                it asked for and who allocated it (a call-tree node, or a
+                stack record in detail mode), so a free is charged exactly,
+                on any thread, with no table and no lock;
+     >>sampled  sampled mode: bare blocks, mimalloc's own, and a set of the
+                sampled ones (see thag__bare).
+   Both charge real call stacks through >>stacks and live bytes through
+   >>peak; >>hooks are the entry points, which pick the layout's path. */
 #if THAG__MEMORY
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -2213,13 +2239,108 @@ static void THAG__LAZY_START(void);
    and the caller's frame pointer, both read at the hook's entry. They stay
    valid when the hook ends in a tail call (its own frame does not). */
 typedef struct thag__at { uintptr_t ret, fp; } thag__at;
-#if defined(__x86_64__) && defined(__GLIBC__) /* THAG__CFI (>>memory) */
+#if defined(__x86_64__) && defined(__GLIBC__) /* THAG__CFI (>>stacks) */
 /* The caller's stack pointer of the thread's latest hook (THAG_STACK=unwind):
    not in thag__at, whose two words travel in registers (a third one costs
    frame-pointer walks a quarter of their time, passed in memory through
    the slow paths); checked against the return address before use. */
 static THAG__TLS uintptr_t thag__hook_sp;
 #endif
+
+THAG__INLINE int thag__mem_on(void) {
+    return THAG__LOAD(thag__g.mem_active) && !thag__mem_busy;
+}
+
+/* errno's address, found once per thread (errno is a call to
+   __errno_location: too slow to make twice per allocation). */
+static THAG__TLS int *thag__errp;
+THAG__INLINE int *thag__errno(void) {
+    int *p = thag__errp;
+    if (THAG__UNLIKELY(!p)) p = thag__errp = &errno;
+    return p;
+}
+
+/* An allocation of n bytes aligned to `align` (a power of two). */
+THAG__FN void thag__refuse(size_t n, thag__at fp); /* >>watch */
+
+/* Whether a request of n bytes fails before reaching mimalloc: too large
+   to be real (it must not abort), or above THAG_ALLOC_LIMIT. */
+THAG__INLINE int thag__refused(size_t n, thag__at fp) {
+    if (n > THAG__MAX_REQUEST) return 1;
+    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
+        thag__refuse(n, fp);
+        return 1;
+    }
+    return 0;
+}
+
+/* Sampled mode keeps no header: its blocks are mimalloc's own, malloc is
+   a countdown to the next sample point then mimalloc's call, and free a
+   probe of the set of sampled blocks then mimalloc's. A process has one
+   layout for all its blocks, decided at its first hooked call from the
+   environment (THAG_SAMPLE_BYTES), before any block exists. */
+enum { THAG__LAYOUT_UNKNOWN, THAG__LAYOUT_HEADER, THAG__LAYOUT_BARE };
+static int thag__layout;                           /* atomic: set once */
+static uint64_t thag__bare_mean;                   /* THAG_SAMPLE_BYTES, as read then */
+static size_t thag__bare_max = THAG__MAX_REQUEST;  /* larger requests take the slow path */
+
+/* THAG_SAMPLE_BYTES at the first hooked call, which can come before libc
+   has set environ (it is then read from /proc/self/environ). 0 when unset
+   or not a positive number: the configuration reports a bad value. */
+THAG__FN uint64_t thag__early_sample_bytes(void) {
+    static const char key[] = "THAG_SAMPLE_BYTES=";
+    char buf[8192];
+    const char *v = NULL;
+    uint64_t x = 0;
+    if (environ) {
+        v = getenv("THAG_SAMPLE_BYTES");
+    } else {
+        int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1), i;
+        if (fd >= 0) close(fd);
+        for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
+            buf[n] = 0;
+            if (strncmp(buf + i, key, sizeof key - 1) == 0) { v = buf + i + sizeof key - 1; break; }
+        }
+    }
+    for (; v && *v >= '0' && *v <= '9'; v++) {
+        if (x > (UINT64_MAX - 9) / 10) return 0;
+        x = x * 10 + (uint64_t)(*v - '0');
+    }
+    return v && !*v ? x : 0;
+}
+
+/* What the hooks' fast paths may skip, in one load: set by thag__hot_set
+   (>>headers) whenever one of its inputs changes (the layout, mimalloc's
+   start, the configuration, memory profiling on or off). */
+#define THAG__HOT_HDR 1     /* header layout, configured, mimalloc started, no THAG_ALLOC_LIMIT */
+#define THAG__HOT_SUMMARY 2 /* and summary mode accounts: the hooks do it inline */
+#define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
+#define THAG__HOT_DETAIL 8  /* and detail mode accounts */
+#define THAG__HOT_BARE 16   /* the bare layout (sampled mode) */
+static int thag__hot; /* atomic */
+THAG__FN void thag__hot_set(void);
+
+THAG__FN int thag__layout_decide(void) {
+    uint64_t mean = thag__early_sample_bytes();
+    int none = THAG__LAYOUT_UNKNOWN;
+    if (mean) __atomic_store_n(&thag__bare_mean, mean, __ATOMIC_RELAXED);
+    __atomic_compare_exchange_n(&thag__layout, &none, mean ? THAG__LAYOUT_BARE : THAG__LAYOUT_HEADER, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    thag__hot_set();
+    return __atomic_load_n(&thag__layout, __ATOMIC_ACQUIRE);
+}
+
+/* Whether this process's blocks have no header (sampled mode). */
+THAG__INLINE int thag__bare(void) {
+    int l = THAG__LOAD(thag__layout);
+    if (THAG__LIKELY(l != THAG__LAYOUT_UNKNOWN)) return l == THAG__LAYOUT_BARE;
+    return thag__layout_decide() == THAG__LAYOUT_BARE;
+}
+
+/* >>stacks: the real call stacks of detail and sampled modes: records
+   deduplicated by hash, per-thread counters, the frame-pointer walk and
+   the unwinders (THAG_STACK). */
 
 /* A deduplicated call stack (detail and sampled modes), read-only once
    published. Its counters are per thread (thag__scount, indexed by id):
@@ -2242,6 +2363,7 @@ typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live, peak;
 #define THAG__SC_CHUNK 1024u       /* counters per mapped chunk */
 #define THAG__SC_CHUNKS 4096u      /* at most 4M distinct stacks */
 #define THAG__SCACHE 1024u         /* a thread's recently used stacks */
+#define THAG__SPRED 64u            /* and after them, the last stack of each return address (by hash) */
 static thag__stack *thag__stacks[THAG__STACK_BUCKETS];
 static pthread_mutex_t thag__stack_lock = PTHREAD_MUTEX_INITIALIZER;
 static thag__arena thag__stack_arena = {NULL, NULL, 1 << 20};
@@ -2293,21 +2415,6 @@ THAG__FN thag__stack *thag__stack_find(thag__thread *t, uint64_t h, const uintpt
     return s;
 }
 
-/* The record of the call stack f[0..n) of hash h: from the thread's cache
-   of recent stacks (a loop allocates from the same few), else the global
-   table. Threads have records of their own (the same frames on two threads
-   are two stacks under two thread frames) unless THAG_MERGE_THREADS. */
-THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n, uint64_t h) {
-    thag__stack **slot, *s;
-    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
-    if (THAG__UNLIKELY(!t->m_scache) && !(t->m_scache = (thag__stack **)thag__pmap(THAG__SCACHE * sizeof s)))
-        return thag__stack_find(t, h, f, n);
-    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
-    if ((s = *slot) != NULL && thag__same_frames(s, t, h, f, n)) return s;
-    if ((s = thag__stack_find(t, h, f, n)) != NULL) *slot = s;
-    return s;
-}
-
 /* The calling thread's counters of a stack record, mapped on first use
    (chunks are published with release: output reads them from another
    thread); NULL when out of memory. */
@@ -2330,6 +2437,42 @@ THAG__INLINE thag__scount *thag__sc(thag__thread *t, uint32_t id) {
     return thag__sc_map(t, id);
 }
 
+/* The record of the call stack f[0..n) of hash h and the calling thread's
+   counters of it (*c; NULL when out of memory): from the thread's cache
+   of recent stacks (a loop allocates from the same few), else the global
+   table. Threads have records of their own (the same frames on two threads
+   are two stacks under two thread frames) unless THAG_MERGE_THREADS. */
+typedef struct thag__scache { thag__stack *s; thag__scount *c; } thag__scache;
+THAG__FN thag__stack *thag__stack_of(thag__thread *t, const uintptr_t *f, int n, uint64_t h, thag__scount **c) {
+    thag__scache *slot;
+    thag__stack *s;
+    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
+    if (THAG__UNLIKELY(!t->m_scache) && !(t->m_scache = (thag__scache *)thag__pmap((THAG__SCACHE + THAG__SPRED) * sizeof *slot))) {
+        s = thag__stack_find(t, h, f, n);
+        *c = s ? thag__sc(t, s->id) : NULL;
+        return s;
+    }
+    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
+    if ((s = slot->s) != NULL && thag__same_frames(s, t, h, f, n)) {
+        *c = slot->c;
+        return s;
+    }
+    *c = NULL;
+    if ((s = thag__stack_find(t, h, f, n)) != NULL && (*c = thag__sc(t, s->id)) != NULL) {
+        slot->s = s;
+        slot->c = *c;
+    }
+    return s;
+}
+
+/* The same when they are mapped, else NULL (no system call). */
+THAG__INLINE thag__scount *thag__sc_have(const thag__thread *t, uint32_t id) {
+    thag__scount *c;
+    if (THAG__LIKELY(t->m_sc != NULL) && THAG__LIKELY((c = t->m_sc[id / THAG__SC_CHUNK]) != NULL))
+        return &c[id % THAG__SC_CHUNK];
+    return NULL;
+}
+
 /* The sum over every thread of a stack record's counters (at output). */
 THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
     thag__scount sum = {0, 0, 0, 0, 0, 0};
@@ -2350,7 +2493,7 @@ THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
 
 /* The return addresses of a call's frame-pointer chain, innermost first. Stops at the thread's stack bounds, so a frame
    without a frame pointer ends the walk early instead of crashing. */
-THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
+THAG__INLINE int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, uint64_t *hash) {
     uint64_t h = THAG__HASH0;
     int n = 0;
     uintptr_t fp = at.fp, lo = (uintptr_t)&h; /* the caller's frame is above ours */
@@ -2358,12 +2501,13 @@ THAG__FN int thag__fp_walk(thag__at at, uintptr_t hi, uintptr_t *out, int max, u
         out[n++] = at.ret;
         h = THAG__HASH_STEP(h, at.ret);
     }
-    while (n < max && fp >= lo && fp < hi && !(fp & 7)) {
+    if (fp < lo) fp = hi; /* no walk: each frame is above the one before */
+    while (fp < hi && !(fp & 7)) { /* n < max here */
         uintptr_t next = ((const uintptr_t *)fp)[0], ret = thag__ret_strip(((const uintptr_t *)fp)[1]);
         if (ret < 4096) break;
         out[n++] = ret;
         h = THAG__HASH_STEP(h, ret);
-        if (next <= fp) break;
+        if (next <= fp || n == max) break;
         fp = next;
     }
     *hash = THAG__HASH_END(h, n);
@@ -2761,12 +2905,13 @@ THAG__FN int thag__capture(thag__thread *t, thag__at fp, uintptr_t *out, uint64_
     return thag__fp_walk(fp, thag__stack_top(t), out, THAG__MAX_FRAMES, hash);
 }
 
-/* The record of the calling stack above fp (NULL when out of memory). */
-THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp) {
+/* The record of the calling stack above fp and the calling thread's
+   counters of it (NULL, NULL when out of memory). */
+THAG__FN thag__stack *thag__stack_here(thag__thread *t, thag__at fp, thag__scount **c) {
     uintptr_t f[THAG__MAX_FRAMES];
     uint64_t h;
     int n = thag__capture(t, fp, f, &h);
-    return thag__stack_of(t, f, n, h);
+    return thag__stack_of(t, f, n, h, c);
 }
 
 /* >>peak: what held memory at the peak, and memory over time.
@@ -2914,6 +3059,7 @@ THAG__FN void thag__mem_publish(thag__thread *t) {
     int64_t p = __atomic_load_n(&thag__g_peak, __ATOMIC_RELAXED);
     t->m_delta = 0;
     t->m_base = g;
+    t->m_hi = t->m_peak - g < THAG__SLACK ? t->m_peak - g : THAG__SLACK;
     if (t->m_peak > p) p = t->m_peak;
     if (g > p) p = g;
     t->m_snap_at = THAG__LOAD(thag__snap_next) - g;
@@ -2928,14 +3074,25 @@ THAG__FN void thag__mem_publish(thag__thread *t) {
     thag__mem_busy--;
 }
 
-/* Live bytes of this thread: exact peak for one allocating thread, and
-   within THAG__SLACK per thread with several. */
+/* Live bytes of this thread after an allocation of d bytes: exact peak
+   for one allocating thread, and within THAG__SLACK per thread with
+   several. One compare when there is neither a new peak nor bytes to
+   publish (m_hi). */
 static inline __attribute__((always_inline, no_instrument_function)) void
 thag__mem_live(thag__thread *t, int64_t d) {
-    t->m_delta += d;
-    if (t->m_base + t->m_delta > t->m_peak) THAG__STORE(t->m_peak, t->m_base + t->m_delta);
-    if (THAG__UNLIKELY(t->m_delta > THAG__SLACK || t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
+    int64_t v = t->m_delta + d;
+    t->m_delta = v;
+    if (THAG__UNLIKELY(v > t->m_hi)) {
+        if (t->m_base + v > t->m_peak) THAG__STORE(t->m_peak, t->m_base + v);
+        if (v > THAG__SLACK) thag__mem_publish(t); /* sets m_hi */
+        else t->m_hi = v;                          /* the new peak: v == m_peak - m_base */
+    }
 }
+
+/* >>sampled: sampled mode (THAG_SAMPLE_BYTES), bare blocks. malloc is a
+   countdown to the next sample point then mimalloc's call, and free a
+   probe of the set of sampled blocks then mimalloc's; sampled blocks are
+   charged in estimates (weight THAG__W1/p). */
 
 /* ln(u) for u in (0, 1], without libm: exponent plus an atanh series. */
 THAG__FN double thag__ln(double u) {
@@ -3003,278 +3160,9 @@ THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
     return weight == THAG__W1 ? (uint64_t)n : (uint64_t)((double)n * (double)weight / THAG__W1 + 0.5);
 }
 
-/* What every counted allocation updates: the current scope's bytes and
-   count (a thread's totals are the sum over its scopes, made at output),
-   and the live bytes. */
-THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
-    thag__node *c = t->cur;
-    THAG__ADD(c->m_bytes, n);
-    THAG__ADD(c->m_allocs, 1);
-    thag__mem_live(t, (int64_t)n);
-}
-
-/* Charges a detail-mode allocation to its real call stack. */
-THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
-    thag__stack *s;
-    thag__scount *c;
-    thag__mem_busy++;
-    s = thag__stack_here(t, fp);
-    c = s ? thag__sc(t, s->id) : NULL;
-    thag__mem_busy--;
-    if (!c) return NULL;
-    THAG__ADD(c->bytes, (uint64_t)n);
-    THAG__ADD(c->allocs, 1);
-    THAG__ADD(c->live, (int64_t)n);
-    return s;
-}
-
-/* Accounts a new block of n bytes: returns the header flags and fills the
-   owner (a node, a stack record, or NULL when only the totals count). */
-THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    int e = errno; /* libc calls below (thread attributes, locks) must not show */
-    if (!t) {
-        thag__mem_busy++;
-        t = thag__attach();
-        thag__mem_busy--;
-        if (!t) { errno = e; return 0; }
-    }
-    thag__mem_count(t, n);
-    t->m_last = h;
-    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
-        errno = e;
-        return THAG__F_COUNTED | THAG__F_STACK;
-    }
-    h->owner = t->cur;
-    THAG__ADD(t->cur->m_live, (int64_t)n);
-    errno = e;
-    return THAG__F_COUNTED;
-}
-
-/* What every counted free updates: the thread's totals (live bytes go
-   down: no new peak to look for). */
-THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
-    THAG__ADD(t->m_frees, 1);
-    THAG__ADD(t->m_freed, n);
-    t->m_delta -= (int64_t)n;
-    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
-}
-
-/* Accounts the end of a block owned by a stack record (detail mode): its
-   live bytes, and the freeing stack. */
-THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, thag__at fp) {
-    const thag__stack *s = (const thag__stack *)h->owner;
-    thag__stack *d;
-    thag__scount *c;
-    int e = errno;
-    thag__mem_uncount(t, n);
-    thag__mem_busy++;
-    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
-    if ((d = thag__stack_here(t, fp)) != NULL && (c = thag__sc(t, d->id)) != NULL) THAG__ADD(c->freed, (uint64_t)n);
-    thag__mem_busy--;
-    errno = e;
-}
-
-/* The summary-mode fast paths, inlined into the hooks: a few counters of
-   the thread and of its current scope, no lock, no call. */
-THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    thag__node *c;
-    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
-    thag__mem_count(t, n);
-    c = t->cur;
-    THAG__ADD(c->m_live, (int64_t)n);
-    h->owner = c;
-    t->m_last = h;
-    return THAG__F_COUNTED;
-}
-
-/* A temporary allocation (as heaptrack counts them): the thread's last
-   counted block, freed by it before it allocates or frees anything else.
-   Counted on its owner: the node, or the stack's counters of this thread. */
-THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
-    if (h->word & THAG__F_STACK) {
-        thag__scount *c;
-        thag__mem_busy++;
-        c = thag__sc(t, ((const thag__stack *)h->owner)->id);
-        thag__mem_busy--;
-        if (c) THAG__ADD(c->temp, 1);
-    } else if (h->owner) {
-        thag__node *o = (thag__node *)h->owner;
-        if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_temp, 1);
-        else __atomic_add_fetch(&o->m_temp, 1, __ATOMIC_RELAXED);
-    }
-}
-
-/* The end of a block owned by a node. */
-THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
-    thag__node *o = (thag__node *)h->owner;
-    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
-    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
-    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
-}
-
-/* Accounts a counted block's end, every case: a stack's block (detail
-   mode), a temporary allocation, a peak snapshot due (taken while the
-   block still counts). blk is the block's address (h's, or the old block's
-   when a realloc passes a copy of its header). */
-THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
-    thag__thread *t = thag__self;
-    int64_t live;
-    if (!t) return;
-    live = t->m_base + t->m_delta;
-    if (blk == t->m_last) thag__mem_temp(t, h);
-    t->m_last = NULL;
-    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
-    t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
-    if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
-    else thag__mem_free_node(t, h, n);
-}
-
-/* A free off summary mode's fast path: accounted, then given back. */
-static __attribute__((no_instrument_function, noinline)) void thag__release_slow(thag__hdr *h, thag__at fp) {
-    thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
-    mi_free(h);
-}
-
-THAG__INLINE int thag__mem_on(void) {
-    return THAG__LOAD(thag__g.mem_active) && !thag__mem_busy;
-}
-
-/* errno's address, found once per thread (errno is a call to
-   __errno_location: too slow to make twice per allocation). */
-static THAG__TLS int *thag__errp;
-THAG__INLINE int *thag__errno(void) {
-    int *p = thag__errp;
-    if (THAG__UNLIKELY(!p)) p = thag__errp = &errno;
-    return p;
-}
-
-/* Writes the header at the start of a block (mimalloc's pointer; even an
-   aligned block starts 16 bytes before its aligned address), accounts the
-   block, and returns the pointer the program gets. */
-THAG__INLINE void *thag__mem_finish(void *base, size_t n, thag__at fp) {
-    thag__hdr *h = (thag__hdr *)base;
-    uint64_t flags = 0;
-    h->owner = NULL;
-    THAG__LAZY();
-    if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
-    h->word = (uint64_t)n | flags | (uint64_t)THAG__MAGIC << 56;
-    return (char *)base + THAG__HDR;
-}
-
-/* The header of a block (also mimalloc's pointer to it), or NULL when the
-   pointer is not one of ours. */
-THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
-    thag__hdr *h = (thag__hdr *)p - 1;
-    return (h->word >> 56) == THAG__MAGIC ? h : NULL;
-}
-
-/* A block without the header: mimalloc's own (a block allocated before
-   the layout was known), or glibc's, which never passed through the hooks
-   (__libc_malloc, or allocated where the hooks are not seen): given back
-   to the allocator it came from, as the program alone would (mimalloc
-   would read a segment header that is not there). */
-#ifdef __cplusplus
-extern "C" {
-#endif
-void __libc_free(void *p);
-void *__libc_realloc(void *p, size_t n);
-#ifdef __cplusplus
-}
-#endif
-THAG__COLD void thag__free_foreign(void *p) {
-    if (mi_is_in_heap_region(p)) mi_free(p);
-    else __libc_free(p);
-}
-
-/* Frees a block: accounts it, then gives it back to mimalloc. Summary
-   mode's common case inline; the others in one tail call (a call that
-   returns here made the hook save registers: bench/alloc.sh). */
-THAG__INLINE void thag__release(void *p, thag__at fp) {
-    thag__hdr *h = thag__hdr_of(p);
-    thag__thread *t;
-    if (!h) { thag__free_foreign(p); return; }
-    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
-        t = thag__self;
-        if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
-            thag__release_slow(h, fp);
-            return;
-        }
-        t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
-        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
-    }
-    mi_free(h); /* it writes its free list over the header: no need to clear it */
-}
-
-/* An allocation of n bytes aligned to `align` (a power of two). */
-THAG__FN void thag__refuse(size_t n, thag__at fp); /* >>watch */
-
-/* Whether a request of n bytes fails before reaching mimalloc: too large
-   to be real (it must not abort), or above THAG_ALLOC_LIMIT. */
-THAG__INLINE int thag__refused(size_t n, thag__at fp) {
-    if (n > THAG__MAX_REQUEST) return 1;
-    if (THAG__UNLIKELY(n > thag__g.alloc_limit) && thag__g.alloc_limit && thag__mem_on()) {
-        thag__refuse(n, fp);
-        return 1;
-    }
-    return 0;
-}
-
-/* Sampled mode keeps no header: its blocks are mimalloc's own, malloc is
-   a countdown to the next sample point then mimalloc's call, and free a
-   probe of the set of sampled blocks then mimalloc's. A process has one
-   layout for all its blocks, decided at its first hooked call from the
-   environment (THAG_SAMPLE_BYTES), before any block exists. */
-enum { THAG__LAYOUT_UNKNOWN, THAG__LAYOUT_HEADER, THAG__LAYOUT_BARE };
-static int thag__layout;                           /* atomic: set once */
-static uint64_t thag__bare_mean;                   /* THAG_SAMPLE_BYTES, as read then */
-static size_t thag__bare_max = THAG__MAX_REQUEST;  /* larger requests take the slow path */
 static THAG__TLS int64_t thag__bare_left;          /* bytes to the thread's next sample point */
 static THAG__TLS int thag__bare_armed;             /* 0: the next slow path draws a first point */
 #define THAG__BARE_RECHECK ((int64_t)1 << 20)      /* while nothing is sampled: bytes between checks */
-
-/* THAG_SAMPLE_BYTES at the first hooked call, which can come before libc
-   has set environ (it is then read from /proc/self/environ). 0 when unset
-   or not a positive number: the configuration reports a bad value. */
-THAG__FN uint64_t thag__early_sample_bytes(void) {
-    static const char key[] = "THAG_SAMPLE_BYTES=";
-    char buf[8192];
-    const char *v = NULL;
-    uint64_t x = 0;
-    if (environ) {
-        v = getenv("THAG_SAMPLE_BYTES");
-    } else {
-        int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1), i;
-        if (fd >= 0) close(fd);
-        for (i = 0; n > 0 && i < n; i += (ssize_t)strlen(buf + i) + 1) {
-            buf[n] = 0;
-            if (strncmp(buf + i, key, sizeof key - 1) == 0) { v = buf + i + sizeof key - 1; break; }
-        }
-    }
-    for (; v && *v >= '0' && *v <= '9'; v++) {
-        if (x > (UINT64_MAX - 9) / 10) return 0;
-        x = x * 10 + (uint64_t)(*v - '0');
-    }
-    return v && !*v ? x : 0;
-}
-
-THAG__FN int thag__layout_decide(void) {
-    uint64_t mean = thag__early_sample_bytes();
-    int none = THAG__LAYOUT_UNKNOWN;
-    if (mean) __atomic_store_n(&thag__bare_mean, mean, __ATOMIC_RELAXED);
-    __atomic_compare_exchange_n(&thag__layout, &none, mean ? THAG__LAYOUT_BARE : THAG__LAYOUT_HEADER, 0,
-                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-    return __atomic_load_n(&thag__layout, __ATOMIC_ACQUIRE);
-}
-
-/* Whether this process's blocks have no header (sampled mode). */
-THAG__INLINE int thag__bare(void) {
-    int l = THAG__LOAD(thag__layout);
-    if (THAG__LIKELY(l != THAG__LAYOUT_UNKNOWN)) return l == THAG__LAYOUT_BARE;
-    return thag__layout_decide() == THAG__LAYOUT_BARE;
-}
 
 /* The live sampled blocks: open addressing, probed by every free without
    a lock; changed under thag__ss_lock. A table that fills up is replaced by
@@ -3382,8 +3270,8 @@ THAG__FN void thag__bare_sample(thag__thread *t, void *p, size_t n, thag__at fp)
     thag__scount *c = NULL;
     thag__sval v;
     v.n = n;
-    v.stack = thag__stack_here(t, fp);
-    if (v.stack && (c = thag__sc(t, v.stack->id)) != NULL) {
+    v.stack = thag__stack_here(t, fp, &c);
+    if (c) {
         THAG__ADD(c->bytes, b);
         THAG__ADD(c->allocs, w);
     }
@@ -3534,6 +3422,200 @@ THAG__FN void thag__mem_configure(void) {
     if (thag__g.alloc_limit && thag__g.alloc_limit < thag__bare_max) thag__bare_max = (size_t)thag__g.alloc_limit;
 }
 
+/* >>headers: summary and detail modes, blocks with a header (see
+   >>memory). The allocation writes it and charges the block to its owner;
+   the free reads it and takes the bytes back from the same owner. */
+
+/* What every counted allocation updates: the current scope's bytes and
+   count (a thread's totals are the sum over its scopes, made at output),
+   and the live bytes. */
+THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
+    thag__node *c = t->cur;
+    THAG__ADD(c->m_bytes, n);
+    THAG__ADD(c->m_allocs, 1);
+    thag__mem_live(t, (int64_t)n);
+}
+
+/* Charges a detail-mode allocation to its real call stack. */
+THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
+    thag__stack *s;
+    thag__scount *c;
+    thag__mem_busy++;
+    s = thag__stack_here(t, fp, &c);
+    thag__mem_busy--;
+    if (!c) return NULL;
+    THAG__ADD(c->bytes, (uint64_t)n);
+    THAG__ADD(c->allocs, 1);
+    THAG__ADD(c->live, (int64_t)n);
+    return s;
+}
+
+/* Accounts a new block of n bytes: returns the header flags and fills the
+   owner (a node, a stack record, or NULL when only the totals count). */
+THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    int *ep = thag__errno(), e = *ep; /* libc calls below (thread attributes, locks) must not show */
+    if (!t) {
+        thag__mem_busy++;
+        t = thag__attach();
+        thag__mem_busy--;
+        if (!t) { *ep = e; return 0; }
+    }
+    thag__mem_count(t, n);
+    t->m_last = h;
+    if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
+        *ep = e;
+        return THAG__F_COUNTED | THAG__F_STACK;
+    }
+    h->owner = t->cur;
+    THAG__ADD(t->cur->m_live, (int64_t)n);
+    *ep = e;
+    return THAG__F_COUNTED;
+}
+
+/* What every counted free updates: the thread's totals (live bytes go
+   down: no new peak to look for). */
+THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
+    THAG__ADD(t->m_frees, 1);
+    THAG__ADD(t->m_freed, n);
+    t->m_delta -= (int64_t)n;
+    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
+}
+
+/* Accounts the end of a block owned by a stack record (detail mode): its
+   live bytes, and the freeing stack. */
+THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n, thag__at fp) {
+    const thag__stack *s = (const thag__stack *)h->owner;
+    thag__stack *d;
+    thag__scount *c;
+    int *ep = thag__errno(), e = *ep;
+    thag__mem_uncount(t, n);
+    thag__mem_busy++;
+    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
+    if ((d = thag__stack_here(t, fp, &c)) != NULL && c) THAG__ADD(c->freed, (uint64_t)n);
+    thag__mem_busy--;
+    *ep = e;
+}
+
+/* The summary-mode fast paths, inlined into the hooks: a few counters of
+   the thread and of its current scope, no lock, no call. */
+THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    thag__node *c;
+    if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
+    thag__mem_count(t, n);
+    c = t->cur;
+    THAG__ADD(c->m_live, (int64_t)n);
+    h->owner = c;
+    t->m_last = h;
+    return THAG__F_COUNTED;
+}
+
+/* A temporary allocation (as heaptrack counts them): the thread's last
+   counted block, freed by it before it allocates or frees anything else.
+   Counted on its owner: the node, or the stack's counters of this thread. */
+THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
+    if (h->word & THAG__F_STACK) {
+        thag__scount *c;
+        thag__mem_busy++;
+        c = thag__sc(t, ((const thag__stack *)h->owner)->id);
+        thag__mem_busy--;
+        if (c) THAG__ADD(c->temp, 1);
+    } else if (h->owner) {
+        thag__node *o = (thag__node *)h->owner;
+        if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_temp, 1);
+        else __atomic_add_fetch(&o->m_temp, 1, __ATOMIC_RELAXED);
+    }
+}
+
+/* The end of a block owned by a node. */
+THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
+    thag__node *o = (thag__node *)h->owner;
+    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
+    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
+}
+
+/* Accounts a counted block's end, every case: a stack's block (detail
+   mode), a temporary allocation, a peak snapshot due (taken while the
+   block still counts). blk is the block's address (h's, or the old block's
+   when a realloc passes a copy of its header). */
+THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
+    thag__thread *t = thag__self;
+    int64_t live;
+    if (!t) return;
+    live = t->m_base + t->m_delta;
+    if (blk == t->m_last) thag__mem_temp(t, h);
+    t->m_last = NULL;
+    if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
+    t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
+    if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
+    else thag__mem_free_node(t, h, n);
+}
+
+/* A free off summary mode's fast path: accounted, then given back. */
+static __attribute__((no_instrument_function, noinline)) void thag__release_slow(thag__hdr *h, thag__at fp) {
+    thag__mem_free(h, h, (size_t)(h->word & THAG__SIZE_MASK), fp);
+    mi_free(h);
+}
+
+/* Writes the header at the start of a block (mimalloc's pointer; even an
+   aligned block starts 16 bytes before its aligned address), accounts the
+   block, and returns the pointer the program gets. */
+THAG__INLINE void *thag__mem_finish(void *base, size_t n, thag__at fp) {
+    thag__hdr *h = (thag__hdr *)base;
+    uint64_t flags = 0;
+    h->owner = NULL;
+    THAG__LAZY();
+    if (thag__mem_on()) flags = thag__mem_alloc(h, n, fp);
+    h->word = (uint64_t)n | flags | (uint64_t)THAG__MAGIC << 56;
+    return (char *)base + THAG__HDR;
+}
+
+/* The header of a block (also mimalloc's pointer to it), or NULL when the
+   pointer is not one of ours. */
+THAG__INLINE thag__hdr *thag__hdr_of(void *p) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    return (h->word >> 56) == THAG__MAGIC ? h : NULL;
+}
+
+/* A block without the header: mimalloc's own (a block allocated before
+   the layout was known), or glibc's, which never passed through the hooks
+   (__libc_malloc, or allocated where the hooks are not seen): given back
+   to the allocator it came from, as the program alone would (mimalloc
+   would read a segment header that is not there). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __libc_free(void *p);
+void *__libc_realloc(void *p, size_t n);
+#ifdef __cplusplus
+}
+#endif
+THAG__COLD void thag__free_foreign(void *p) {
+    if (mi_is_in_heap_region(p)) mi_free(p);
+    else __libc_free(p);
+}
+
+/* Frees a block: accounts it, then gives it back to mimalloc. Summary
+   mode's common case inline; the others in one tail call (a call that
+   returns here made the hook save registers: bench/alloc.sh). */
+THAG__INLINE void thag__release(void *p, thag__at fp) {
+    thag__hdr *h = thag__hdr_of(p);
+    thag__thread *t;
+    if (!h) { thag__free_foreign(p); return; }
+    if ((h->word & THAG__F_COUNTED) && !thag__mem_busy) {
+        t = thag__self;
+        if (THAG__UNLIKELY(!t || (h->word & THAG__F_STACK) || h == t->m_last || t->m_delta >= t->m_snap_at)) {
+            thag__release_slow(h, fp);
+            return;
+        }
+        t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
+        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
+    }
+    mi_free(h); /* it writes its free list over the header: no need to clear it */
+}
+
 /* A block of n bytes and a header from mimalloc. The header sits before
    the aligned address: mimalloc aligns base + 16 for us (its plain aligned
    call misaligns some power-of-two sizes in 2.0.9, e.g. 1024 bytes at 256). */
@@ -3549,14 +3631,204 @@ THAG__INLINE void *thag__alloc_base(size_t n, size_t align, int zero) {
    errno, and the others do not pay for it. */
 static int thag__mi_started; /* atomic */
 
+
+THAG__FN int thag__hot_of(void) {
+    int h = 0;
+    if (THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE) {
+        h = THAG__HOT_BARE;
+    } else if (THAG__LOAD(thag__layout) == THAG__LAYOUT_HEADER && THAG__LOAD(thag__mi_started) &&
+               THAG__LOAD(thag__g.configured) && !thag__g.alloc_limit) {
+        h = THAG__HOT_HDR;
+        if (!THAG__LOAD(thag__g.mem_active)) h |= THAG__HOT_QUIET;
+        else if (!thag__g.mem_stacks) h |= THAG__HOT_SUMMARY;
+        else if (thag__g.mem_detail) h |= THAG__HOT_DETAIL;
+    }
+    return h;
+}
+
+/* No lock (it runs inside a first allocation, perhaps under a signal
+   handler's): two setters at once, each stores again until what it
+   stored is what the inputs say, so the last store follows the last
+   change. */
+THAG__FN void thag__hot_set(void) {
+    int h;
+    do THAG__STORE(thag__hot, h = thag__hot_of());
+    while (h != thag__hot_of());
+}
+
 THAG__FN void *thag__alloc_first(size_t n, size_t align, int zero, thag__at fp) {
     int e = errno;
     void *b = thag__alloc_base(n, align, zero);
     if (!b) { errno = ENOMEM; return NULL; }
     errno = e;
     THAG__STORE(thag__mi_started, 1);
+    thag__hot_set();
     return thag__mem_finish(b, n, fp);
 }
+
+/* Summary mode's malloc once mimalloc has given the block: a few counters
+   of the thread and of its current scope, no lock, no call. */
+THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
+    thag__node *c = t->cur;
+    THAG__ADD(c->m_bytes, n);
+    THAG__ADD(c->m_allocs, 1);
+    THAG__ADD(c->m_live, (int64_t)n);
+    h->owner = c;
+    h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
+    t->m_last = h;
+    thag__mem_live(t, (int64_t)n);
+    return h + 1;
+}
+
+#define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK)
+#define THAG__HOT_WORD ((uint64_t)THAG__MAGIC << 56 | THAG__F_COUNTED)
+
+/* The record of the stack above fp and this thread's counters of it, in
+   detail mode's common case: frame pointers (THAG_STACK=fp), the stack
+   among the thread's recent ones. NULL sends the caller to the long way. */
+/* thag__hot_stack's stack when it is not the one predicted: the whole
+   walk, looked up in the thread's cache of recent stacks (the prediction
+   follows it). */
+static __attribute__((no_instrument_function, noinline)) thag__stack *
+thag__hot_walk(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scache *pred, thag__scount **c) {
+    uintptr_t f[THAG__MAX_FRAMES];
+    uint64_t h;
+    thag__scache *slot;
+    thag__at at;
+    int n;
+    at.ret = ret;
+    at.fp = fp;
+    n = thag__fp_walk(at, t->m_stack_top, f, THAG__MAX_FRAMES, &h);
+    if (!thag__g.merge_threads) h = (h ^ (uint64_t)(uintptr_t)t) * 0x9E3779B97F4A7C15ull;
+    slot = &t->m_scache[(h >> 16) & (THAG__SCACHE - 1)];
+    if (THAG__UNLIKELY(!slot->s || !thag__same_frames(slot->s, t, h, f, n))) return NULL;
+    *pred = *slot;
+    *c = slot->c;
+    return slot->s;
+}
+
+/* The record of the stack above fp and this thread's counters of it, in
+   detail mode's common case: frame pointers (THAG_STACK=fp), the stack
+   among the thread's recent ones. NULL sends the caller to the long way. */
+THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
+    uintptr_t hi = t->m_stack_top, lo = (uintptr_t)&hi;
+    int n = 0, d;
+    thag__scache *pred;
+    const uintptr_t *pf;
+    if (THAG__UNLIKELY(thag__g.stack_unwind || !hi || !t->m_scache)) return NULL;
+    /* The last stack seen from this return address, compared frame by
+       frame as the walk goes (thag__fp_walk's walk: the same frames, so
+       the same record, with no hash to compute). */
+    pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)];
+    if (THAG__LIKELY(pred->s != NULL) && (pred->s->thread == t || thag__g.merge_threads)) {
+        uintptr_t p = fp;
+        pf = pred->s->frames;
+        d = pred->s->depth;
+        if (ret >= 4096) {
+            if (d < 1 || pf[0] != ret) goto walk;
+            n = 1;
+        }
+        if (p < lo) p = hi; /* as thag__fp_walk */
+        /* Frames n..d-1: each where thag__fp_walk reads it, and equal
+           (a record's frames are all >= 4096: so is r then) ... */
+        for (; n < d; n++) {
+            uintptr_t next;
+            if (p >= hi || (p & 7) || pf[n] != thag__ret_strip(((const uintptr_t *)p)[1])) goto walk;
+            next = ((const uintptr_t *)p)[0];
+            if (n + 1 == d) {
+                if (d == THAG__MAX_FRAMES || next <= p) p = hi; /* the walk ends after this frame */
+                else p = next;
+                break;
+            }
+            if (next <= p) goto walk;
+            p = next;
+        }
+        /* ... and none after them: the walk stops at p */
+        if (p >= hi || (p & 7) || thag__ret_strip(((const uintptr_t *)p)[1]) < 4096) {
+            *c = pred->c;
+            return pred->s;
+        }
+    }
+walk:
+    return thag__hot_walk(t, ret, fp, pred, c);
+}
+
+/* Everything off summary mode's fast path, after mimalloc gave the block;
+   detail mode's common case here in one function (no libc call: errno
+   stays). */
+static __attribute__((no_instrument_function, noinline)) void *thag__finish_slow(void *base, size_t n, uintptr_t ret,
+                                                                                 uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)base;
+    thag__thread *t = thag__self;
+    thag__stack *s;
+    thag__scount *c;
+    thag__at fp;
+    if ((THAG__LOAD(thag__hot) & THAG__HOT_DETAIL) && t && !thag__mem_busy && n >= thag__g.size_threshold &&
+        (s = thag__hot_stack(t, ret, fpv, &c)) != NULL) {
+        thag__mem_count(t, n);
+        t->m_last = h;
+        THAG__ADD(c->bytes, (uint64_t)n);
+        THAG__ADD(c->allocs, 1);
+        THAG__ADD(c->live, (int64_t)n);
+        h->owner = s;
+        h->word = (uint64_t)n | THAG__F_COUNTED | THAG__F_STACK | (uint64_t)THAG__MAGIC << 56;
+        return h + 1;
+    }
+    fp.ret = ret; /* (passed as two words: a thag__at copied through memory stalls the loads here) */
+    fp.fp = fpv;
+    return thag__mem_finish(base, n, fp);
+}
+
+/* A free in the header layout's common cases: a block that is not
+   counted, or one that a scope counts (on any thread) with no temporary
+   allocation to count and no peak snapshot due. 1 if done (the block is
+   then mimalloc's again); 0 sends the rest to thag__release. */
+THAG__INLINE int thag__hot_free(void *p) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t;
+    uint64_t w = h->word;
+    if (THAG__UNLIKELY((w & THAG__HOT_MASK) != THAG__HOT_WORD) || THAG__UNLIKELY(thag__mem_busy)) {
+        if ((w & ((uint64_t)0xFF << 56 | THAG__F_COUNTED)) != (uint64_t)THAG__MAGIC << 56) return 0;
+        mi_free(h); /* ours, not counted */
+        return 1;
+    }
+    t = thag__self;
+    if (THAG__UNLIKELY(!t || h == t->m_last || t->m_delta >= t->m_snap_at)) return 0;
+    t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
+    thag__mem_free_node(t, h, (size_t)(w & THAG__SIZE_MASK));
+    mi_free(h);
+    return 1;
+}
+
+/* Detail mode's free of a block a stack owns, with no temporary
+   allocation to count and no peak snapshot due (as thag__release, in one
+   function); the rest goes to thag__hot_free, then thag__release. */
+static __attribute__((no_instrument_function, noinline)) void thag__detail_free(void *p, uintptr_t ret, uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t = thag__self;
+    thag__scount *c, *d;
+    thag__at fp;
+    uint64_t w = h->word;
+    size_t n = (size_t)(w & THAG__SIZE_MASK);
+    if ((w & THAG__HOT_MASK) == (THAG__HOT_WORD | THAG__F_STACK) && !thag__mem_busy && t && h != t->m_last &&
+        t->m_delta < t->m_snap_at && (c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL &&
+        thag__hot_stack(t, ret, fpv, &d) != NULL) {
+        t->m_last = NULL;
+        thag__mem_uncount(t, n);
+        THAG__ADD(c->live, -(int64_t)n);
+        THAG__ADD(d->freed, (uint64_t)n);
+        mi_free(h);
+        return;
+    }
+    if (thag__hot_free(p)) return;
+    fp.ret = ret;
+    fp.fp = fpv;
+    thag__release(p, fp);
+}
+
+
+/* >>hooks: the malloc family's entry points; each picks its layout's
+   path (>>sampled or >>headers). */
 
 THAG__INLINE void *thag__alloc(size_t n, size_t align, int zero, thag__at fp) {
     void *b;
@@ -3600,6 +3872,9 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
     return a;
 }
 #define THAG__FP thag__at_of(__builtin_return_address(0), __builtin_frame_address(0))
+/* The same as two words (the thread's hook_sp set once). */
+#define THAG__FP_RET ((uintptr_t)__builtin_return_address(0))
+#define THAG__FP_FP (thag__at_of(NULL, __builtin_frame_address(0)).fp)
 #define THAG__HOOK extern __attribute__((no_instrument_function, noinline, visibility("default")))
 
 #ifdef __cplusplus
@@ -3626,11 +3901,14 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
    mode more than the hook's stack frame costs sampled mode). A thread's
    first malloc takes the long way (its countdown starts at 0), where errno
    is kept through mimalloc's start-up. */
-#define THAG__BARE_FAST() THAG__LIKELY(THAG__LOAD(thag__layout) == THAG__LAYOUT_BARE)
+#define THAG__BARE_FAST(hot) THAG__LIKELY((hot) & THAG__HOT_BARE)
 /* A free that is mimalloc's: sampled mode, not on a sampled block's boundary. */
 #define THAG__FREE_HOOK(p) \
     do { \
-        if (THAG__BARE_FAST() && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
+        int hot_ = THAG__LOAD(thag__hot); \
+        if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
+        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP); \
+        else if (THAG__LIKELY(hot_ & THAG__HOT_HDR) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
         else if (p) { \
             if (thag__bare()) thag__bare_release(p); \
             else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */ \
@@ -3638,11 +3916,26 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
     } while (0)
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
-    if (THAG__BARE_FAST()) {
+    int hot = THAG__LOAD(thag__hot);
+    if (THAG__BARE_FAST(hot)) {
         int64_t left = thag__bare_left - (int64_t)n;
         if (THAG__LIKELY(left > 0 && n <= thag__bare_max)) {
             thag__bare_left = left;
             return mi_malloc(THAG__BARE_SIZE(n)); /* mimalloc leaves mmap's ENOMEM when it fails */
+        }
+    }
+    if (THAG__LIKELY(hot & THAG__HOT_HDR) && THAG__LIKELY(n <= MI_SMALL_SIZE_MAX - THAG__HDR)) {
+        thag__hdr *h = (thag__hdr *)mi_malloc_small(n + THAG__HDR);
+        if (THAG__LIKELY(h != NULL)) {
+            thag__thread *t = thag__self;
+            if (THAG__LIKELY(hot & THAG__HOT_SUMMARY) && THAG__LIKELY(t != NULL) && THAG__LIKELY(!thag__mem_busy))
+                return thag__hot_alloc(t, h, n);
+            if (hot & THAG__HOT_QUIET) {
+                h->owner = NULL;
+                h->word = (uint64_t)n | (uint64_t)THAG__MAGIC << 56;
+                return h + 1;
+            }
+            return thag__finish_slow(h, n, THAG__FP_RET, THAG__FP_FP);
         }
     }
     return thag__alloc(n, THAG__HDR, 0, THAG__FP);
@@ -3726,7 +4019,6 @@ THAG__DEL(_ZdaPvmSt11align_val_t, (void *p, THAG__U size_t n, THAG__U size_t a))
 #ifdef __cplusplus
 }
 #endif
-
 #endif /* THAG__MEMORY */
 
 /* >>symbols: code addresses to function names, at output time, never on the
@@ -5863,6 +6155,9 @@ THAG__FN void thag__set_type(thag_profile_type type) {
     thag__g.type = type;
     THAG__STORE(thag__g.active, type != THAG_TYPE_NONE && ok ? 1 : 0);
     THAG__STORE(thag__g.mem_active, (type & THAG_TYPE_MEMORY) && ok ? 1 : 0);
+#if THAG__MEMORY
+    thag__hot_set(); /* the hooks' fast paths follow */
+#endif
 }
 
 /* The exit and fork handlers, once. A start from inside an allocation
@@ -5934,6 +6229,9 @@ THAG__FN void thag__final(void) {
     pthread_mutex_lock(&thag__g.lock);
     THAG__STORE(thag__g.active, 0);
     THAG__STORE(thag__g.mem_active, 0);
+#if THAG__MEMORY
+    thag__hot_set();
+#endif
     if (thag__g.configured && !thag__g.forked_child && thag__g.threads) {
         thag__write_all();
         thag__say_where();

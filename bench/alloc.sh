@@ -2,7 +2,11 @@
 # Memory-profiling benchmark: CPU time (user+sys, children included) of an
 # allocation-heavy workload, plain mimalloc against each mode and against
 # heaptrack, best of $BENCH_ALLOC_REPS (3) runs each, interleaved. Ratios are to plain in the
-# same run. Not a test.
+# same run, and of summary and detail to their floors. Not a test.
+# BENCH_ALLOC_CALLGRIND=1 also counts instructions (valgrind's callgrind,
+# the same whatever the machine's load) per malloc+free pair above plain,
+# on BENCH_ALLOC_ROUNDS/10 rounds; the pairs are the allocations summary
+# mode counted (its memory_calls.folded).
 set -eu
 cd "$(dirname "$0")/.."
 B=build/bench; mkdir -p $B
@@ -20,19 +24,20 @@ cpu() { # the CPU seconds of a command, children included
     local s; s=$( { TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1)
     awk -v s="$s" 'BEGIN { split(s, a, " "); printf "%.3f", a[1] + a[2] }'
 }
-run() {
+cmd() { # the command of a mode ($2: its output directory)
     case $1 in
-    plain) cpu $B/alloc-plain "$ROUNDS";;
-    forward) cpu $B/alloc-floor0 "$ROUNDS";;
-    header) cpu $B/alloc-floor1 "$ROUNDS";;
-    walk) cpu $B/alloc-floorwalk "$ROUNDS";;
-    hooks) cpu env THAG_PROFILER=none,$OUT $B/alloc-full "$ROUNDS";;
-    summary) cpu env THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
-    detail) cpu env THAG_PROFILER=memory,$OUT,,true $B/alloc-full "$ROUNDS";;
-    sampled) cpu env THAG_SAMPLE_BYTES=524288 THAG_PROFILER=memory,$OUT $B/alloc-full "$ROUNDS";;
-    heaptrack) cpu heaptrack -o "$OUT/ht" $B/alloc-plain "$ROUNDS";;
+    plain) echo $B/alloc-plain;;
+    forward) echo $B/alloc-floor0;;
+    header) echo $B/alloc-floor1;;
+    walk) echo $B/alloc-floorwalk;;
+    hooks) echo env THAG_PROFILER=none,$2 $B/alloc-full;;
+    summary) echo env THAG_PROFILER=memory,$2 $B/alloc-full;;
+    detail) echo env THAG_PROFILER=memory,$2,,true $B/alloc-full;;
+    sampled) echo env THAG_SAMPLE_BYTES=524288 THAG_PROFILER=memory,$2 $B/alloc-full;;
+    heaptrack) echo heaptrack -o $2/ht $B/alloc-plain;;
     esac
 }
+run() { cpu $(cmd "$1" "$OUT") "$ROUNDS"; }
 # forward, header, walk: floors (bench/alloc_floor.c), a hook that only
 # forwards to mimalloc; one that also writes and reads a 16-byte header (no
 # exact per-block accounting can cost less: summary's floor); one that also
@@ -52,6 +57,34 @@ echo "allocation benchmark: $ROUNDS rounds, CPU seconds (best of $REPS) and rati
 for m in $MODES; do
     printf '%-10s %8.3f s  %6.2fx\n' "$m" "${best[$m]}" "$(awk -v a="${best[$m]}" -v b="${best[plain]}" 'BEGIN{print a/b}')"
 done
+ratio() { awk -v a="${best[$1]}" -v b="${best[$2]}" 'BEGIN{printf "%.2f", a/b}'; }
+echo "summary / header floor: $(ratio summary header)x; detail / walk floor: $(ratio detail walk)x"
 if [ -n "${best[heaptrack]:-}" ]; then
     printf 'heaptrack / detail: %.1fx\n' "$(awk -v a="${best[heaptrack]}" -v b="${best[detail]}" 'BEGIN{print a/b}')"
+fi
+
+if [ "${BENCH_ALLOC_CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
+    callgrind() { # the instructions of a command run with $1 rounds (its env assignments outside valgrind)
+        local r=$1 pre=(); shift
+        if [ "$1" = env ]; then shift; while [[ "$1" == *=* ]]; do pre+=("$1"); shift; done; fi
+        env "${pre[@]}" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" "$r" 2>&1 |
+            sed -n 's/.*Collected : *//p'
+    }
+    # Each mode at R and R/2 rounds: the difference leaves out what does
+    # not grow with the rounds (start-up, writing the profile).
+    R=$((ROUNDS / 10)); H=$((R / 2))
+    declare -A ir
+    for m in plain forward header walk hooks summary detail sampled; do
+        for r in $R $H; do
+            d="$OUT/cg-$m-$r"; mkdir -p "$d"
+            ir[$m-$r]=$(callgrind "$r" $(cmd $m "$d"))
+        done
+    done
+    calls() { cat "$OUT"/cg-summary-$1/*-memory_calls.folded | awk '{n += $NF} END {print n}'; }
+    pairs=$(( $(calls $R) - $(calls $H) ))
+    echo "instructions per malloc+free pair above plain (callgrind, $R rounds less $H: $pairs pairs):"
+    for m in forward header walk hooks summary detail sampled; do
+        printf '%-10s %8.1f\n' "$m" "$(awk -v a="${ir[$m-$R]}" -v b="${ir[$m-$H]}" -v c="${ir[plain-$R]}" \
+            -v e="${ir[plain-$H]}" -v n="$pairs" 'BEGIN{print ((a-b)-(c-e))/n}')"
+    done
 fi

@@ -36,6 +36,21 @@ for cxx in g++ clang++; do
     else bad "build mem_cpp ($cxx)" "$(cat "$bin.err")"; fi
 done
 
+# Memory profiling switched off and on at run time, in summary and detail
+# modes: the hooks' fast paths follow the switch (exact counts of the "on"
+# windows only; detail stacks are the real ones, main;churn here).
+bin="$TMPROOT/mem-toggle"
+if mem_build mem_toggle "$bin" gcc -O2 -fno-omit-frame-pointer; then
+    for mode in memory memory,,,true; do
+        d="$TMPROOT/memout-toggle-$mode"; rc=$(run_in "$d" "$bin" THAG_PROFILER=$mode)
+        check "mem_toggle ($mode): exit status" test "$rc" = 0
+        check "mem_toggle ($mode): quiet" test ! -s "$d/stderr"
+        mem_case mem_toggle "mem_toggle ($mode)" "$d"
+    done
+    check "mem_toggle (detail): stacks" expect_kind "$d" memory_detail tests/e2e/mem_toggle.memory.expected
+    check "mem_toggle (detail): calls" expect_kind "$d" memory_detail_calls tests/e2e/mem_toggle.memory_calls.expected
+else bad "build mem_toggle" "$(cat "$bin.err")"; fi
+
 # Hook semantics and hazards, implementation in its own file.
 for cc in gcc clang; do
     bin="$TMPROOT/hazards-$cc"

@@ -3543,7 +3543,14 @@ THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_
 THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
     int64_t live;
-    if (!t) return;
+    if (THAG__UNLIKELY(!t)) { /* a thread whose first hook is a free: it counts like any other */
+        int *ep = thag__errno(), e = *ep;
+        thag__mem_busy++;
+        t = thag__attach();
+        thag__mem_busy--;
+        *ep = e;
+        if (!t) return;
+    }
     live = t->m_base + t->m_delta;
     if (blk == t->m_last) thag__mem_temp(t, h);
     t->m_last = NULL;

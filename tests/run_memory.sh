@@ -15,7 +15,7 @@ mem_build() {
 # expect_kind, expect_totals and mem_case are in tests/lib.sh (tests/portab uses them too).
 
 for cc in "gcc -O2" "gcc -O0" "clang -O2" "g++ -x c++ -O2" "clang++ -x c++ -O2"; do
-    for p in mem_exact mem_threads; do
+    for p in mem_exact mem_threads mem_freer; do
         bin="$TMPROOT/mem-${cc// /_}-$p"; tag="$p ($cc)"
         if ! mem_build "$p" "$bin" $cc; then bad "build $tag" "$(cat "$bin.err")"; continue; fi
         d="$TMPROOT/memout-${cc// /_}-$p"; rc=$(run_in "$d" "$bin")

@@ -368,14 +368,14 @@
    <p>-<ts>-memory_live.folded  bytes still live when written (leaks at exit);
                                 summary mode only (detail and sampled modes
                                 write -memory_detail_live instead).
+   <p>-<ts>-memory_live_calls.folded  blocks still live, the same way.
    and in detail (or sampled) mode, per real call stack:
    <p>-<ts>-memory_detail.folded, -memory_detail_calls.folded,
    -memory_detail_live.folded, -memory_detail_dealloc.folded (bytes freed
    per deallocating stack; not in sampled mode).
-   <p>-<ts>-memory_detail_live_calls.folded  sampled mode only: blocks
-                                still live per allocating stack (estimates,
-                                from the live samples; summary and detail
-                                modes keep no count of live blocks).
+   <p>-<ts>-memory_detail_live_calls.folded  blocks still live per
+                                allocating stack (sampled mode: estimates,
+                                from the live samples).
    In every memory mode (per profiled scope in summary mode, per real call
    stack in detail and sampled modes):
    <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
@@ -1094,6 +1094,7 @@ typedef struct thag__node {
     uint64_t m_bytes, m_allocs;    /* memory asked for in this scope (owner writes) */
     int64_t m_live;                /* bytes allocated here still live (owner writes) */
     int64_t m_live_remote;         /* the same, changed by other threads (atomic) */
+    int64_t m_live_n, m_live_n_remote; /* blocks allocated here still live, the same two ways */
     int64_t m_peak_live;           /* m_live at the last peak snapshot (>>peak) */
     uint64_t m_temp;               /* temporary allocations (thag__mem_temp) */
 } thag__node;
@@ -2357,7 +2358,7 @@ typedef struct thag__stack {
 /* A thread's counters for one stack record; summed over threads at
    output (a block freed on another thread takes its live bytes back
    there). Sampled mode: allocs x THAG__W1. */
-typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live, peak; uint64_t temp; } thag__scount;
+typedef struct thag__scount { uint64_t bytes, allocs, freed; int64_t live, peak; uint64_t temp; int64_t live_n; } thag__scount;
 
 #define THAG__STACK_BUCKETS 65536
 #define THAG__SC_CHUNK 1024u       /* counters per mapped chunk */
@@ -2475,7 +2476,7 @@ THAG__INLINE thag__scount *thag__sc_have(const thag__thread *t, uint32_t id) {
 
 /* The sum over every thread of a stack record's counters (at output). */
 THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
-    thag__scount sum = {0, 0, 0, 0, 0, 0};
+    thag__scount sum = {0, 0, 0, 0, 0, 0, 0};
     thag__thread *t;
     for (t = thag__g.threads; t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
@@ -2485,6 +2486,7 @@ THAG__FN thag__scount thag__sc_total(const thag__stack *s) {
         sum.allocs += THAG__LOAD(c->allocs);
         sum.freed += THAG__LOAD(c->freed);
         sum.live += THAG__LOAD(c->live);
+        sum.live_n += THAG__LOAD(c->live_n);
         sum.peak += THAG__LOAD(c->peak);
         sum.temp += THAG__LOAD(c->temp);
     }
@@ -3447,6 +3449,7 @@ THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
     THAG__ADD(c->bytes, (uint64_t)n);
     THAG__ADD(c->allocs, 1);
     THAG__ADD(c->live, (int64_t)n);
+    THAG__ADD(c->live_n, 1);
     return s;
 }
 
@@ -3469,6 +3472,7 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     }
     h->owner = t->cur;
     THAG__ADD(t->cur->m_live, (int64_t)n);
+    THAG__ADD(t->cur->m_live_n, 1);
     *ep = e;
     return THAG__F_COUNTED;
 }
@@ -3491,7 +3495,10 @@ THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n
     int *ep = thag__errno(), e = *ep;
     thag__mem_uncount(t, n);
     thag__mem_busy++;
-    if ((c = thag__sc(t, s->id)) != NULL) THAG__ADD(c->live, -(int64_t)n);
+    if ((c = thag__sc(t, s->id)) != NULL) {
+        THAG__ADD(c->live, -(int64_t)n);
+        THAG__ADD(c->live_n, -1);
+    }
     if ((d = thag__stack_here(t, fp, &c)) != NULL && c) THAG__ADD(c->freed, (uint64_t)n);
     thag__mem_busy--;
     *ep = e;
@@ -3506,6 +3513,7 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     thag__mem_count(t, n);
     c = t->cur;
     THAG__ADD(c->m_live, (int64_t)n);
+    THAG__ADD(c->m_live_n, 1);
     h->owner = c;
     t->m_last = h;
     return THAG__F_COUNTED;
@@ -3531,8 +3539,13 @@ THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
 /* The end of a block owned by a node. */
 THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
     thag__node *o = (thag__node *)h->owner;
-    if (THAG__LIKELY(o && o->thread == t)) THAG__ADD(o->m_live, -(int64_t)n);
-    else if (o) __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+    if (THAG__LIKELY(o && o->thread == t)) {
+        THAG__ADD(o->m_live, -(int64_t)n);
+        THAG__ADD(o->m_live_n, -1);
+    } else if (o) {
+        __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&o->m_live_n_remote, 1, __ATOMIC_RELAXED);
+    }
     thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
 }
 
@@ -3680,6 +3693,7 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     THAG__ADD(c->m_bytes, n);
     THAG__ADD(c->m_allocs, 1);
     THAG__ADD(c->m_live, (int64_t)n);
+    THAG__ADD(c->m_live_n, 1);
     h->owner = c;
     h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
     t->m_last = h;
@@ -3777,6 +3791,7 @@ static __attribute__((no_instrument_function, noinline)) void *thag__finish_slow
         THAG__ADD(c->bytes, (uint64_t)n);
         THAG__ADD(c->allocs, 1);
         THAG__ADD(c->live, (int64_t)n);
+        THAG__ADD(c->live_n, 1);
         h->owner = s;
         h->word = (uint64_t)n | THAG__F_COUNTED | THAG__F_STACK | (uint64_t)THAG__MAGIC << 56;
         return h + 1;
@@ -3823,6 +3838,7 @@ static __attribute__((no_instrument_function, noinline)) void thag__detail_free(
         t->m_last = NULL;
         thag__mem_uncount(t, n);
         THAG__ADD(c->live, -(int64_t)n);
+        THAG__ADD(c->live_n, -1);
         THAG__ADD(d->freed, (uint64_t)n);
         mi_free(h);
         return;
@@ -4623,6 +4639,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         base->m_bytes += THAG__LOAD(t->root.m_bytes);
         base->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(t->root.m_allocs)) : (uint64_t)THAG__LOAD(t->root.m_allocs);
         base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
+        base->m_live_n += (uint64_t)(THAG__LOAD(t->root.m_live_n) + THAG__LOAD(t->root.m_live_n_remote));
         base->m_peak += THAG__LOAD(t->root.m_peak_live);
         base->m_temp += THAG__LOAD(t->root.m_temp);
     }
@@ -4639,6 +4656,7 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         on->m_bytes += THAG__LOAD(n->m_bytes);
         on->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(n->m_allocs)) : (uint64_t)THAG__LOAD(n->m_allocs);
         on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+        on->m_live_n += (uint64_t)(THAG__LOAD(n->m_live_n) + THAG__LOAD(n->m_live_n_remote));
         on->m_peak += THAG__LOAD(n->m_peak_live);
         on->m_temp += THAG__LOAD(n->m_temp);
         n->pend_incl = n->pend_excl = 0;
@@ -5511,6 +5529,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
     n->m_peak += sum.peak;
     n->m_temp += sum.temp;
     if (live && s->id < live->n) n->m_live_n += THAG__UNW(live->w[s->id]);
+    else if (!live && sum.live_n > 0) n->m_live_n += (uint64_t)sum.live_n;
     return 0;
 }
 
@@ -5636,9 +5655,9 @@ THAG__FN int thag__write_massif(thag__obuf *o, thag__onode *root, const char *me
 }
 
 /* Writes the detail (or sampled) files: bytes, allocation counts, live
-   bytes per allocating stack, and bytes per deallocating stack; sampled
-   mode also live blocks per allocating stack (its set of live samples has
-   them; detail mode keeps no count of live blocks). */
+   bytes and live blocks per allocating stack, and bytes per deallocating
+   stack (sampled mode: live blocks estimated from its set of live samples;
+   no deallocating stacks). */
 THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     static const char *kinds[7] = {"memory_detail", "memory_detail_calls", "memory_detail_live", "memory_peak",
                                    "memory_detail_dealloc", "memory_temp", "memory_detail_live_calls"};
@@ -5646,13 +5665,13 @@ THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     static const int cols[7] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
                                 THAG__COL_MFREED, THAG__COL_MTEMP, THAG__COL_MLIVEN};
     /* sampled mode: no deallocating stacks, no temporaries; live blocks */
-    static const int detail[6] = {0, 1, 2, 3, 4, 5}, sampled[5] = {0, 1, 2, 3, 6};
+    static const int detail[7] = {0, 1, 2, 3, 4, 5, 6}, sampled[5] = {0, 1, 2, 3, 6};
     const int *pick = thag__g.sample_bytes ? sampled : detail;
     thag__symcache *c = (thag__symcache *)thag__oalloc(o, sizeof *c);
     thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
-    thag__writer *ws = (thag__writer *)thag__oalloc(o, 6 * sizeof *ws);
+    thag__writer *ws = (thag__writer *)thag__oalloc(o, 7 * sizeof *ws);
     thag__liven lb, *live = thag__g.sample_bytes && !thag__live_blocks(o, &lb) ? &lb : NULL;
-    int i, rc = 0, nw = !thag__g.sample_bytes ? 6 : live ? 5 : 4;
+    int i, rc = 0, nw = !thag__g.sample_bytes ? 7 : live ? 5 : 4;
     if (!c || !root || !ws) return -1;
     if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
         thag__lines_lookup(o, c->lines);
@@ -5684,6 +5703,7 @@ static const thag__fileinfo thag__files[] = {
     {"memory", "memory", "bytes", THAG__COL_MBYTES, THAG_TYPE_MEMORY},
     {"memory_calls", "memory_calls", "allocations", THAG__COL_MALLOCS, THAG_TYPE_MEMORY},
     {"memory_live", "memory_live", "bytes", THAG__COL_MLIVE, THAG_TYPE_MEMORY},
+    {"memory_live_calls", "memory_live_calls", "allocations", THAG__COL_MLIVEN, THAG_TYPE_MEMORY},
     {"memory_peak", "memory_peak", "bytes", THAG__COL_MPEAK, THAG_TYPE_MEMORY},
     {"memory_temp", "memory_temp", "allocations", THAG__COL_MTEMP, THAG_TYPE_MEMORY},
 };

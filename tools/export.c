@@ -7,8 +7,7 @@
  *   pprof       google/pprof profile.proto, uncompressed (go tool pprof, Pyroscope, Parca
  *               read it; gzip it for servers that want .pb.gz). One sample per stack with
  *               every additive file's value: calls + wall ns, and memory as alloc_objects,
- *               alloc_space, inuse_space (+ free_space in detail mode, inuse_objects in
- *               sampled mode).
+ *               alloc_space, inuse_space, inuse_objects (+ free_space in detail mode).
  *   trace       Trace Event Format JSON from the timeline: one track per thread on the
  *               common clock; tasks (from the -wall file) and fibers (the timeline's F
  *               lines) on tracks of their own.
@@ -364,27 +363,27 @@ static void out_us(uint64_t ns)
 
 /* The kinds of file a run writes. The additive ones come first (values that add up per
  * stack); -inclusive and -wall are not additive, the timeline is chronological. */
-enum { K_TIME, K_CALLS, K_MEM, K_MEMC, K_MEML, K_MD, K_MDC, K_MDL, K_MDD, K_MDLC, K_NADD = K_MDLC + 1,
+enum { K_TIME, K_CALLS, K_MEM, K_MEMC, K_MEML, K_MEMLC, K_MD, K_MDC, K_MDL, K_MDD, K_MDLC, K_NADD = K_MDLC + 1,
        K_INCL = K_NADD, K_WALL, K_TL, K_NKINDS, K_FOREIGN = K_NKINDS };
 
 static const char *const kind_suffix[K_NKINDS] = {
-    "", "-calls", "-memory", "-memory_calls", "-memory_live", "-memory_detail",
+    "", "-calls", "-memory", "-memory_calls", "-memory_live", "-memory_live_calls", "-memory_detail",
     "-memory_detail_calls", "-memory_detail_live", "-memory_detail_dealloc",
     "-memory_detail_live_calls", "-inclusive",
     "-wall", "-timeline"};
 static const char *const kind_meta[K_NKINDS] = {
-    "time", "calls", "memory", "memory_calls", "memory_live", "memory_detail",
+    "time", "calls", "memory", "memory_calls", "memory_live", "memory_live_calls", "memory_detail",
     "memory_detail_calls", "memory_detail_live", "memory_detail_dealloc",
     "memory_detail_live_calls", "time_inclusive",
     "wall", "timeline"};
 /* pprof sample type and unit, speedscope unit, per additive kind */
 static const char *const kind_ptype[K_NADD] = {
-    "wall", "calls", "alloc_space", "alloc_objects", "inuse_space", "alloc_space",
+    "wall", "calls", "alloc_space", "alloc_objects", "inuse_space", "inuse_objects", "alloc_space",
     "alloc_objects", "inuse_space", "free_space", "inuse_objects"};
 static const char *const kind_punit[K_NADD] = {
-    "nanoseconds", "count", "bytes", "count", "bytes", "bytes", "count", "bytes", "bytes", "count"};
+    "nanoseconds", "count", "bytes", "count", "bytes", "count", "bytes", "count", "bytes", "bytes", "count"};
 static const char *const kind_sunit[K_NADD] = {
-    "nanoseconds", "none", "bytes", "none", "bytes", "bytes", "none", "bytes", "bytes", "none"};
+    "nanoseconds", "none", "bytes", "none", "bytes", "none", "bytes", "none", "bytes", "bytes", "none"};
 
 typedef struct {
     char *stem;              /* path without kind and extension; NULL for a foreign file */
@@ -608,11 +607,11 @@ static void pick_additive(input *in)
     int detail = r->path[K_MD] || r->path[K_MDC] || r->path[K_MDL] || r->path[K_MDD] || r->path[K_MDLC];
     if (r->path[K_CALLS] && !r->path[K_TIME]) die("%s.folded is missing (its -calls file is there): a truncated run", r->stem);
     if (detail && !r->path[K_MD]) die("%s-memory_detail.folded is missing: a truncated run", r->stem);
-    if (!detail && (r->path[K_MEMC] || r->path[K_MEML]) && !r->path[K_MEM])
+    if (!detail && (r->path[K_MEMC] || r->path[K_MEML] || r->path[K_MEMLC]) && !r->path[K_MEM])
         die("%s-memory.folded is missing: a truncated run", r->stem);
     for (int k = 0; k < K_NADD; k++) {
         if (!r->path[k]) continue;
-        if (detail && k >= K_MEM && k <= K_MEML) continue;
+        if (detail && k >= K_MEM && k <= K_MEMLC) continue;
         in->kinds[in->n++] = k;
     }
 }
@@ -784,7 +783,7 @@ static unsigned long pp_samples(pprof_state *s, input *in)
                                                               in->cur[lo].l.stack, in->cur[lo].l.stack_len));
             v[i] = at[i] ? int_value(&in->cur[i]) : 0;
         }
-        for (i = 0, scope = 0; i < in->n; i++) scope |= at[i] && in->kinds[i] <= K_MEML;
+        for (i = 0, scope = 0; i < in->n; i++) scope |= at[i] && in->kinds[i] <= K_MEMLC;
         pp_sample(s, in->cur[lo].l.stack, in->cur[lo].l.stack_len, v, in->n, scope);
         n++;
         for (i = 0; i < in->n; i++) {

@@ -207,7 +207,7 @@ def cmd_tracejson(path, tl, wall=None):
 
 
 KIND_UNIT = {'': 'nanoseconds', '-calls': 'none', '-memory': 'bytes', '-memory_calls': 'none',
-             '-memory_live': 'bytes', '-memory_detail': 'bytes', '-memory_detail_calls': 'none',
+             '-memory_live': 'bytes', '-memory_live_calls': 'none', '-memory_detail': 'bytes', '-memory_detail_calls': 'none',
              '-memory_detail_live': 'bytes', '-memory_detail_dealloc': 'bytes',
              '-memory_detail_live_calls': 'none'}
 

@@ -67,9 +67,11 @@ UV=$(profile "$W/uv" time false "$PWD/$W/uvserver")
 SE=$(profile "$W/se" time false "$PWD/$W/sections")
 FI=$(profile "$W/fi" time false "$PWD/$W/fibers")
 LK=$(THAG_SAMPLE_BYTES=1 profile "$W/lk" both false "$PWD/$W/leak")
+LS=$(profile "$W/ls" both false "$PWD/$W/leak")
+LD=$(profile "$W/ld" both true "$PWD/$W/leak")
 SA=$(THAG_SAMPLE_BYTES=1024 profile "$W/sa" both false "$PWD/$B/examples/full/wordfreq" "$PWD/README.md")
 MT=$(THAG_MERGE_THREADS=true profile "$W/mt" time false "$PWD/$B/examples/time/workers")
-for s in "$WF" "$DT" "$WK" "$CO" "$UV" "$SE" "$SA" "$MT" "$FI" "$LK"; do check "run written: $s" test -s "$s.folded" -a -s "$s-timeline.txt"; done
+for s in "$WF" "$DT" "$WK" "$CO" "$UV" "$SE" "$SA" "$MT" "$FI" "$LK" "$LS" "$LD"; do check "run written: $s" test -s "$s.folded" -a -s "$s-timeline.txt"; done
 check "detail run has file:line" grep -q ' (.*:[0-9]*)' "$DT-memory_detail.folded"
 check "uvserver run has tasks" test -s "$UV-wall.folded"
 check "coro's timeline marks its 2 fiber roots (F lines)" test "$(grep -c '^F ' "$CO-timeline.txt")" = 2
@@ -90,9 +92,10 @@ pprof_case() {
         check "$n: pprof -top total $t" python3 $T/check.py total "$W/$n-$t.top" "$s$suf.folded"
     done
 }
-pprof_case "$WF" wall= calls=-calls alloc_space=-memory alloc_objects=-memory_calls inuse_space=-memory_live
+pprof_case "$WF" wall= calls=-calls alloc_space=-memory alloc_objects=-memory_calls inuse_space=-memory_live \
+    inuse_objects=-memory_live_calls
 pprof_case "$DT" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-memory_detail_calls \
-    inuse_space=-memory_detail_live free_space=-memory_detail_dealloc
+    inuse_space=-memory_detail_live free_space=-memory_detail_dealloc inuse_objects=-memory_detail_live_calls
 pprof_case "$WK" wall= calls=-calls
 pprof_case "$UV" wall= calls=-calls
 pprof_case "$SE" wall= calls=-calls
@@ -100,18 +103,30 @@ pprof_case "$SA" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-me
     inuse_space=-memory_detail_live inuse_objects=-memory_detail_live_calls
 pprof_case "$LK" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-memory_detail_calls \
     inuse_space=-memory_detail_live inuse_objects=-memory_detail_live_calls
+pprof_case "$LS" wall= calls=-calls alloc_space=-memory alloc_objects=-memory_calls inuse_space=-memory_live \
+    inuse_objects=-memory_live_calls
+pprof_case "$LD" wall= calls=-calls alloc_space=-memory_detail alloc_objects=-memory_detail_calls \
+    inuse_space=-memory_detail_live inuse_objects=-memory_detail_live_calls
 pprof_case "$MT" wall= calls=-calls
 check "sampled run: no free_space (no deallocation file)" bash -c "! grep -q free_space '$W/sa.raw'"
-# Live blocks per stack (sampled mode keeps them): leak.c leaves 37 blocks in f, 5 in g, none
-# in h; THAG_SAMPLE_BYTES=1 samples each of them with weight 1, so the counts are exact.
+# Live blocks per stack: leak.c leaves 37 blocks in f, 5 in g, none in h. Summary and detail
+# modes count them exactly; sampled mode estimates them from its live samples, and
+# THAG_SAMPLE_BYTES=1 samples each block with weight 1, so its counts are exact too.
 check "leak: live blocks per stack, exactly (main;f 37, main;g 5; file:line left out)" \
     test "$(sed 's/ ([^)]*)//g' "$LK-memory_detail_live_calls.folded" | tr '\n' ,)" = "main;f 37,main;g 5,"
 check "leak: live blocks in the manifest (unit allocations, additive)" bash -c \
     "grep -q '^file=${LK##*/}-memory_detail_live_calls.folded kind=memory_detail_live_calls unit=allocations additive=yes ' '$LK-manifest.txt'"
 check "leak: pprof -top -sample_index=inuse_objects: f 37, g 5, of 42" bash -c \
     "grep -q 'of 42 total' '$W/lk-inuse_objects.top' && grep -Eq '^ +37 .* f\$' '$W/lk-inuse_objects.top' && grep -Eq '^ +5 .* g\$' '$W/lk-inuse_objects.top'"
-check "summary and detail runs: no live blocks file (they do not count live blocks)" \
-    bash -c "! ls '$WF'-*live_calls* '$DT'-*live_calls* 2>/dev/null && ! grep -q inuse_objects '$W/wf.raw' '$W/dt.raw'"
+check "leak, summary mode: live blocks per scope, exactly (main 42: f and g are not profiled scopes)" \
+    test "$(tr '\n' , < "$LS-memory_live_calls.folded")" = "main 42,"
+check "leak, detail mode: live blocks per stack, exactly (main;f 37, main;g 5)" \
+    test "$(sed 's/ ([^)]*)//g' "$LD-memory_detail_live_calls.folded" | tr '\n' ,)" = "main;f 37,main;g 5,"
+check "leak, ls: pprof -top -sample_index=inuse_objects: main 42" grep -q 'of 42 total' "$W/ls-inuse_objects.top"
+for r in ld; do
+    check "leak, $r: pprof -top -sample_index=inuse_objects: f 37, g 5, of 42" bash -c \
+        "grep -q 'of 42 total' '$W/$r-inuse_objects.top' && grep -Eq '^ +37 .* f\$' '$W/$r-inuse_objects.top' && grep -Eq '^ +5 .* g\$' '$W/$r-inuse_objects.top'"
+done
 check "merged threads: no thread label" bash -c "! grep -q 'thread:' '$W/mt.raw'"
 check "allocations in metadata = alloc_objects total" grep -q "of $(meta "$WF-memory.folded" | sed 's/.* allocations=\([0-9]*\).*/\1/') total" "$W/$(tag $WF)-alloc_objects.top"
 check "threads as a label" bash -c "pprof -raw '$W/$(tag $WK).pb' | grep -c 'thread:\[worker-[0-3]\]' | grep -qx 12"

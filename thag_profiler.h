@@ -708,7 +708,23 @@ static inline const char *thag_result_string(thag_result r) {
      >>output     the merged tree and its files (>>taskwall, >>write,
                   >>memory output, >>massif)
      >>watch      THAG_ALLOC_LIMIT, THAG_GROWTH_REPORT; >>signals
-     >>api        configuration, enabling, flushing, exit */
+     >>api        configuration, enabling, flushing, exit
+   State: thag__g (>>state) holds the run: its configuration, the threads,
+   the timeline's pool, where the files go. The rest sits with the section
+   that owns it, so that each section reads alone and the words the hooks
+   and scopes read on every call are not in the struct whose lock and
+   counters other threads write:
+     per process  thag__use_tsc, thag__clock (>>clock); thag__a, thag__alock
+                  (>>fibers); thag__hot, thag__layout, thag__bare_mean/max
+                  (>>memory); thag__stacks, thag__cfi_tab, thag__g_live/peak
+                  (>>stacks); thag__snap_* (>>peak); thag__ss (>>sampled);
+                  thag__mi_started (>>headers); thag__fd_* (>>output);
+                  thag__start_cwd (>>write); thag__sig_* (>>signals)
+     per thread   thag__self, the thread's thag__thread (its stacks, tree,
+                  memory counters), and thag__mem_busy (>>state); thag__fs
+                  (>>fibers); thag__hook_sp, thag__errp (>>memory);
+                  thag__cf_last (>>stacks); thag__bare_left/armed
+                  (>>sampled); thag__ash (>>auto). */
 #ifdef THAG_PROFILER_IMPLEMENTATION
 #ifndef THAG__IMPLEMENTATION_INCLUDED
 #define THAG__IMPLEMENTATION_INCLUDED

@@ -207,18 +207,21 @@ static void strtab_free(strtab *t)
 
 /* The library's file kinds: file name suffix, label, and the kind= of the metadata line. */
 enum { K_TIME, K_INCL, K_CALLS, K_TIMELINE, K_MEM, K_MEMCALLS, K_DETAIL, K_DEALLOC, K_DCALLS, K_LIVE, K_DLIVE,
-       K_PEAK, K_TEMP, K_WALL, K_OTHER };
+       K_LIVEN, K_DLIVEN, K_PEAK, K_TEMP, K_WALL, K_OTHER };
 static const char *const kind_suffix[] = {
     "", "-inclusive", "-calls", "-timeline", "-memory", "-memory_calls", "-memory_detail",
-    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live", "-memory_peak",
+    "-memory_detail_dealloc", "-memory_detail_calls", "-memory_live", "-memory_detail_live",
+    "-memory_live_calls", "-memory_detail_live_calls", "-memory_peak",
     "-memory_temp", "-wall", NULL };
 static const char *const kind_label[] = {
     "time", "time inclusive", "time calls", "timeline", "memory summary", "memory calls",
-    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live", "memory peak",
+    "memory detail", "deallocations", "memory det. calls", "memory live", "memory det. live",
+    "live blocks", "det. live blocks", "memory peak",
     "memory temp.", "wall time", "folded" };
 static const char *const kind_meta[] = {
     "time", "time_inclusive", "calls", "timeline", "memory", "memory_calls", "memory_detail",
-    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live", "memory_peak",
+    "memory_detail_dealloc", "memory_detail_calls", "memory_live", "memory_detail_live",
+    "memory_live_calls", "memory_detail_live_calls", "memory_peak",
     "memory_temp", "wall", NULL };
 
 /* Per-stack value arrays of a profile (F_LIVE: bytes live at exit, from the -live file). */
@@ -1749,8 +1752,8 @@ static void add_tag(listing *l, const char *name, int kind)
     if (!split_name(name, kind, &prog, &stamp)) return;
     for (i = 0; i < l->n; i++) {
         entry *e = &l->e[i];
-        int owner = kind == K_MEMCALLS || kind == K_LIVE || kind == K_PEAK || kind == K_TEMP ? K_MEM
-                  : kind == K_DCALLS || kind == K_DLIVE ? K_DETAIL : K_TIME;
+        int owner = kind == K_MEMCALLS || kind == K_LIVE || kind == K_LIVEN || kind == K_PEAK || kind == K_TEMP ? K_MEM
+                  : kind == K_DCALLS || kind == K_DLIVE || kind == K_DLIVEN ? K_DETAIL : K_TIME;
         if (!strcmp(e->program, prog) && !strcmp(e->stamp, stamp) && e->kind == owner) {
             size_t k = strlen(e->tags);
             snprintf(e->tags + k, sizeof e->tags - k, " +%s", kind_suffix[kind] + 1);
@@ -1800,7 +1803,7 @@ static int list_dir(listing *l, const char *dir)
         if (stat(path, &st) || !S_ISREG(st.st_mode)) continue;
         k = kind_from_name(de->d_name);
         if (k == K_INCL || k == K_CALLS || k == K_TIMELINE || k == K_MEMCALLS || k == K_DCALLS || k == K_LIVE ||
-            k == K_DLIVE || k == K_PEAK || k == K_TEMP) { /* memory_peak, memory_temp: tags of the run's memory file */
+            k == K_DLIVE || k == K_LIVEN || k == K_DLIVEN || k == K_PEAK || k == K_TEMP) { /* memory_peak, memory_temp: tags of the run's memory file */
             aux = xrealloc(aux, (naux + 1) * sizeof *aux);
             aux[naux++] = xstrdup(de->d_name);
         } else list_add(l, dir, de->d_name, &st);

@@ -929,7 +929,15 @@ extern char **environ;
 #define THAG__LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 #define THAG__STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 #define THAG__ADD(p, v) THAG__STORE(p, (p) + (v)) /* single writer */
+/* Thread-local state: in an executable (no -fPIC, or -fPIE) at a fixed
+   offset from the thread pointer, one instruction per access (the hooks
+   read it at every call: bench/alloc.sh); in a shared library
+   (tools/preload.c, -fPIC) through its initial-exec offset. */
+#if defined(__PIC__) && !defined(__PIE__)
 #define THAG__TLS __thread __attribute__((tls_model("initial-exec")))
+#else
+#define THAG__TLS __thread __attribute__((tls_model("local-exec")))
+#endif
 
 /* Sampled mode counts in fixed point: a sample of weight 1/p adds
    THAG__W1/p to the allocation counts (THAG__W1 is one allocation), and
@@ -1154,7 +1162,7 @@ typedef struct thag__thread {
     char label[64];
     struct thag__thread *next;
     /* memory totals of this thread (its own writes; read at output) */
-    uint64_t m_frees, m_freed;  /* allocations: the sum over the thread's nodes */
+    uint64_t m_frees, m_freed;  /* sampled mode's frees (header layout: thag__live_sum); allocations: the sum over the thread's nodes */
     int64_t m_delta;          /* live bytes not yet published to the global count */
     int64_t m_base;           /* the global live count when last published */
     int64_t m_peak;           /* highest live count this thread has seen */
@@ -2333,7 +2341,7 @@ THAG__FN uint64_t thag__early_sample_bytes(void) {
 #define THAG__HOT_HDR 1     /* header layout, configured, mimalloc started, no THAG_ALLOC_LIMIT */
 #define THAG__HOT_SUMMARY 2 /* and summary mode accounts: the hooks do it inline */
 #define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
-#define THAG__HOT_DETAIL 8  /* and detail mode accounts */
+#define THAG__HOT_DETAIL 8  /* and detail mode accounts, with frame-pointer stacks (THAG_STACK=fp) */
 #define THAG__HOT_BARE 16   /* the bare layout (sampled mode) */
 static int thag__hot; /* atomic */
 THAG__FN void thag__hot_set(void);
@@ -3493,12 +3501,11 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     return THAG__F_COUNTED;
 }
 
-/* What every counted free updates: the thread's totals (live bytes go
-   down: no new peak to look for). */
+/* What every counted free updates: the thread's live bytes (down: no new
+   peak to look for). Its count and bytes are the live counters' drop, added
+   up at output (thag__live_sum). */
 THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
-    THAG__ADD(t->m_frees, 1);
-    THAG__ADD(t->m_freed, n);
-    t->m_delta -= (int64_t)n;
+    t->m_delta -= (int64_t)n; /* (the frees themselves are counted at output: thag__live_sum) */
     if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
 }
 
@@ -3552,17 +3559,22 @@ THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
     }
 }
 
-/* The end of a block owned by a node. */
-THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n) {
-    thag__node *o = (thag__node *)h->owner;
-    if (THAG__LIKELY(o && o->thread == t)) {
+/* The end of a block owned by a node (publish: as thag__mem_uncount; 0
+   leaves the thread's live bytes to publish to the caller). */
+THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n, int publish) {
+    thag__node *o = (thag__node *)h->owner; /* never NULL: a counted block has its owner */
+    if (THAG__LIKELY(o->thread == t)) {
         THAG__ADD(o->m_live, -(int64_t)n);
         THAG__ADD(o->m_live_n, -1);
-    } else if (o) {
+    } else {
         __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
         __atomic_sub_fetch(&o->m_live_n_remote, 1, __ATOMIC_RELAXED);
     }
-    thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
+    if (publish) {
+        thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
+    } else {
+        t->m_delta -= (int64_t)n;
+    }
 }
 
 /* Accounts a counted block's end, every case: a stack's block (detail
@@ -3586,7 +3598,7 @@ THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag
     if (live >= THAG__LOAD(thag__snap_next)) thag__peak_due(live);
     t->m_snap_at = THAG__LOAD(thag__snap_next) - t->m_base;
     if (h->word & THAG__F_STACK) thag__mem_free_stack(t, h, n, fp);
-    else thag__mem_free_node(t, h, n);
+    else thag__mem_free_node(t, h, n, 1);
 }
 
 /* A free off summary mode's fast path: accounted, then given back. */
@@ -3647,7 +3659,7 @@ THAG__INLINE void thag__release(void *p, thag__at fp) {
             return;
         }
         t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
-        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK));
+        thag__mem_free_node(t, h, (size_t)(h->word & THAG__SIZE_MASK), 1);
     }
     mi_free(h); /* it writes its free list over the header: no need to clear it */
 }
@@ -3677,7 +3689,7 @@ THAG__FN int thag__hot_of(void) {
         h = THAG__HOT_HDR;
         if (!THAG__LOAD(thag__g.mem_active)) h |= THAG__HOT_QUIET;
         else if (!thag__g.mem_stacks) h |= THAG__HOT_SUMMARY;
-        else if (thag__g.mem_detail) h |= THAG__HOT_DETAIL;
+        else if (thag__g.mem_detail && thag__g.stack_unwind == THAG__STACK_FP) h |= THAG__HOT_DETAIL;
     }
     return h;
 }
@@ -3702,10 +3714,19 @@ THAG__FN void *thag__alloc_first(size_t n, size_t align, int zero, thag__at fp) 
     return thag__mem_finish(b, n, fp);
 }
 
+/* thag__hot_alloc's end when the thread's live bytes pass m_hi (a new
+   peak, or bytes to publish): thag__mem_live with its work, in a tail call
+   that returns the block (the hook keeps no register for it). */
+static __attribute__((no_instrument_function, noinline)) void *thag__hot_high(thag__thread *t, int64_t n, void *p) {
+    thag__mem_live(t, n);
+    return p;
+}
+
 /* Summary mode's malloc once mimalloc has given the block: a few counters
    of the thread and of its current scope, no lock, no call. */
 THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     thag__node *c = t->cur;
+    int64_t v = t->m_delta + (int64_t)n;
     THAG__ADD(c->m_bytes, n);
     THAG__ADD(c->m_allocs, 1);
     THAG__ADD(c->m_live, (int64_t)n);
@@ -3713,7 +3734,8 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     h->owner = c;
     h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
     t->m_last = h;
-    thag__mem_live(t, (int64_t)n);
+    if (THAG__UNLIKELY(v > t->m_hi)) return thag__hot_high(t, (int64_t)n, h + 1); /* as thag__mem_live */
+    t->m_delta = v;
     return h + 1;
 }
 
@@ -3752,12 +3774,12 @@ THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintpt
     int n = 0, d;
     thag__scache *pred;
     const uintptr_t *pf;
-    if (THAG__UNLIKELY(thag__g.stack_unwind || !hi || !t->m_scache)) return NULL;
+    if (THAG__UNLIKELY(!hi || !t->m_scache)) return NULL; /* (THAG__HOT_DETAIL: frame pointers) */
     /* The last stack seen from this return address, compared frame by
        frame as the walk goes (thag__fp_walk's walk: the same frames, so
        the same record, with no hash to compute). */
     pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)];
-    if (THAG__LIKELY(pred->s != NULL) && (pred->s->thread == t || thag__g.merge_threads)) {
+    if (THAG__LIKELY(pred->s != NULL)) { /* this thread's (or THAG_MERGE_THREADS): from its cache */
         uintptr_t p = fp;
         pf = pred->s->frames;
         d = pred->s->depth;
@@ -3817,6 +3839,13 @@ static __attribute__((no_instrument_function, noinline)) void *thag__finish_slow
     return thag__mem_finish(base, n, fp);
 }
 
+/* thag__hot_free's end when the thread has live bytes to publish: in a
+   tail call (the hook keeps no register for it). */
+static __attribute__((no_instrument_function, noinline)) void thag__free_publish(thag__thread *t, thag__hdr *h) {
+    thag__mem_publish(t);
+    mi_free(h);
+}
+
 /* A free in the header layout's common cases: a block that is not
    counted, or one that a scope counts (on any thread) with no temporary
    allocation to count and no peak snapshot due. 1 if done (the block is
@@ -3833,8 +3862,9 @@ THAG__INLINE int thag__hot_free(void *p) {
     t = thag__self;
     if (THAG__UNLIKELY(!t || h == t->m_last || t->m_delta >= t->m_snap_at)) return 0;
     t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
-    thag__mem_free_node(t, h, (size_t)(w & THAG__SIZE_MASK));
-    mi_free(h);
+    thag__mem_free_node(t, h, (size_t)(w & THAG__SIZE_MASK), 0);
+    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__free_publish(t, h); /* as thag__mem_uncount */
+    else mi_free(h);
     return 1;
 }
 
@@ -3914,6 +3944,9 @@ THAG__INLINE thag__at thag__at_of(void *ret, void *frame) {
 /* The same as two words (the thread's hook_sp set once). */
 #define THAG__FP_RET ((uintptr_t)__builtin_return_address(0))
 #define THAG__FP_FP (thag__at_of(NULL, __builtin_frame_address(0)).fp)
+/* The frame pointer alone, for detail mode's fast paths (THAG__HOT_DETAIL:
+   frame-pointer walks, which never read hook_sp). */
+#define THAG__FP_FP0 (*(const uintptr_t *)__builtin_frame_address(0))
 #define THAG__HOOK extern __attribute__((no_instrument_function, noinline, visibility("default")))
 
 #ifdef __cplusplus
@@ -3935,6 +3968,16 @@ THAG__HOOK int posix_memalign(void **out, size_t align, size_t n) THAG__THROW;
 THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
 #pragma GCC diagnostic pop
 
+/* A free off the hooks' fast paths, in one tail call (the hook then keeps
+   no register). */
+static __attribute__((no_instrument_function, noinline)) void thag__free_long(void *p, uintptr_t ret, uintptr_t fpv) {
+    thag__at fp;
+    fp.ret = ret;
+    fp.fp = fpv;
+    if (thag__bare()) thag__bare_release(p);
+    else thag__release(p, fp); /* mimalloc's free never sets errno; the slow paths keep it */
+}
+
 /* malloc and free: sampled mode's short paths first, ending in a tail call
    to mimalloc (the rest stays inline: a function of its own cost summary
    mode more than the hook's stack frame costs sampled mode). A thread's
@@ -3946,13 +3989,19 @@ THAG__HOOK void *aligned_alloc(size_t align, size_t n) THAG__THROW;
     do { \
         int hot_ = THAG__LOAD(thag__hot); \
         if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
-        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP); \
+        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP0); \
         else if (THAG__LIKELY(hot_ & THAG__HOT_HDR) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
-        else if (p) { \
-            if (thag__bare()) thag__bare_release(p); \
-            else thag__release(p, THAG__FP); /* mimalloc's free never sets errno; the slow paths keep it */ \
-        } \
+        else if (p) thag__free_long(p, THAG__FP_RET, THAG__FP_FP); \
     } while (0)
+
+/* malloc's other cases, in one tail call: the hook's own frame saves no
+   register for them. */
+static __attribute__((no_instrument_function, noinline)) void *thag__malloc_long(size_t n, uintptr_t ret, uintptr_t fpv) {
+    thag__at fp;
+    fp.ret = ret;
+    fp.fp = fpv;
+    return thag__alloc(n, THAG__HDR, 0, fp);
+}
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
     int hot = THAG__LOAD(thag__hot);
@@ -3967,6 +4016,7 @@ THAG__HOOK void *malloc(size_t n) THAG__THROW {
         thag__hdr *h = (thag__hdr *)mi_malloc_small(n + THAG__HDR);
         if (THAG__LIKELY(h != NULL)) {
             thag__thread *t = thag__self;
+            hot = THAG__LOAD(thag__hot); /* again: one load, where keeping it costs a saved register */
             if (THAG__LIKELY(hot & THAG__HOT_SUMMARY) && THAG__LIKELY(t != NULL) && THAG__LIKELY(!thag__mem_busy))
                 return thag__hot_alloc(t, h, n);
             if (hot & THAG__HOT_QUIET) {
@@ -3974,10 +4024,10 @@ THAG__HOOK void *malloc(size_t n) THAG__THROW {
                 h->word = (uint64_t)n | (uint64_t)THAG__MAGIC << 56;
                 return h + 1;
             }
-            return thag__finish_slow(h, n, THAG__FP_RET, THAG__FP_FP);
+            return thag__finish_slow(h, n, THAG__FP_RET, (hot & THAG__HOT_DETAIL) ? THAG__FP_FP0 : THAG__FP_FP);
         }
     }
-    return thag__alloc(n, THAG__HDR, 0, THAG__FP);
+    return thag__malloc_long(n, THAG__FP_RET, THAG__FP_FP);
 }
 THAG__HOOK void free(void *p) THAG__THROW { THAG__FREE_HOOK(p); }
 THAG__HOOK void *calloc(size_t k, size_t n) THAG__THROW {
@@ -5248,18 +5298,39 @@ THAG__FN thag__snap *thag__collect(thag__obuf *o, thag__onode *root, int *count)
 #if THAG__MEMORY
 /* >>memory output: totals, and the call stacks of detail and sampled modes
    turned into frames (symbolised once, here, never on the hot path). */
-/* Live bytes now: allocated minus freed over every thread (sampled mode:
-   the estimate). */
-THAG__FN int64_t thag__mem_current(void) {
-    uint64_t bytes = 0, freed = 0;
+/* The header layout's live bytes and blocks (*live_n) now. A counted
+   block is live in exactly one counter, its node's or its stack's, from
+   its allocation to its free: the frees are the allocations less the
+   blocks still live, and the bytes freed the bytes less those live, so the
+   hooks keep no count of frees (two counters less per free). */
+THAG__FN int64_t thag__live_sum(int64_t *live_n) {
     thag__thread *t;
     thag__node *n;
-    if (thag__g.sample_bytes) return __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
+    uint32_t i, j, count = __atomic_load_n(&thag__stack_count, __ATOMIC_ACQUIRE);
+    int64_t live = 0, k = 0;
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
-        for (n = &t->root; n; n = thag__next_node(n, &t->root)) bytes += THAG__LOAD(n->m_bytes);
-        freed += THAG__LOAD(t->m_freed);
+        thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
+        for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
+            live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+            k += THAG__LOAD(n->m_live_n) + THAG__LOAD(n->m_live_n_remote);
+        }
+        for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
+            if (!(c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE))) continue;
+            for (j = 0; j < THAG__SC_CHUNK; j++) {
+                live += THAG__LOAD(c[j].live);
+                k += THAG__LOAD(c[j].live_n);
+            }
+        }
     }
-    return (int64_t)(bytes - freed);
+    *live_n = k;
+    return live;
+}
+
+/* Live bytes now (sampled mode: the estimate). */
+THAG__FN int64_t thag__mem_current(void) {
+    int64_t k;
+    if (thag__g.sample_bytes) return __atomic_load_n(&thag__ss_live, __ATOMIC_RELAXED);
+    return thag__live_sum(&k);
 }
 
 /* Temporary allocations of the whole run: the nodes' and the stacks'. */
@@ -5289,9 +5360,14 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
             allocs += THAG__LOAD(n->m_allocs);
             bytes += THAG__LOAD(n->m_bytes);
         }
-        frees += THAG__LOAD(t->m_frees);
+        frees += THAG__LOAD(t->m_frees); /* sampled mode's */
         freed += THAG__LOAD(t->m_freed);
         if (THAG__LOAD(t->m_peak) > peak) peak = THAG__LOAD(t->m_peak);
+    }
+    if (!thag__g.sample_bytes) { /* the header layout: see thag__live_sum */
+        int64_t live_n, live = thag__live_sum(&live_n);
+        frees = allocs - (uint64_t)live_n;
+        freed = bytes - (uint64_t)live;
     }
     cur = (int64_t)(bytes - freed);
     if (cur > peak) peak = cur;

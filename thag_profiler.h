@@ -2248,6 +2248,26 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 
 typedef struct thag__hdr { uint64_t word; void *owner; } thag__hdr;
 
+/* THAG__ADD for the hooks' counters (one writer, read by output and peak
+   snapshots from other threads): on x86-64 one add to memory, where the
+   atomic store of THAG__ADD is a load, an add and a store (an aligned
+   8-byte store is whole on x86, and the asm is not reordered with the
+   atomics around it); the atomic form under ThreadSanitizer, which does
+   not see into asm. */
+#if defined(__has_feature) /* clang's ThreadSanitizer (GCC's defines __SANITIZE_THREAD__) */
+#if __has_feature(thread_sanitizer)
+#define THAG__TSAN 1
+#endif
+#endif
+#ifndef THAG__TSAN
+#define THAG__TSAN 0
+#endif
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !THAG__TSAN
+#define THAG__BUMP(p, v) __asm__("addq %1, %0" : "+m"(p) : "er"((int64_t)(v)))
+#else
+#define THAG__BUMP(p, v) THAG__ADD(p, v)
+#endif
+
 /* A build that profiles from the first allocation on (tools/preload.c,
    whose constructor may run after other libraries' constructors have
    allocated) defines THAG__LAZY_START as the function that starts it; it
@@ -3457,8 +3477,8 @@ THAG__FN void thag__mem_configure(void) {
    and the live bytes. */
 THAG__INLINE void thag__mem_count(thag__thread *t, size_t n) {
     thag__node *c = t->cur;
-    THAG__ADD(c->m_bytes, n);
-    THAG__ADD(c->m_allocs, 1);
+    THAG__BUMP(c->m_bytes, n);
+    THAG__BUMP(c->m_allocs, 1);
     thag__mem_live(t, (int64_t)n);
 }
 
@@ -3470,10 +3490,10 @@ THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
     s = thag__stack_here(t, fp, &c);
     thag__mem_busy--;
     if (!c) return NULL;
-    THAG__ADD(c->bytes, (uint64_t)n);
-    THAG__ADD(c->allocs, 1);
-    THAG__ADD(c->live, (int64_t)n);
-    THAG__ADD(c->live_n, 1);
+    THAG__BUMP(c->bytes, (uint64_t)n);
+    THAG__BUMP(c->allocs, 1);
+    THAG__BUMP(c->live, (int64_t)n);
+    THAG__BUMP(c->live_n, 1);
     return s;
 }
 
@@ -3495,8 +3515,8 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
         return THAG__F_COUNTED | THAG__F_STACK;
     }
     h->owner = t->cur;
-    THAG__ADD(t->cur->m_live, (int64_t)n);
-    THAG__ADD(t->cur->m_live_n, 1);
+    THAG__BUMP(t->cur->m_live, (int64_t)n);
+    THAG__BUMP(t->cur->m_live_n, 1);
     *ep = e;
     return THAG__F_COUNTED;
 }
@@ -3519,10 +3539,10 @@ THAG__FN void thag__mem_free_stack(thag__thread *t, const thag__hdr *h, size_t n
     thag__mem_uncount(t, n);
     thag__mem_busy++;
     if ((c = thag__sc(t, s->id)) != NULL) {
-        THAG__ADD(c->live, -(int64_t)n);
-        THAG__ADD(c->live_n, -1);
+        THAG__BUMP(c->live, -(int64_t)n);
+        THAG__BUMP(c->live_n, -1);
     }
-    if ((d = thag__stack_here(t, fp, &c)) != NULL && c) THAG__ADD(c->freed, (uint64_t)n);
+    if ((d = thag__stack_here(t, fp, &c)) != NULL && c) THAG__BUMP(c->freed, (uint64_t)n);
     thag__mem_busy--;
     *ep = e;
 }
@@ -3535,8 +3555,8 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
     thag__mem_count(t, n);
     c = t->cur;
-    THAG__ADD(c->m_live, (int64_t)n);
-    THAG__ADD(c->m_live_n, 1);
+    THAG__BUMP(c->m_live, (int64_t)n);
+    THAG__BUMP(c->m_live_n, 1);
     h->owner = c;
     t->m_last = h;
     return THAG__F_COUNTED;
@@ -3551,10 +3571,10 @@ THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
         thag__mem_busy++;
         c = thag__sc(t, ((const thag__stack *)h->owner)->id);
         thag__mem_busy--;
-        if (c) THAG__ADD(c->temp, 1);
+        if (c) THAG__BUMP(c->temp, 1);
     } else if (h->owner) {
         thag__node *o = (thag__node *)h->owner;
-        if (THAG__LIKELY(o->thread == t)) THAG__ADD(o->m_temp, 1);
+        if (THAG__LIKELY(o->thread == t)) THAG__BUMP(o->m_temp, 1);
         else __atomic_add_fetch(&o->m_temp, 1, __ATOMIC_RELAXED);
     }
 }
@@ -3564,8 +3584,8 @@ THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
 THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n, int publish) {
     thag__node *o = (thag__node *)h->owner; /* never NULL: a counted block has its owner */
     if (THAG__LIKELY(o->thread == t)) {
-        THAG__ADD(o->m_live, -(int64_t)n);
-        THAG__ADD(o->m_live_n, -1);
+        THAG__BUMP(o->m_live, -(int64_t)n);
+        THAG__BUMP(o->m_live_n, -1);
     } else {
         __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
         __atomic_sub_fetch(&o->m_live_n_remote, 1, __ATOMIC_RELAXED);
@@ -3727,10 +3747,10 @@ static __attribute__((no_instrument_function, noinline)) void *thag__hot_high(th
 THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     thag__node *c = t->cur;
     int64_t v = t->m_delta + (int64_t)n;
-    THAG__ADD(c->m_bytes, n);
-    THAG__ADD(c->m_allocs, 1);
-    THAG__ADD(c->m_live, (int64_t)n);
-    THAG__ADD(c->m_live_n, 1);
+    THAG__BUMP(c->m_bytes, n);
+    THAG__BUMP(c->m_allocs, 1);
+    THAG__BUMP(c->m_live, (int64_t)n);
+    THAG__BUMP(c->m_live_n, 1);
     h->owner = c;
     h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
     t->m_last = h;
@@ -3768,8 +3788,8 @@ thag__hot_walk(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scache *pred,
 
 /* The record of the stack above fp and this thread's counters of it, in
    detail mode's common case: frame pointers (THAG_STACK=fp), the stack
-   among the thread's recent ones. NULL sends the caller to the long way. */
-THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
+   last seen from the same return address. NULL: see thag__hot_miss. */
+THAG__INLINE thag__stack *thag__hot_pred(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
     uintptr_t hi = t->m_stack_top, lo = (uintptr_t)&hi;
     int n = 0, d;
     thag__scache *pred;
@@ -3778,7 +3798,7 @@ THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintpt
     /* The last stack seen from this return address, compared frame by
        frame as the walk goes (thag__fp_walk's walk: the same frames, so
        the same record, with no hash to compute). */
-    pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)];
+    pred = &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)]; /* as thag__hot_miss */
     if (THAG__LIKELY(pred->s != NULL)) { /* this thread's (or THAG_MERGE_THREADS): from its cache */
         uintptr_t p = fp;
         pf = pred->s->frames;
@@ -3809,7 +3829,47 @@ THAG__INLINE thag__stack *thag__hot_stack(thag__thread *t, uintptr_t ret, uintpt
         }
     }
 walk:
-    return thag__hot_walk(t, ret, fp, pred, c);
+    return NULL;
+}
+
+/* When thag__hot_pred finds no stack: the whole walk (NULL sends the
+   caller to the long way). */
+THAG__INLINE thag__stack *thag__hot_miss(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scount **c) {
+    if (THAG__UNLIKELY(!t->m_stack_top || !t->m_scache)) return NULL;
+    return thag__hot_walk(t, ret, fp, &t->m_scache[THAG__SCACHE + (uint32_t)((ret * 0x9E3779B97F4A7C15ull) >> 58)], c);
+}
+
+/* Detail mode's allocation of n bytes at h charged to stack s (k: this
+   thread's counters of it). */
+THAG__INLINE void *thag__detail_alloc(thag__thread *t, thag__hdr *h, size_t n, thag__stack *s, thag__scount *k) {
+    thag__mem_count(t, n);
+    t->m_last = h;
+    THAG__BUMP(k->bytes, (uint64_t)n);
+    THAG__BUMP(k->allocs, 1);
+    THAG__BUMP(k->live, (int64_t)n);
+    THAG__BUMP(k->live_n, 1);
+    h->owner = s;
+    h->word = (uint64_t)n | THAG__F_COUNTED | THAG__F_STACK | (uint64_t)THAG__MAGIC << 56;
+    return h + 1;
+}
+
+/* thag__finish_slow's other cases: the long way. */
+static __attribute__((no_instrument_function, noinline)) void *thag__finish_long(void *base, size_t n, uintptr_t ret,
+                                                                                 uintptr_t fpv) {
+    thag__at fp;
+    fp.ret = ret; /* (passed as two words: a thag__at copied through memory stalls the loads here) */
+    fp.fp = fpv;
+    return thag__mem_finish(base, n, fp);
+}
+
+/* thag__finish_slow when the stack is not the one predicted. */
+static __attribute__((no_instrument_function, noinline)) void *thag__finish_walk(void *base, size_t n, uintptr_t ret,
+                                                                                 uintptr_t fpv) {
+    thag__thread *t = thag__self;
+    thag__stack *s;
+    thag__scount *c;
+    if ((s = thag__hot_miss(t, ret, fpv, &c)) != NULL) return thag__detail_alloc(t, (thag__hdr *)base, n, s, c);
+    return thag__finish_long(base, n, ret, fpv);
 }
 
 /* Everything off summary mode's fast path, after mimalloc gave the block;
@@ -3817,26 +3877,14 @@ walk:
    stays). */
 static __attribute__((no_instrument_function, noinline)) void *thag__finish_slow(void *base, size_t n, uintptr_t ret,
                                                                                  uintptr_t fpv) {
-    thag__hdr *h = (thag__hdr *)base;
     thag__thread *t = thag__self;
     thag__stack *s;
     thag__scount *c;
-    thag__at fp;
-    if ((THAG__LOAD(thag__hot) & THAG__HOT_DETAIL) && t && !thag__mem_busy && n >= thag__g.size_threshold &&
-        (s = thag__hot_stack(t, ret, fpv, &c)) != NULL) {
-        thag__mem_count(t, n);
-        t->m_last = h;
-        THAG__ADD(c->bytes, (uint64_t)n);
-        THAG__ADD(c->allocs, 1);
-        THAG__ADD(c->live, (int64_t)n);
-        THAG__ADD(c->live_n, 1);
-        h->owner = s;
-        h->word = (uint64_t)n | THAG__F_COUNTED | THAG__F_STACK | (uint64_t)THAG__MAGIC << 56;
-        return h + 1;
+    if ((THAG__LOAD(thag__hot) & THAG__HOT_DETAIL) && t && !thag__mem_busy && n >= thag__g.size_threshold) {
+        if ((s = thag__hot_pred(t, ret, fpv, &c)) != NULL) return thag__detail_alloc(t, (thag__hdr *)base, n, s, c);
+        return thag__finish_walk(base, n, ret, fpv); /* tail calls: this frame saves no register for them */
     }
-    fp.ret = ret; /* (passed as two words: a thag__at copied through memory stalls the loads here) */
-    fp.fp = fpv;
-    return thag__mem_finish(base, n, fp);
+    return thag__finish_long(base, n, ret, fpv);
 }
 
 /* thag__hot_free's end when the thread has live bytes to publish: in a
@@ -3871,28 +3919,56 @@ THAG__INLINE int thag__hot_free(void *p) {
 /* Detail mode's free of a block a stack owns, with no temporary
    allocation to count and no peak snapshot due (as thag__release, in one
    function); the rest goes to thag__hot_free, then thag__release. */
-static __attribute__((no_instrument_function, noinline)) void thag__detail_free(void *p, uintptr_t ret, uintptr_t fpv) {
-    thag__hdr *h = (thag__hdr *)p - 1;
-    thag__thread *t = thag__self;
-    thag__scount *c, *d;
+static __attribute__((no_instrument_function, noinline)) void thag__detail_free_long(void *p, uintptr_t ret,
+                                                                                     uintptr_t fpv) {
     thag__at fp;
-    uint64_t w = h->word;
-    size_t n = (size_t)(w & THAG__SIZE_MASK);
-    if ((w & THAG__HOT_MASK) == (THAG__HOT_WORD | THAG__F_STACK) && !thag__mem_busy && t && h != t->m_last &&
-        t->m_delta < t->m_snap_at && (c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL &&
-        thag__hot_stack(t, ret, fpv, &d) != NULL) {
-        t->m_last = NULL;
-        thag__mem_uncount(t, n);
-        THAG__ADD(c->live, -(int64_t)n);
-        THAG__ADD(c->live_n, -1);
-        THAG__ADD(d->freed, (uint64_t)n);
-        mi_free(h);
-        return;
-    }
     if (thag__hot_free(p)) return;
     fp.ret = ret;
     fp.fp = fpv;
     thag__release(p, fp);
+}
+/* The end of detail mode's block h (n bytes) of a stack whose counters
+   here are c, freed from the stack whose counters are k. */
+THAG__INLINE void thag__detail_end(thag__thread *t, thag__hdr *h, thag__scount *c, thag__scount *k) {
+    size_t n = (size_t)(h->word & THAG__SIZE_MASK);
+    t->m_last = NULL;
+    thag__mem_uncount(t, n);
+    THAG__BUMP(c->live, -(int64_t)n);
+    THAG__BUMP(c->live_n, -1);
+    THAG__BUMP(k->freed, (uint64_t)n);
+    mi_free(h);
+}
+
+/* thag__detail_free when the freeing stack is not the one predicted. */
+static __attribute__((no_instrument_function, noinline)) void thag__detail_free_walk(void *p, uintptr_t ret,
+                                                                                     uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t = thag__self;
+    thag__scount *c, *d;
+    if (thag__hot_miss(t, ret, fpv, &d) != NULL && (c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL) {
+        thag__scount *k = d; /* in a register (d's address was taken) */
+        thag__detail_end(t, h, c, k);
+        return;
+    }
+    thag__detail_free_long(p, ret, fpv);
+}
+
+static __attribute__((no_instrument_function, noinline)) void thag__detail_free(void *p, uintptr_t ret, uintptr_t fpv) {
+    thag__hdr *h = (thag__hdr *)p - 1;
+    thag__thread *t = thag__self;
+    thag__scount *c, *d;
+    if ((h->word & THAG__HOT_MASK) == (THAG__HOT_WORD | THAG__F_STACK) && !thag__mem_busy && t && h != t->m_last &&
+        t->m_delta < t->m_snap_at) {
+        if (thag__hot_pred(t, ret, fpv, &d) == NULL) {
+            thag__detail_free_walk(p, ret, fpv); /* tail calls: this frame saves no register for them */
+            return;
+        }
+        if ((c = thag__sc_have(t, ((const thag__stack *)h->owner)->id)) != NULL) {
+            thag__detail_end(t, h, c, d);
+            return;
+        }
+    }
+    thag__detail_free_long(p, ret, fpv);
 }
 
 

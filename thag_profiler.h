@@ -3762,12 +3762,9 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
 #define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK)
 #define THAG__HOT_WORD ((uint64_t)THAG__MAGIC << 56 | THAG__F_COUNTED)
 
-/* The record of the stack above fp and this thread's counters of it, in
-   detail mode's common case: frame pointers (THAG_STACK=fp), the stack
-   among the thread's recent ones. NULL sends the caller to the long way. */
-/* thag__hot_stack's stack when it is not the one predicted: the whole
-   walk, looked up in the thread's cache of recent stacks (the prediction
-   follows it). */
+/* The stack above fp when it is not the one predicted (thag__hot_miss):
+   the whole walk, looked up in the thread's cache of recent stacks (the
+   prediction follows it); NULL when it is not there. */
 static __attribute__((no_instrument_function, noinline)) thag__stack *
 thag__hot_walk(thag__thread *t, uintptr_t ret, uintptr_t fp, thag__scache *pred, thag__scount **c) {
     uintptr_t f[THAG__MAX_FRAMES];
@@ -3809,18 +3806,20 @@ THAG__INLINE thag__stack *thag__hot_pred(thag__thread *t, uintptr_t ret, uintptr
         }
         if (p < lo) p = hi; /* as thag__fp_walk */
         /* Frames n..d-1: each where thag__fp_walk reads it, and equal
-           (a record's frames are all >= 4096: so is r then) ... */
-        for (; n < d; n++) {
+           (a record's frames are all >= 4096: so is r then); each but the
+           last followed by a higher one ... */
+        for (; n < d - 1; n++) {
             uintptr_t next;
             if (p >= hi || (p & 7) || pf[n] != thag__ret_strip(((const uintptr_t *)p)[1])) goto walk;
             next = ((const uintptr_t *)p)[0];
-            if (n + 1 == d) {
-                if (d == THAG__MAX_FRAMES || next <= p) p = hi; /* the walk ends after this frame */
-                else p = next;
-                break;
-            }
             if (next <= p) goto walk;
             p = next;
+        }
+        if (n < d) { /* the last: the walk ends after it */
+            uintptr_t next;
+            if (p >= hi || (p & 7) || pf[n] != thag__ret_strip(((const uintptr_t *)p)[1])) goto walk;
+            next = ((const uintptr_t *)p)[0];
+            p = d == THAG__MAX_FRAMES || next <= p ? hi : next;
         }
         /* ... and none after them: the walk stops at p */
         if (p >= hi || (p & 7) || thag__ret_strip(((const uintptr_t *)p)[1]) < 4096) {
@@ -3842,7 +3841,10 @@ THAG__INLINE thag__stack *thag__hot_miss(thag__thread *t, uintptr_t ret, uintptr
 /* Detail mode's allocation of n bytes at h charged to stack s (k: this
    thread's counters of it). */
 THAG__INLINE void *thag__detail_alloc(thag__thread *t, thag__hdr *h, size_t n, thag__stack *s, thag__scount *k) {
-    thag__mem_count(t, n);
+    thag__node *c = t->cur;
+    int64_t v = t->m_delta + (int64_t)n;
+    THAG__BUMP(c->m_bytes, n); /* as thag__mem_count, with thag__mem_live's work last */
+    THAG__BUMP(c->m_allocs, 1);
     t->m_last = h;
     THAG__BUMP(k->bytes, (uint64_t)n);
     THAG__BUMP(k->allocs, 1);
@@ -3850,6 +3852,8 @@ THAG__INLINE void *thag__detail_alloc(thag__thread *t, thag__hdr *h, size_t n, t
     THAG__BUMP(k->live_n, 1);
     h->owner = s;
     h->word = (uint64_t)n | THAG__F_COUNTED | THAG__F_STACK | (uint64_t)THAG__MAGIC << 56;
+    if (THAG__UNLIKELY(v > t->m_hi)) return thag__hot_high(t, (int64_t)n, h + 1);
+    t->m_delta = v;
     return h + 1;
 }
 
@@ -3932,11 +3936,12 @@ static __attribute__((no_instrument_function, noinline)) void thag__detail_free_
 THAG__INLINE void thag__detail_end(thag__thread *t, thag__hdr *h, thag__scount *c, thag__scount *k) {
     size_t n = (size_t)(h->word & THAG__SIZE_MASK);
     t->m_last = NULL;
-    thag__mem_uncount(t, n);
     THAG__BUMP(c->live, -(int64_t)n);
     THAG__BUMP(c->live_n, -1);
     THAG__BUMP(k->freed, (uint64_t)n);
-    mi_free(h);
+    t->m_delta -= (int64_t)n; /* thag__mem_uncount, its work in a tail call */
+    if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__free_publish(t, h);
+    else mi_free(h);
 }
 
 /* thag__detail_free when the freeing stack is not the one predicted. */

@@ -239,7 +239,7 @@
    200 points, thinned as massif does, in -massif.out. Temporary
    allocations (as heaptrack counts them: freed by their thread before it
    allocates or frees anything else) are counted per scope or stack
-   (-memory_temp; not in sampled mode).
+   (-memory_temp; estimated from the samples in sampled mode).
    Blocks from glibc's own allocator (__libc_malloc) are given back to it.
    docs/memory.md has the details and the faults a program may make.
 
@@ -325,8 +325,11 @@
        unchanged (exact; 1.8x fp's time on bench-run's churn), elsewhere
        and for unusual frames (signal frames, DWARF expressions) it is
        libgcc's _Unwind_Backtrace; libgcc always uses _Unwind_Backtrace
-       (the reference: the same stacks, over 100x slower). Names come from the ELF
-       symbol tables (no -g or -rdynamic needed; THAG_LINES needs -g).
+       (the reference: the same stacks, over 100x slower). The library
+       interposes dlclose (x86-64 glibc): once a library is unloaded, the
+       cached rules are dropped, so code mapped later at its addresses gets
+       its own. Names come from the ELF symbol tables, at output (no -g or
+       -rdynamic needed; THAG_LINES needs -g).
    THAG_SAMPLE_SEED=<n>      sampled mode: a fixed seed, for repeatable runs
        (default: a different seed per process and thread).
 
@@ -381,9 +384,10 @@
    <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
                                 the last peak snapshot (MEMORY), whose
                                 total is peak_snapshot in the manifest.
-   <p>-<ts>-memory_temp.folded  temporary allocations per stack (not in
-                                sampled mode): freed by their thread before
-                                it allocates or frees anything else.
+   <p>-<ts>-memory_temp.folded  temporary allocations per stack (an
+                                estimate in sampled mode): freed by their
+                                thread before it allocates or frees
+                                anything else.
    <p>-<ts>-massif.out          memory over time in valgrind massif's format
                                 (ms_print, massif-visualizer, `thag-analyze
                                 chart`): at most 203 snapshots (time in ms,
@@ -391,7 +395,7 @@
                                 each), the peak's with its heap tree.
    Their manifest entries have the totals: allocations, deallocations,
    bytes, peak, current (live bytes), peak_snapshot (the peak file's
-   total), temporary (not in sampled mode). Peak is exact with one
+   total), temporary (estimated in sampled mode). Peak is exact with one
    allocating thread, and within 64 KiB per thread with several.
    <p>-<ts>-manifest.txt      the run's metadata, written last (renamed
                               into place: never half written), one

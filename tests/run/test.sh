@@ -38,8 +38,8 @@ check "--stack fp: same sites" test "$(sites "$d/report.json")" = "make_node:100
 K=$TMPROOT/known-libthag_preload.so
 check "report.json written in the directory, stderr quiet" test -s "$K/report.json" -a ! -s "$K.err"
 # detail mode: no -memory_live.folded (the library leaves it to -memory_detail_live.folded)
-check "one pid directory with the 8 detail-mode files" test "$(ls "$K"/[0-9]*/ | sed -n 's/^allocs-[0-9]*-[0-9]*-\(.*\)\.folded$/\1/p' | sort | tr '\n' ' ')" = \
-    "memory memory_calls memory_detail memory_detail_calls memory_detail_dealloc memory_detail_live memory_peak memory_temp "
+check "one pid directory with the 9 detail-mode files" test "$(ls "$K"/[0-9]*/ | sed -n 's/^allocs-[0-9]*-[0-9]*-\(.*\)\.folded$/\1/p' | sort | tr '\n' ' ')" = \
+    "memory memory_calls memory_detail memory_detail_calls memory_detail_dealloc memory_detail_live memory_detail_live_calls memory_peak memory_temp "
 
 # --- text report and options (on the same files, --from) --------------------
 t=$("$RUN" --from "$K" 2>&1)

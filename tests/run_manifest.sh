@@ -64,6 +64,7 @@ check "memory run (both): kinds, units, additivity" diff <(kinds_of "$TMPROOT/me
 -memory memory bytes yes
 -memory_calls memory_calls allocations yes
 -memory_live memory_live bytes yes
+-memory_live_calls memory_live_calls allocations yes
 -memory_peak memory_peak bytes yes
 -memory_temp memory_temp allocations yes
 -timeline timeline ns yes

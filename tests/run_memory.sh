@@ -24,8 +24,8 @@ for cc in "gcc -O2" "gcc -O0" "clang -O2" "g++ -x c++ -O2" "clang++ -x c++ -O2";
         mem_case "$p" "$tag" "$d"
     done
 done
-# 3 time files, the timeline, 5 memory files (memory_peak and memory_temp: tests/memtime)
-check "mem_exact: time files too (both)" test "$(profiles "$TMPROOT/memout-gcc_-O2-mem_exact")" = 9
+# 3 time files, the timeline, 6 memory files (memory_peak and memory_temp: tests/memtime)
+check "mem_exact: time files too (both)" test "$(profiles "$TMPROOT/memout-gcc_-O2-mem_exact")" = 10
 
 for cxx in g++ clang++; do
     bin="$TMPROOT/mem-$cxx-cpp"

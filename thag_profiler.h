@@ -239,7 +239,7 @@
    200 points, thinned as massif does, in -massif.out. Temporary
    allocations (as heaptrack counts them: freed by their thread before it
    allocates or frees anything else) are counted per scope or stack
-   (-memory_temp; not in sampled mode).
+   (-memory_temp; estimated from the samples in sampled mode).
    Blocks from glibc's own allocator (__libc_malloc) are given back to it.
    docs/memory.md has the details and the faults a program may make.
 
@@ -325,8 +325,11 @@
        unchanged (exact; 1.8x fp's time on bench-run's churn), elsewhere
        and for unusual frames (signal frames, DWARF expressions) it is
        libgcc's _Unwind_Backtrace; libgcc always uses _Unwind_Backtrace
-       (the reference: the same stacks, over 100x slower). Names come from the ELF
-       symbol tables (no -g or -rdynamic needed; THAG_LINES needs -g).
+       (the reference: the same stacks, over 100x slower). The library
+       interposes dlclose (x86-64 glibc): once a library is unloaded, the
+       cached rules are dropped, so code mapped later at its addresses gets
+       its own. Names come from the ELF symbol tables, at output (no -g or
+       -rdynamic needed; THAG_LINES needs -g).
    THAG_SAMPLE_SEED=<n>      sampled mode: a fixed seed, for repeatable runs
        (default: a different seed per process and thread).
 
@@ -381,9 +384,10 @@
    <p>-<ts>-memory_peak.folded  bytes live at the peak, by allocating stack:
                                 the last peak snapshot (MEMORY), whose
                                 total is peak_snapshot in the manifest.
-   <p>-<ts>-memory_temp.folded  temporary allocations per stack (not in
-                                sampled mode): freed by their thread before
-                                it allocates or frees anything else.
+   <p>-<ts>-memory_temp.folded  temporary allocations per stack (an
+                                estimate in sampled mode): freed by their
+                                thread before it allocates or frees
+                                anything else.
    <p>-<ts>-massif.out          memory over time in valgrind massif's format
                                 (ms_print, massif-visualizer, `thag-analyze
                                 chart`): at most 203 snapshots (time in ms,
@@ -391,7 +395,7 @@
                                 each), the peak's with its heap tree.
    Their manifest entries have the totals: allocations, deallocations,
    bytes, peak, current (live bytes), peak_snapshot (the peak file's
-   total), temporary (not in sampled mode). Peak is exact with one
+   total), temporary (estimated in sampled mode). Peak is exact with one
    allocating thread, and within 64 KiB per thread with several.
    <p>-<ts>-manifest.txt      the run's metadata, written last (renamed
                               into place: never half written), one
@@ -2618,6 +2622,13 @@ extern "C"
     _Unwind_Find_FDE(void *pc, struct thag__eh_bases *bases); /* libgcc_s, GCC_3.0 */
 static thag__cfi *thag__cfi_tab;
 static uint32_t thag__cfi_used;
+/* dlclose calls so far (atomic): a library unloaded and another mapped at
+   its addresses must not get its rules. A rule is kept under the key
+   ip | generation << 48 (user code addresses fit in 47 bits), so the rules
+   read before an unload stop matching at once, and their slots are taken
+   again; thag__cfi_unloaded (the dlclose hook) counts them. */
+static uint32_t thag__cfi_gen;
+#define THAG__CFI_KEY(ip, gen) ((ip) | (uintptr_t)((gen) & 0xffffu) << 48)
 
 THAG__FN uint64_t thag__uleb(const uint8_t **p, const uint8_t *end) {
     uint64_t v = 0;
@@ -2798,15 +2809,17 @@ THAG__FN thag__cfi thag__cfi_rule(uintptr_t ip) {
     return r;
 }
 
-/* The rule of return address ip: from the table, else read and added (a
-   slot is claimed by a compare-and-swap, filled, then published by its
-   ip: readers never see half a rule). */
-THAG__FN thag__cfi thag__cfi_get(uintptr_t ip) {
-    thag__cfi *tab = __atomic_load_n(&thag__cfi_tab, __ATOMIC_ACQUIRE), *e, r;
+/* The rule of return address ip, read and added to the table (a slot,
+   empty or of an older generation, is claimed by a compare-and-swap,
+   filled, then published by its key). Off the walk's path. */
+__attribute__((noinline)) THAG__FN thag__cfi thag__cfi_add(uintptr_t ip, uintptr_t key) {
+    thag__cfi *tab = __atomic_load_n(&thag__cfi_tab, __ATOMIC_ACQUIRE), *e = NULL, r = thag__cfi_rule(ip);
     uint32_t mask = (1u << THAG__CFI_BITS) - 1, i = (uint32_t)((ip * 0x9e3779b97f4a7c15ull) >> 40) & mask, k;
+    uintptr_t v = 0;
+    if (ip >> 48) return r; /* not a user code address: no key */
     if (!tab) {
         thag__cfi *fresh = (thag__cfi *)thag__pmap(sizeof(thag__cfi) << THAG__CFI_BITS), *none = NULL;
-        if (!fresh) return thag__cfi_rule(ip);
+        if (!fresh) return r;
         if (!__atomic_compare_exchange_n(&thag__cfi_tab, &none, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             munmap(fresh, sizeof(thag__cfi) << THAG__CFI_BITS);
             fresh = none;
@@ -2814,25 +2827,57 @@ THAG__FN thag__cfi thag__cfi_get(uintptr_t ip) {
         tab = fresh;
     }
     for (k = 0; k < 16; k++, i = (i + 1) & mask) {
-        uintptr_t v = __atomic_load_n(&tab[i].ip, __ATOMIC_ACQUIRE);
-        if (v == ip) return tab[i];
-        if (!v) break;
+        if ((v = __atomic_load_n(&tab[i].ip, __ATOMIC_ACQUIRE)) == 0 || v == key) break;
+        if (!e && v != THAG__CFI_BUSY && (v >> 48) != (key >> 48)) e = &tab[i]; /* an older generation's */
     }
-    r = thag__cfi_rule(ip);
-    if (k == 16 || __atomic_load_n(&thag__cfi_used, __ATOMIC_RELAXED) > (mask >> 1)) return r; /* full */
-    e = &tab[i];
-    {
-        uintptr_t zero = 0;
-        if (!__atomic_compare_exchange_n(&e->ip, &zero, THAG__CFI_BUSY, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return r; /* taken meanwhile: next time */
+    if (v == key) return r; /* added meanwhile */
+    if (!e) {
+        if (k == 16 || __atomic_load_n(&thag__cfi_used, __ATOMIC_RELAXED) > (mask >> 1)) return r; /* full */
+        e = &tab[i];
     }
+    v = __atomic_load_n(&e->ip, __ATOMIC_RELAXED);
+    if ((v && (v == THAG__CFI_BUSY || (v >> 48) == (key >> 48))) ||
+        !__atomic_compare_exchange_n(&e->ip, &v, THAG__CFI_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return r; /* taken meanwhile: next time */
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* BUSY before the fields, for a reader's second check */
     e->cfa_off = r.cfa_off;
     e->bp_off = r.bp_off;
     e->cfa_bp = r.cfa_bp;
     e->kind = r.kind;
-    __atomic_store_n(&e->ip, ip, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&thag__cfi_used, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->ip, key, __ATOMIC_RELEASE);
+    if (!v) __atomic_add_fetch(&thag__cfi_used, 1, __ATOMIC_RELAXED);
     return r;
+}
+
+/* The rule of return address ip: from the table (a reader checks the key
+   again after its copy: a slot taken again after an unload is never read
+   half written), else thag__cfi_add. */
+THAG__INLINE thag__cfi thag__cfi_get(uintptr_t ip) {
+    const thag__cfi *tab = __atomic_load_n(&thag__cfi_tab, __ATOMIC_ACQUIRE);
+    uint32_t mask = (1u << THAG__CFI_BITS) - 1, i = (uint32_t)((ip * 0x9e3779b97f4a7c15ull) >> 40) & mask, k;
+    uintptr_t key = THAG__CFI_KEY(ip, __atomic_load_n(&thag__cfi_gen, __ATOMIC_ACQUIRE)), v;
+    thag__cfi r;
+    for (k = 0; tab && k < 16; k++, i = (i + 1) & mask) {
+        if ((v = __atomic_load_n(&tab[i].ip, __ATOMIC_ACQUIRE)) == key) {
+            r = tab[i];
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (__atomic_load_n(&tab[i].ip, __ATOMIC_RELAXED) == key) return r;
+            break;
+        }
+        if (!v) break;
+    }
+    return thag__cfi_add(ip, key);
+}
+
+/* After a dlclose: the rules read so far no longer match (a new
+   generation). The 16-bit generation in the keys wraps after 65536
+   unloads: a fresh table then (the old one stays mapped for readers still
+   probing it). */
+THAG__FN void thag__cfi_unloaded(void) {
+    if (!(__atomic_add_fetch(&thag__cfi_gen, 1, __ATOMIC_ACQ_REL) & 0xffffu)) {
+        __atomic_store_n(&thag__cfi_tab, (thag__cfi *)NULL, __ATOMIC_RELEASE);
+        __atomic_store_n(&thag__cfi_used, 0, __ATOMIC_RELAXED);
+    }
 }
 
 /* The walk before on this thread, to reuse its outer frames. A walk is a
@@ -2847,7 +2892,11 @@ typedef struct thag__cfrec {
     uintptr_t zero_at; /* where the last walk read its 0 return address (0: it ended on a rule) */
     thag__cfw f[THAG__MAX_FRAMES];
 } thag__cfrec;
-typedef struct thag__cflast { int cur; thag__cfrec rec[2]; } thag__cflast;
+typedef struct thag__cflast {
+    int cur;      /* rec[cur]: the last walk */
+    uint32_t gen; /* thag__cfi_gen when a walk last started: rec[cur] is not reused under another */
+    thag__cfrec rec[2];
+} thag__cflast;
 static THAG__TLS thag__cflast *thag__cf_last; /* mapped at the thread's first walk, kept */
 
 /* Do the words the last walk read from frame j on still hold their values? */
@@ -2870,6 +2919,7 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t lo, uintptr_t hi, uintptr_t *
     uintptr_t ip = at.ret, sp = thag__hook_sp, bp = at.fp;
     thag__cflast *L = thag__cf_last;
     thag__cfrec *o, *w;
+    uint32_t gen;
     int n = 0, j = 0, reuse;
     /* A hook that ran since ours (a signal handler's) left its own sp: its
        return address slot tells (it holds ours while our hook runs or has
@@ -2881,6 +2931,10 @@ THAG__FN int thag__cfi_walk(thag__at at, uintptr_t lo, uintptr_t hi, uintptr_t *
     /* Only walks on the thread's own stack (checked above) are kept and
        reused: its words stay mapped (a coroutine's or a signal handler's
        stack may be freed). */
+    if (THAG__UNLIKELY(L->gen != (gen = __atomic_load_n(&thag__cfi_gen, __ATOMIC_ACQUIRE)))) {
+        L->gen = gen; /* a library was unloaded since o was walked: its rules may be gone */
+        o->ok = 0;
+    }
     reuse = o->ok;
     w->ok = 0;
     w->zero_at = 0;
@@ -2930,6 +2984,37 @@ done:
     *hash = THAG__HASH_END(h, n);
     return n;
 }
+
+/* dlclose, interposed (the executable's, or libthag_preload.so's under
+   thag-run): once glibc has unloaded, the rules read so far are dropped
+   (thag__cfi_unloaded), so that code mapped later at the same addresses
+   gets its own. glibc declares it in dlfcn.h. */
+#include <dlfcn.h>
+#ifdef RTLD_NEXT
+#define THAG__RTLD_NEXT RTLD_NEXT
+#else
+#define THAG__RTLD_NEXT ((void *)-1l) /* glibc's value, declared only with _GNU_SOURCE */
+#endif
+#ifdef __cplusplus
+extern "C" {
+#endif
+__attribute__((no_instrument_function, visibility("default"))) int dlclose(void *handle) THAG__THROW {
+    static void *next; /* atomic: glibc's dlclose */
+    void *p = __atomic_load_n(&next, __ATOMIC_ACQUIRE);
+    int (*fn)(void *);
+    int rc;
+    if (!p) {
+        if (!(p = dlsym(THAG__RTLD_NEXT, "dlclose"))) return -1; /* no dynamic loader: nothing was opened */
+        __atomic_store_n(&next, p, __ATOMIC_RELEASE);
+    }
+    memcpy(&fn, &p, sizeof fn); /* ISO C has no object-to-function pointer cast */
+    rc = fn(handle);
+    thag__cfi_unloaded();
+    return rc;
+}
+#ifdef __cplusplus
+}
+#endif
 #endif
 
 /* The calling stack above fp into out, innermost first, and its hash. */
@@ -3208,6 +3293,17 @@ THAG__FN uint64_t thag__scaled(size_t n, uint64_t weight) {
 
 static THAG__TLS int64_t thag__bare_left;          /* bytes to the thread's next sample point */
 static THAG__TLS int thag__bare_armed;             /* 0: the next slow path draws a first point */
+/* Temporary allocations: the thread's last sampled block, until its next
+   free or slow path clears it (the free hook's fast path: one store), and
+   thag__bare_left right after it was sampled: a malloc on the fast path
+   since then has lowered it, so that path needs no store of its own. */
+static THAG__TLS const void *thag__bare_last;
+static THAG__TLS int64_t thag__bare_last_left;
+/* free's fast path: two instructions. As a relaxed atomic store gcc keeps
+   the hook frameless up to its tail call to mimalloc; a plain store made
+   it set up free's stack frame first (bench/alloc.sh's sampled ratio 1.29x
+   against 1.21x, best of 15; this form 1.14x). */
+#define THAG__BARE_NOT_LAST() __atomic_store_n(&thag__bare_last, (const void *)0, __ATOMIC_RELAXED)
 #define THAG__BARE_RECHECK ((int64_t)1 << 20)      /* while nothing is sampled: bytes between checks */
 
 /* The live sampled blocks: open addressing, probed by every free without
@@ -3346,6 +3442,26 @@ THAG__FN void thag__bare_unsample(const thag__sval *v) {
     thag__ss_estimate(-(int64_t)b);
 }
 
+/* A sampled block's free (or realloc) that is a temporary allocation as
+   heaptrack counts them: the block is the thread's last sampled one and
+   nothing was allocated nor freed since (thag__bare_last). */
+THAG__INLINE int thag__bare_is_temp(const void *p) {
+    return p == thag__bare_last && thag__bare_left == thag__bare_last_left;
+}
+
+/* Counts a temporary sampled block on its stack's counters of this thread,
+   by its weight as its allocation was (so the estimate is unbiased: each
+   temporary block counts 1/p times with probability p). */
+THAG__COLD void thag__bare_temp(const thag__sval *v) {
+    thag__thread *t = thag__self;
+    thag__scount *c;
+    if (!t || !v->stack) return;
+    thag__mem_busy++;
+    c = thag__sc(t, v->stack->id);
+    thag__mem_busy--;
+    if (c) THAG__ADD(c->temp, thag__weight_of(v->n));
+}
+
 /* A countdown reached the next sample point inside the block of n bytes
    about to be allocated (or it is the thread's first since sampling
    started): the thread if the block is to be sampled, else NULL (then the
@@ -3400,10 +3516,13 @@ THAG__FN void *thag__bare_alloc(size_t n, size_t align, int zero, thag__at fp) {
     else p = zero ? mi_zalloc_aligned_at(n, align, 0) : mi_malloc_aligned_at(n, align, 0);
     if (!p) { *ep = ENOMEM; return NULL; }
     *ep = e; /* mimalloc's first call sets ENOENT */
+    thag__bare_last = NULL;
     if (t) {
         thag__mem_busy++;
         thag__bare_sample(t, p, n, fp);
         thag__mem_busy--;
+        thag__bare_last = p; /* after the sample: its own allocations do not count */
+        thag__bare_last_left = thag__bare_left;
     }
     return p;
 }
@@ -3411,20 +3530,28 @@ THAG__FN void *thag__bare_alloc(size_t n, size_t align, int zero, thag__at fp) {
 THAG__FN void thag__bare_free_sampled(void *p) {
     int *ep = thag__errno(), e = *ep;
     thag__sval v;
-    if (thag__ss_take((uintptr_t)p, &v)) thag__bare_unsample(&v);
+    if (thag__ss_take((uintptr_t)p, &v)) {
+        if (thag__bare_is_temp(p)) thag__bare_temp(&v);
+        thag__bare_unsample(&v);
+    }
+    thag__bare_last = NULL;
     mi_free(p);
     *ep = e;
 }
 
 THAG__INLINE void thag__bare_release(void *p) {
-    if (THAG__UNLIKELY(THAG__MAYBE_SAMPLED(p))) thag__bare_free_sampled(p);
-    else mi_free(p);
+    if (THAG__UNLIKELY(THAG__MAYBE_SAMPLED(p))) {
+        thag__bare_free_sampled(p);
+    } else {
+        thag__bare_last = NULL;
+        mi_free(p);
+    }
 }
 
 THAG__FN void *thag__bare_realloc(void *p, size_t n, thag__at fp) {
     thag__thread *t = NULL;
     thag__sval v;
-    int was, e;
+    int was, temp, e;
     void *q;
     if (!p) return thag__bare_alloc(n, THAG__HDR, 0, fp);
     if (n == 0) { thag__bare_release(p); return NULL; } /* glibc: frees, returns NULL */
@@ -3433,6 +3560,7 @@ THAG__FN void *thag__bare_realloc(void *p, size_t n, thag__at fp) {
     /* Out of the set first: once mimalloc has it back, its address may be
        handed out (and sampled) on another thread. */
     was = THAG__MAYBE_SAMPLED(p) && thag__ss_take((uintptr_t)p, &v);
+    temp = was && thag__bare_is_temp(p); /* a realloc frees the old block, as heaptrack counts it */
     if ((thag__bare_left -= (int64_t)n) <= 0) t = thag__bare_due(n);
     if (!t) {
         q = mi_realloc(p, THAG__BARE_SIZE(n));
@@ -3446,12 +3574,16 @@ THAG__FN void *thag__bare_realloc(void *p, size_t n, thag__at fp) {
         errno = ENOMEM;
         return NULL;
     }
+    if (temp) thag__bare_temp(&v);
     errno = e;
     if (was) thag__bare_unsample(&v);
+    thag__bare_last = NULL;
     if (t) {
         thag__mem_busy++;
         thag__bare_sample(t, q, n, fp);
         thag__mem_busy--;
+        thag__bare_last = q;
+        thag__bare_last_left = thag__bare_left;
     }
     return q;
 }
@@ -4069,7 +4201,7 @@ static __attribute__((no_instrument_function, noinline)) void thag__free_long(vo
 #define THAG__FREE_HOOK(p) \
     do { \
         int hot_ = THAG__LOAD(thag__hot); \
-        if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) mi_free(p); \
+        if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) { THAG__BARE_NOT_LAST(); mi_free(p); } \
         else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP0); \
         else if (THAG__LIKELY(hot_ & THAG__HOT_HDR) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
         else if (p) thag__free_long(p, THAG__FP_RET, THAG__FP_FP); \
@@ -5427,7 +5559,7 @@ THAG__FN uint64_t thag__temp_total(void) {
             if ((c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE)) != NULL)
                 for (j = 0; j < THAG__SC_CHUNK; j++) sum += THAG__LOAD(c[j].temp);
     }
-    return sum;
+    return thag__g.sample_bytes ? THAG__UNW(sum) : sum; /* sampled mode: an estimate, in THAG__W1ths */
 }
 
 THAG__FN void thag__mem_meta(char *buf, size_t size) {
@@ -5465,7 +5597,7 @@ THAG__FN void thag__mem_meta(char *buf, size_t size) {
                              thag__g.sample_bytes ? "sampled" : thag__g.mem_detail ? "detail" : "summary",
                              (unsigned long long)allocs, (unsigned long long)frees, (unsigned long long)bytes,
                              (long long)peak, (long long)cur, (long long)thag__snap_total);
-    if (!thag__g.sample_bytes && k > 0 && (size_t)k < size) /* sampled mode has no headers: no temporaries */
+    if (k > 0 && (size_t)k < size) /* sampled mode: an estimate (>>sampled) */
         thag__stbsp_snprintf(buf + k, (int)(size - (size_t)k), " temporary=%llu", (unsigned long long)thag__temp_total());
 }
 
@@ -5700,7 +5832,7 @@ THAG__FN int thag__add_stack(thag__obuf *o, thag__onode *root, thag__symcache *c
     n->m_live += sum.live;
     n->m_freed += sum.freed;
     n->m_peak += sum.peak;
-    n->m_temp += sum.temp;
+    n->m_temp += thag__g.sample_bytes ? THAG__UNW(sum.temp) : sum.temp;
     if (live && s->id < live->n) n->m_live_n += THAG__UNW(live->w[s->id]);
     else if (!live && sum.live_n > 0) n->m_live_n += (uint64_t)sum.live_n;
     return 0;
@@ -5837,14 +5969,15 @@ THAG__FN int thag__write_stacks(thag__obuf *o, const char *meta) {
     static const char *units[7] = {"bytes", "allocations", "bytes", "bytes", "bytes", "allocations", "allocations"};
     static const int cols[7] = {THAG__COL_MBYTES, THAG__COL_MALLOCS, THAG__COL_MLIVE, THAG__COL_MPEAK,
                                 THAG__COL_MFREED, THAG__COL_MTEMP, THAG__COL_MLIVEN};
-    /* sampled mode: no deallocating stacks, no temporaries; live blocks */
-    static const int detail[7] = {0, 1, 2, 3, 4, 5, 6}, sampled[5] = {0, 1, 2, 3, 6};
+    /* sampled mode: no deallocating stacks; live blocks last (left out if
+       the set of samples could not be read) */
+    static const int detail[7] = {0, 1, 2, 3, 4, 5, 6}, sampled[6] = {0, 1, 2, 3, 5, 6};
     const int *pick = thag__g.sample_bytes ? sampled : detail;
     thag__symcache *c = (thag__symcache *)thag__oalloc(o, sizeof *c);
     thag__onode *root = (thag__onode *)thag__oalloc(o, sizeof *root);
     thag__writer *ws = (thag__writer *)thag__oalloc(o, 7 * sizeof *ws);
     thag__liven lb, *live = thag__g.sample_bytes && !thag__live_blocks(o, &lb) ? &lb : NULL;
-    int i, rc = 0, nw = !thag__g.sample_bytes ? 7 : live ? 5 : 4;
+    int i, rc = 0, nw = !thag__g.sample_bytes ? 7 : live ? 6 : 5;
     if (!c || !root || !ws) return -1;
     if (thag__g.lines && (c->lines = (thag__lines *)thag__oalloc(o, sizeof *c->lines)) != NULL)
         thag__lines_lookup(o, c->lines);

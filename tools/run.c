@@ -71,7 +71,7 @@ typedef struct proc {
     long pid;
     unsigned long long allocs, deallocs, bytes, peak, current;
     unsigned long long temporary; /* freed before the thread's next allocation or free */
-    int has_temporary;            /* the key is there (not in sampled mode) */
+    int has_temporary;            /* the key is there (an estimate in sampled mode) */
 } proc;
 
 typedef struct report {

@@ -13,7 +13,7 @@ AN=$B/thag-analyze
 T=$TMPROOT
 export LC_ALL=C
 
-for p in peak temp bound series threads faults; do
+for p in peak temp tempmany bound series threads faults; do
     gcc -O2 -g -fno-builtin -fno-omit-frame-pointer -Wall -Wextra -Werror -DTHAG_FULL_PROFILING -I. \
         tests/memtime/$p.c -o "$T/$p" -pthread -lmimalloc -ldl || { echo "cannot build tests/memtime/$p.c"; exit 1; }
 done
@@ -121,9 +121,28 @@ for m in summary detail; do
     check "temp ($m): total in the metadata" test "$(mval "$f" temporary)" = 183
     check "temp ($m): unit allocations" test "$(mval "$f" unit)" = allocations
 done
-rc=$(prof temp sampled)
-check "temp (sampled): no temporaries (no headers)" test "$rc" = 0 -a -z "$(ls "$T/temp-sampled" | grep memory_temp)" -a \
-    -z "$(mval "$(file temp-sampled memory.folded)" temporary)"
+# Sampled mode: THAG_SAMPLE_BYTES=1 samples every block (a seed fixed: a
+# 10-byte block is missed with probability e^-10) with weight 1: exact.
+d=$T/temp-sampled1; rm -rf "$d"; mkdir -p "$d"
+THAG_SAMPLE_SEED=1 THAG_SAMPLE_BYTES=1 THAG_PROFILER=memory,$d "$T/temp" >"$d.out" 2>"$d.err"; rc=$?
+f=$(one "$d/*-memory_temp.folded")
+check "temp (sampled, 1 byte): exit 0, quiet" test "$rc" = 0 -a ! -s "$d.err"
+check "temp (sampled, 1 byte): exact counts per stack" diff <(data "$f" | sed 's/^thread-[0-9]*;/thread;/' | sort) \
+    <(printf 'main;grow 3\nmain;temps 100\nthread;worker 40\nthread;worker 40\n')
+check "temp (sampled, 1 byte): total 183 in the metadata" test "$(mval "$f" temporary)" = 183 -a "$(mval "$f" mode)" = sampled
+# An estimate: 100000 temporary blocks of 256 bytes at one sample per 4096
+# bytes (about 6% sampled, each weighing 16.5): every sampled block of temps
+# is temporary, so its estimate equals its allocations' exactly; none of
+# pairs' and keeps' is, whichever are sampled.
+d=$T/tempmany-sampled; rm -rf "$d"; mkdir -p "$d"
+THAG_SAMPLE_SEED=1 THAG_SAMPLE_BYTES=4096 THAG_PROFILER=memory,$d "$T/tempmany" >"$d.out" 2>"$d.err"; rc=$?
+f=$(one "$d/*-memory_temp.folded")
+n=$(data "$f" | sed -n 's/^main;temps //p')
+check "temp (sampled, estimate): exit 0, only temps" test "$rc" = 0 -a "$(data "$f" | cut -d' ' -f1)" = main\;temps
+check "temp (sampled, estimate): temps' temporaries = its allocations" \
+    test "$n" = "$(data "$(one "$d/*-memory_detail_calls.folded")" | sed -n 's/^main;temps //p')"
+check "temp (sampled, estimate): within 5 percent of 100000 ($n)" test "$n" -ge 95000 -a "$n" -le 105000
+check "temp (sampled, estimate): the manifest's total" test "$(mval "$f" temporary)" = "$n"
 check "temp: thag-analyze report" bash -c "'$AN' report '$(file temp-summary memory_temp.folded)' | grep -qE '^ +[0-9]+ +- +100 +[0-9.]+% +100 .* temps$'"
 
 # thag-run (an unmodified program, detail mode): the total in its summary,
@@ -147,6 +166,12 @@ if [ -x "$B/thag-run" ] && [ -e "$B/libthag_preload.so" ]; then
         th=$(data "$(one "$T/run/*/*-memory_temp.folded")" | sed 's/^.*;//' | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' | sort)
         check "thag-run: the program's temporaries per site equal heaptrack's" test "$th" = "$ht" -a -n "$ht"
     fi
+    out=$(THAG_SAMPLE_SEED=1 "$B/thag-run" -d "$T/runs" --sample-bytes 1 -- "$T/temp-plain" 2>&1)
+    n=$(sed -n 's/^  temporary allocations:  \([0-9]*\) .*/\1/p' <<<"$out")
+    check "thag-run (sampled, 1 byte): temporary allocations in the summary" test -n "$n"
+    check "thag-run (sampled, 1 byte): per stack in memory_temp.folded" test "$(total "$(one "$T/runs/*/*-memory_temp.folded")")" = "$n"
+    check "thag-run (sampled, 1 byte): the program's own 183 per stack" test "$(data "$(one "$T/runs/*/*-memory_temp.folded")" |
+        awk '/;(temps|grow|worker) [0-9]+$/ { s += $NF } END { print s }')" = 183
     check "thag-run: the peak's stacks in memory_peak.folded" test "$(data "$(one "$T/run/*/*-memory_peak.folded")" | grep -c ';keeps ')" = 1
 else
     bad "thag-run: $B/thag-run and $B/libthag_preload.so are not built (make thag-run)"

@@ -171,6 +171,32 @@ check "stacks.c: from a signal handler, through the signal frame" grep -qE '^mai
 compares=$(sed -n 's/^compares //p' "$TMPROOT/st-unwind.out")
 check "stacks.c: one allocation per qsort compare ($compares), every stack through libc's qsort_r" test \
     "$(awk '/;cmp_alloc / { n += $NF; if ($0 !~ /^main;qsort_r;/) bad++ } END { print n + 0, bad + 0 }' "$S")" = "$compares 0"
+# dlclose: the rules cached for a library's return addresses are dropped when
+# it is unloaded (the header's dlclose hook). dlreuse.c loads libdla.so,
+# allocates through it, closes it and loads libdlb.so: the same code layout
+# with larger frames (see dlreuse_lib.c), so where B lands on A's addresses,
+# A's rules would misread B's stack. Frames are named at the output, when
+# B is loaded: A's stack reads main;via_a;b_outer;b_alloc (docs/run.md).
+DL=$TMPROOT/dl; mkdir -p "$DL"
+DLF="-O2 -g -fPIC -shared -fomit-frame-pointer -fno-stack-protector -fcf-protection=none -Wall -Wextra -Werror"
+if cc $DLF -DP=a -DPAD=200 tests/run/dlreuse_lib.c -o "$DL/libdla.so" && cc $DLF -DP=b -DPAD=1000 tests/run/dlreuse_lib.c -o "$DL/libdlb.so" &&
+    cc -O2 -g -Wall -Wextra -Werror tests/run/dlreuse.c -o "$DL/dlreuse" -ldl; then
+    check "dlreuse_lib.c: A and B have their functions at the same offsets" test \
+        "$(nm "$DL/libdla.so" | sed -n 's/ T a_/ T x_/p')" = "$(nm "$DL/libdlb.so" | sed -n 's/ T b_/ T x_/p')"
+    for st in unwind libgcc; do
+        rc=$(runq "$DL/$st" --stack $st -- "$DL/dlreuse" "$DL/libdla.so" "$DL/libdlb.so")
+        check "dlreuse --stack $st: exit 0, nothing on stderr" test "$rc" = 0 -a ! -s "$DL/$st.err"
+        calls_of "$DL/$st" | grep ';via_' >"$DL/$st.txt"
+    done
+    if [ "$(cat "$DL/unwind.out")" = "same base" ]; then
+        check "dlreuse: B's stacks name B's functions, exactly (B loaded at A's address)" \
+            grep -qxF "main;via_b;b_outer;b_alloc 70" "$DL/unwind.txt"
+        check "dlreuse: A's 100 allocations through main;via_a" test "$(awk '/^main;via_a;/ { n += $NF } END { print n + 0 }' "$DL/unwind.txt")" = 100
+        check "dlreuse: unwind's stacks equal libgcc's" cmp "$DL/unwind.txt" "$DL/libgcc.txt"
+    else
+        echo "SKIP: dlreuse: the loader put libdlb.so elsewhere than libdla.so ($(cat "$DL/unwind.out")): nothing to test"
+    fi
+else bad "build dlreuse.c and its libraries"; fi
 # Real programs without frame pointers: gcc (the driver, cc1 with thousands
 # of functions, as) and python3, the same stacks under unwind and libgcc
 # (without address randomization and with a fixed hash seed: two runs then

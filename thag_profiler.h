@@ -719,16 +719,21 @@ static inline const char *thag_result_string(thag_result r) {
    and scopes read on every call are not in the struct whose lock and
    counters other threads write:
      per process  thag__use_tsc, thag__clock (>>clock); thag__a, thag__alock
-                  (>>fibers); thag__hot, thag__layout, thag__bare_mean/max
-                  (>>memory); thag__stacks, thag__cfi_tab, thag__g_live/peak
-                  (>>stacks); thag__snap_* (>>peak); thag__ss (>>sampled);
-                  thag__mi_started (>>headers); thag__fd_* (>>output);
-                  thag__start_cwd (>>write); thag__sig_* (>>signals)
+                  (>>fibers); thag__hot, thag__layout, thag__bare_mean,
+                  thag__bare_max (>>memory); thag__stack* (the stack
+                  records), thag__cfi_* (the unwinding rules), thag__g_live,
+                  thag__g_peak (>>stacks); thag__snap_* (>>peak); thag__ss*
+                  (the live samples, >>sampled); thag__mi_started
+                  (>>headers); thag__auto_off (>>auto); thag__fd_*
+                  (>>output); thag__start_cwd (>>write); thag__sig_*
+                  (>>signals)
      per thread   thag__self, the thread's thag__thread (its stacks, tree,
                   memory counters), and thag__mem_busy (>>state); thag__fs
                   (>>fibers); thag__hook_sp, thag__errp (>>memory);
-                  thag__cf_last (>>stacks); thag__bare_left/armed
-                  (>>sampled); thag__ash (>>auto). */
+                  thag__cf_last (>>stacks); thag__bare_left, thag__bare_armed,
+                  thag__bare_last, thag__bare_last_left (>>sampled);
+                  thag__ash (>>auto).
+   tests/docs/drift.py checks that every one is named here. */
 #ifdef THAG_PROFILER_IMPLEMENTATION
 #ifndef THAG__IMPLEMENTATION_INCLUDED
 #define THAG__IMPLEMENTATION_INCLUDED

@@ -359,5 +359,19 @@ if m:
     finally:
         shutil.rmtree(d)
 
+# The state map at the top of the implementation names every piece of file-scope and
+# thread-local state (a name, or a prefix ending in *): a new static must be added to it.
+impl_at = header.index("#ifdef THAG_PROFILER_IMPLEMENTATION\n#ifndef THAG__IMPLEMENTATION_INCLUDED")
+state_map = header[header.index("   State: thag__g"):impl_at]
+state = set()
+for decl in re.findall(r"^static (?!const\b)[^(;{]*?(?:=[^;]*)?;", header[impl_at:], re.M):
+    decl = re.sub(r"=[^,;]*", "", decl)                 # initialisers
+    state |= set(re.findall(r"\b(thag__\w+)\s*(?:\[[^\]]*\]\s*)?(?=[,;])", decl))  # declarators
+check("found the implementation's state", {"thag__g", "thag__self", "thag__hot"} <= state, sorted(state))
+mapped = re.findall(r"thag__\w*\*?", state_map)
+for name in sorted(state):
+    check("state %s is in the header's state map" % name,
+          any(name == m or (m.endswith("*") and name.startswith(m[:-1])) for m in mapped))
+
 print("docs: %d passed, %d failed" % (PASS, FAIL))
 sys.exit(1 if FAIL else 0)

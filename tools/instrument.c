@@ -449,17 +449,29 @@ static void add_cond(Src *S, int sub, int skip, int lit, int ev, size_t at)
     S->tok[S->ntok - 1].ev = ev;
 }
 
-/* The identifier [a, b) without line splices, in buf (truncated). */
-static void macro_name(const Src *S, size_t a, size_t b, char *buf, size_t size)
+static int macro_value(const Lex *L, const char *name);
+
+/* The text of [a, b) without line splices (an identifier), allocated. */
+static char *span_text(const Src *S, size_t a, size_t b)
 {
-    size_t k = 0;
-    for (size_t p = a; k + 1 < size;) {
+    char *r = xrealloc(NULL, b - a + 1);
+    size_t n = 0;
+    for (size_t p = a; p < b; p++) {
         int c = ch(S, &p);
-        if (c < 0 || p >= b) break;
-        buf[k++] = (char)c;
-        p++;
+        if (p >= b) break;
+        r[n++] = (char)c;
     }
-    buf[k] = 0;
+    r[n] = 0;
+    return r;
+}
+
+/* The value of the macro named by [a, b) (see macro_value). */
+static int macro_at(const Lex *L, const Src *S, size_t a, size_t b)
+{
+    char *name = span_text(S, a, b);
+    int v = macro_value(L, name);
+    free(name);
+    return v;
 }
 
 static int macro_value(const Lex *L, const char *name)
@@ -481,19 +493,16 @@ static int macro_value(const Lex *L, const char *name)
  * state is L->act: recorded as known only where the branch is known taken. */
 static void macro_set(Lex *L, const Src *S, size_t a, int v)
 {
-    char name[256];
-    if (L->act == 0) return;
-    macro_name(S, a, skip_ident(S, a), name, sizeof name);
-    if (!name[0]) return;
+    size_t b = skip_ident(S, a);
+    if (L->act == 0 || b == a) return;
     grow(&L->mac, &L->capmac, L->nmac + 1, sizeof *L->mac);
-    L->mac[L->nmac].name = xstrndup(name, strlen(name));
+    L->mac[L->nmac].name = span_text(S, a, b);
     L->mac[L->nmac++].val = L->act == 1 ? v : -1;
 }
 
 /* One term at *p: [!] defined(NAME), [!] defined NAME, [!] NAME. */
 static int cond_term(const Src *S, const Lex *L, size_t *p, size_t eol)
 {
-    char name[256];
     int neg = 0, v;
     size_t q = skip_dir_space(S, *p);
     while (ch(S, &q) == '!' && ch2(S, q) != '=') { neg = !neg; q = skip_dir_space(S, q + 1); }
@@ -506,16 +515,14 @@ static int cond_term(const Src *S, const Lex *L, size_t *p, size_t eol)
         if (paren) q = skip_dir_space(S, q + 1);
         e = skip_ident(S, q);
         if (e == q) return -2;
-        macro_name(S, q, e, name, sizeof name);
-        v = macro_value(L, name);
+        v = macro_at(L, S, q, e);
         q = skip_dir_space(S, e);
         if (paren) {
             if (ch(S, &q) != ')') return -2;
             q = skip_dir_space(S, q + 1);
         }
     } else {
-        macro_name(S, q, e, name, sizeof name);
-        v = macro_value(L, name) == 0 ? 0 : -1;  /* a defined name's value is not known */
+        v = macro_at(L, S, q, e) == 0 ? 0 : -1;  /* a defined name's value is not known */
         q = skip_dir_space(S, e);
     }
     *p = q;
@@ -526,12 +533,10 @@ static int cond_term(const Src *S, const Lex *L, size_t *p, size_t eol)
  * (which 0) over [p, eol): 1, 0, or -1 when it cannot be known. */
 static int cond_eval(const Src *S, const Lex *L, int which, size_t p, size_t eol)
 {
-    char name[256];
     if (which) {
         size_t a = skip_dir_space(S, p), e = skip_ident(S, a);
         if (e == a) return -1;
-        macro_name(S, a, e, name, sizeof name);
-        int v = macro_value(L, name);
+        int v = macro_at(L, S, a, e);
         return v < 0 ? -1 : which == 1 ? v : !v;
     }
     int lit = cond_literal(S, p, eol);
@@ -646,12 +651,14 @@ static size_t directive(Src *S, Lex *L, size_t p)
     int which = 0, k = directive_kind(S, ns, ne, &which);
     if (k == K_IF || k == K_ELIF) {
         int lit = which ? -1 : cond_literal(S, ne, eol);
-        cond_directive(S, L, k, lit, cond_eval(S, L, which, ne, eol), p);
+        /* the file's own configuration is needed only by the second reading */
+        cond_directive(S, L, k, lit, S->configured ? cond_eval(S, L, which, ne, eol) : -1, p);
     } else if (k != K_OTHER) {
         cond_directive(S, L, k, -1, -1, p);
     } else if (span_eq(S, ns, ne, "define") || span_eq(S, ns, ne, "undef")) {
-        if (!L->skip) macro_set(L, S, skip_dir_space(S, ne), ch(S, &ns) == 'd');
-        if (ch(S, &ns) == 'd') {
+        int def = ch(S, &ns) == 'd';
+        if (S->configured && !L->skip) macro_set(L, S, skip_dir_space(S, ne), def);
+        if (def) {
             size_t a = skip_dir_space(S, ne), b = skip_ident(S, a);
             if (span_eq(S, a, b, "THAG_PROFILER_IMPLEMENTATION")) add_dir(S, L, D_THAG_DEFINE, p, eol);
         }
@@ -1012,19 +1019,6 @@ static void end_segment(Parser *P, size_t i)
     st->seg = st->nd;
 }
 
-static char *ident_text(const Src *S, const Tok *t)
-{
-    char *r = xrealloc(NULL, t->end - t->pos + 1);
-    size_t n = 0;
-    for (size_t p = t->pos; p < t->end; p++) {
-        int c = ch(S, &p);
-        if (p >= t->end) break;
-        r[n++] = (char)c;
-    }
-    r[n] = 0;
-    return r;
-}
-
 /* Is decl [a, nk) only storage-class keywords and macro calls `NAME(...)`?
  * Then an ALL_CAPS name at nk is a macro that expands to a header
  * (`TEST(x) {`), not a function name. */
@@ -1066,7 +1060,7 @@ static size_t add_func(Parser *P, size_t nk, size_t a, size_t b, size_t i)
     grow(&P->fn, &P->capfn, P->nfn + 1, sizeof *P->fn);
     Func *f = &P->fn[P->nfn];
     memset(f, 0, sizeof *f);
-    f->name = ident_text(S, DT(P, nk));
+    f->name = span_text(S, DT(P, nk)->pos, DT(P, nk)->end);
     f->name_tok = P->st.decl[nk];
     f->hdr_first = P->st.decl[a];
     f->open = i;

@@ -2314,6 +2314,19 @@ THAG__INLINE int *thag__errno(void) {
     return p;
 }
 
+/* The state of a thread whose first hook this is (an allocation or a
+   free): what libc allocates for it is not accounted, and errno stays as
+   the program left it. NULL if it cannot be made. */
+THAG__COLD thag__thread *thag__hook_attach(void) {
+    int *ep = thag__errno(), e = *ep;
+    thag__thread *t;
+    thag__mem_busy++;
+    t = thag__attach();
+    thag__mem_busy--;
+    *ep = e;
+    return t;
+}
+
 /* An allocation of n bytes aligned to `align` (a power of two). */
 THAG__FN void thag__refuse(size_t n, thag__at fp); /* >>watch */
 
@@ -3484,11 +3497,9 @@ THAG__FN thag__thread *thag__bare_due(size_t n) {
         thag__bare_left = THAG__BARE_RECHECK;
         return NULL;
     }
-    if (!t) {
-        thag__mem_busy++;
-        t = thag__attach();
-        thag__mem_busy--;
-        if (!t) { thag__bare_left = THAG__BARE_RECHECK; return NULL; }
+    if (!t && !(t = thag__hook_attach())) {
+        thag__bare_left = THAG__BARE_RECHECK;
+        return NULL;
     }
     if (!thag__bare_armed) { /* the first point, counted from this block's start */
         if (!t->m_rng) t->m_rng = thag__seed(t);
@@ -3639,12 +3650,7 @@ THAG__FN void *thag__mem_stack(thag__thread *t, thag__at fp, size_t n) {
 THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
     int *ep = thag__errno(), e = *ep; /* libc calls below (thread attributes, locks) must not show */
-    if (!t) {
-        thag__mem_busy++;
-        t = thag__attach();
-        thag__mem_busy--;
-        if (!t) { *ep = e; return 0; }
-    }
+    if (!t && !(t = thag__hook_attach())) return 0;
     thag__mem_count(t, n);
     t->m_last = h;
     if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
@@ -3741,14 +3747,7 @@ THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_
 THAG__FN void thag__mem_free(const thag__hdr *h, const void *blk, size_t n, thag__at fp) {
     thag__thread *t = thag__self;
     int64_t live;
-    if (THAG__UNLIKELY(!t)) { /* a thread whose first hook is a free: it counts like any other */
-        int *ep = thag__errno(), e = *ep;
-        thag__mem_busy++;
-        t = thag__attach();
-        thag__mem_busy--;
-        *ep = e;
-        if (!t) return;
-    }
+    if (THAG__UNLIKELY(!t) && !(t = thag__hook_attach())) return; /* a first hook that frees counts too */
     live = t->m_base + t->m_delta;
     if (blk == t->m_last) thag__mem_temp(t, h);
     t->m_last = NULL;

@@ -6279,7 +6279,7 @@ THAG__FN void thag__sig_handler(int sig) {
 THAG__FN void *thag__sig_thread(void *arg) {
     sigset_t set;
     int sig;
-    (void)arg;
+    sem_post((sem_t *)arg); /* started: see thag__signals_install */
     while (sem_wait(&thag__sig_sem) != 0) {}
     sig = thag__sig_got;
     thag__final();
@@ -6339,12 +6339,17 @@ THAG__FN void thag__signals_reset(void) {
 }
 
 /* Our handler on the signals asked for whose action is the default one,
-   and the thread that writes the profile when one comes. */
+   and the thread that writes the profile when one comes. We return once
+   that thread runs its own code: a program that forks at once must not
+   fork while the new thread is inside the C library's or a sanitizer's
+   thread start (ASan's allocator lock, taken there, stayed locked in the
+   child, whose exit then hung in its leak check: tests/e2e/fork.c). */
 THAG__FN void thag__signals_install(uint32_t want) {
     struct sigaction sa, old;
     pthread_t th;
     pthread_attr_t at;
     sigset_t all, prev;
+    sem_t started;
     int i, rc;
     if (!want || thag__sig_ours || sem_init(&thag__sig_sem, 0, 0) != 0) return; /* once */
     memset(&sa, 0, sizeof sa);
@@ -6366,12 +6371,15 @@ THAG__FN void thag__signals_install(uint32_t want) {
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&at, 256 * 1024);
     thag__mem_busy++; /* the thread's own memory (its TLS) is the profiler's */
-    rc = pthread_create(&th, &at, thag__sig_thread, NULL);
+    rc = sem_init(&started, 0, 0) ? -1 : pthread_create(&th, &at, thag__sig_thread, &started);
     thag__mem_busy--;
     if (rc != 0) {
         thag__error("THAG_SIGNALS: cannot start the thread that writes the profile on a signal");
         thag__signals_reset();
+    } else {
+        while (sem_wait(&started) != 0) {}
     }
+    if (rc != -1) sem_destroy(&started);
     pthread_attr_destroy(&at);
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
 }

@@ -49,11 +49,16 @@ profiles() { ls "$1" | grep -c '\.folded$\|-timeline\.txt$'; }
 one() { set -- $1; [ $# -eq 1 ] && [ -e "$1" ] && echo "$1"; }
 
 # run_in DIR BIN [ENV...]: runs BIN in a fresh DIR with THAG_PROFILER=time,DIR
-# (ENV may override it); stdout and stderr go to DIR; echoes the status.
+# (ENV may override it); stdout and stderr go to DIR; echoes the status. A
+# program still running after $RUN_LIMIT s (default 300) is stopped (status
+# 124, said on its stderr): a hang fails its checks, not the whole suite.
+RUN_LIMIT=${RUN_LIMIT:-300}
 run_in() {
-    local dir=$1 bin=$2; shift 2
+    local dir=$1 bin=$2 rc; shift 2
     rm -rf "$dir"; mkdir -p "$dir"
-    (cd "$dir" && env THAG_PROFILER="time,$dir" "$@" "$bin" >"$dir/stdout" 2>"$dir/stderr"; echo $?)
+    rc=$(cd "$dir" && timeout -k 10 "$RUN_LIMIT" env THAG_PROFILER="time,$dir" "$@" "$bin" >"$dir/stdout" 2>"$dir/stderr"; echo $?)
+    [ "$rc" != 124 ] && [ "$rc" != 137 ] || echo "run_in: $bin stopped after $RUN_LIMIT s" >>"$dir/stderr"
+    echo "$rc"
 }
 
 # has_meta FILE REGEX: the metadata of FILE (meta) matches REGEX.

@@ -6257,6 +6257,7 @@ static const struct thag__signame { const char *name; int sig; } thag__signames[
 enum { THAG__NSIGNAMES = sizeof thag__signames / sizeof *thag__signames };
 
 static sem_t thag__sig_sem;
+static sem_t thag__sig_started; /* posted once by the thread (thag__signals_install) */
 static volatile sig_atomic_t thag__sig_got; /* the first signal caught */
 static volatile sig_atomic_t thag__sig_done; /* its profile is written */
 #define THAG__SIG_WAIT_MS 5000
@@ -6279,7 +6280,8 @@ THAG__FN void thag__sig_handler(int sig) {
 THAG__FN void *thag__sig_thread(void *arg) {
     sigset_t set;
     int sig;
-    sem_post((sem_t *)arg); /* started: see thag__signals_install */
+    (void)arg;
+    sem_post(&thag__sig_started);
     while (sem_wait(&thag__sig_sem) != 0) {}
     sig = thag__sig_got;
     thag__final();
@@ -6340,18 +6342,20 @@ THAG__FN void thag__signals_reset(void) {
 
 /* Our handler on the signals asked for whose action is the default one,
    and the thread that writes the profile when one comes. We return once
-   that thread runs its own code: a program that forks at once must not
-   fork while the new thread is inside the C library's or a sanitizer's
-   thread start (ASan's allocator lock, taken there, stayed locked in the
-   child, whose exit then hung in its leak check: tests/e2e/fork.c). */
+   that thread runs its own code (or after 2 s: never a hang): a program
+   that forks at once must not fork while the new thread is inside the C
+   library's or a sanitizer's thread start (ASan's allocator lock, taken
+   there, stayed locked in the child, whose exit then hung in its leak
+   check: tests/e2e/fork.c). */
 THAG__FN void thag__signals_install(uint32_t want) {
     struct sigaction sa, old;
     pthread_t th;
     pthread_attr_t at;
     sigset_t all, prev;
-    sem_t started;
+    struct timespec until;
     int i, rc;
-    if (!want || thag__sig_ours || sem_init(&thag__sig_sem, 0, 0) != 0) return; /* once */
+    if (!want || thag__sig_ours || sem_init(&thag__sig_sem, 0, 0) != 0 || sem_init(&thag__sig_started, 0, 0) != 0)
+        return; /* once */
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = thag__sig_handler;
     sa.sa_flags = SA_RESTART | SA_NODEFER; /* the same signal again interrupts the wait */
@@ -6371,15 +6375,15 @@ THAG__FN void thag__signals_install(uint32_t want) {
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&at, 256 * 1024);
     thag__mem_busy++; /* the thread's own memory (its TLS) is the profiler's */
-    rc = sem_init(&started, 0, 0) ? -1 : pthread_create(&th, &at, thag__sig_thread, &started);
+    rc = pthread_create(&th, &at, thag__sig_thread, NULL);
     thag__mem_busy--;
     if (rc != 0) {
         thag__error("THAG_SIGNALS: cannot start the thread that writes the profile on a signal");
         thag__signals_reset();
-    } else {
-        while (sem_wait(&started) != 0) {}
+    } else if (clock_gettime(CLOCK_REALTIME, &until) == 0) {
+        until.tv_sec += 2;
+        while (sem_timedwait(&thag__sig_started, &until) != 0 && errno == EINTR) {}
     }
-    if (rc != -1) sem_destroy(&started);
     pthread_attr_destroy(&at);
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
 }
@@ -6589,11 +6593,13 @@ THAG__FN void thag__final(void) {
 THAG__FN void thag__atexit(void) { thag__final(); }
 
 THAG__PUB void thag__enable_main(int option) {
+    int e = errno; /* the program's, whatever the set-up tried (files, the signal thread) */
     thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     thag__configure(option, THAG_TYPE_NONE);
     pthread_mutex_unlock(&thag__g.lock);
     thag__mem_busy--;
+    errno = e;
 }
 
 THAG__PUB void thag__leave_main(thag_scope *g) {

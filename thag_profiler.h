@@ -2249,8 +2249,8 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 #define THAG__HDR ((size_t)16)
 #define THAG__MAGIC 0xA5u
 #define THAG__SIZE_MASK ((((uint64_t)1) << 47) - 1)
-#define THAG__F_STACK (((uint64_t)1) << 47)   /* owner is a stack record */
 #define THAG__F_COUNTED (((uint64_t)1) << 54) /* the block is in the totals */
+#define THAG__F_STACK (((uint64_t)1) << 55)   /* owner is a stack record */
 #define THAG__MAX_REQUEST (((size_t)1) << 46)
 #define THAG__SLACK 65536                     /* live bytes a thread keeps unpublished */
 #define THAG__MAX_FRAMES 64
@@ -2385,6 +2385,7 @@ THAG__FN uint64_t thag__early_sample_bytes(void) {
 #define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
 #define THAG__HOT_DETAIL 8  /* and detail mode accounts, with frame-pointer stacks (THAG_STACK=fp) */
 #define THAG__HOT_BARE 16   /* the bare layout (sampled mode) */
+#define THAG__HOT_SUM (THAG__HOT_HDR | THAG__HOT_SUMMARY) /* the whole word in summary mode's fast paths */
 static int thag__hot; /* atomic */
 THAG__FN void thag__hot_set(void);
 
@@ -3895,7 +3896,7 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     return h + 1;
 }
 
-#define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK)
+#define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK) /* the word's top 10 bits */
 #define THAG__HOT_WORD ((uint64_t)THAG__MAGIC << 56 | THAG__F_COUNTED)
 
 /* The stack above fp when it is not the one predicted (thag__hot_miss):
@@ -4041,8 +4042,8 @@ static __attribute__((no_instrument_function, noinline)) void thag__free_publish
 THAG__INLINE int thag__hot_free(void *p) {
     thag__hdr *h = (thag__hdr *)p - 1;
     thag__thread *t;
-    uint64_t w = h->word;
-    if (THAG__UNLIKELY((w & THAG__HOT_MASK) != THAG__HOT_WORD) || THAG__UNLIKELY(thag__mem_busy)) {
+    uint64_t w = h->word, x = w ^ THAG__HOT_WORD; /* a counted scope's block: x is its size (bits 47-53 are 0) */
+    if (THAG__UNLIKELY(x >> 54) || THAG__UNLIKELY(thag__mem_busy)) { /* (a shift: no second 64-bit constant) */
         if ((w & ((uint64_t)0xFF << 56 | THAG__F_COUNTED)) != (uint64_t)THAG__MAGIC << 56) return 0;
         mi_free(h); /* ours, not counted */
         return 1;
@@ -4050,7 +4051,7 @@ THAG__INLINE int thag__hot_free(void *p) {
     t = thag__self;
     if (THAG__UNLIKELY(!t || h == t->m_last || t->m_delta >= t->m_snap_at)) return 0;
     t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
-    thag__mem_free_node(t, h, (size_t)(w & THAG__SIZE_MASK), 0);
+    thag__mem_free_node(t, h, (size_t)x, 0);
     if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__free_publish(t, h); /* as thag__mem_uncount */
     else mi_free(h);
     return 1;
@@ -4205,10 +4206,23 @@ static __attribute__((no_instrument_function, noinline)) void thag__free_long(vo
 #define THAG__FREE_HOOK(p) \
     do { \
         int hot_ = THAG__LOAD(thag__hot); \
-        if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) { THAG__BARE_NOT_LAST(); mi_free(p); } \
-        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP0); \
-        else if (THAG__LIKELY(hot_ & THAG__HOT_HDR) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
-        else if (p) thag__free_long(p, THAG__FP_RET, THAG__FP_FP); \
+        if (THAG__LIKELY(hot_ == THAG__HOT_SUM) && THAG__LIKELY(p != NULL)) { \
+            if (THAG__LIKELY(thag__hot_free(p))) break; \
+        } else if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) { \
+            THAG__BARE_NOT_LAST(); \
+            mi_free(p); \
+            break; \
+        } else if ((hot_ & (THAG__HOT_HDR | THAG__HOT_DETAIL)) == THAG__HOT_HDR && p && thag__hot_free(p)) { \
+            break; \
+        } \
+        if (!p) break; \
+        /* The rest reads the hook's frame, and only here does the hook make \
+           one: GCC's shrink-wrapping places it where one block leads to \
+           every use of it (the empty asm keeps the paths above from \
+           jumping past that block to one of the calls). */ \
+        __asm__("" : "+r"(hot_)); \
+        if (hot_ & THAG__HOT_DETAIL) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP0); \
+        else thag__free_long(p, THAG__FP_RET, THAG__FP_FP); \
     } while (0)
 
 /* malloc's other cases, in one tail call: the hook's own frame saves no
@@ -4222,6 +4236,14 @@ static __attribute__((no_instrument_function, noinline)) void *thag__malloc_long
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
     int hot = THAG__LOAD(thag__hot);
+    if (THAG__LIKELY(hot == THAG__HOT_SUM) && THAG__LIKELY(n <= MI_SMALL_SIZE_MAX - THAG__HDR)) {
+        thag__hdr *h = (thag__hdr *)mi_malloc_small(n + THAG__HDR);
+        thag__thread *t = thag__self;
+        if (THAG__LIKELY(h != NULL) && THAG__LIKELY(t != NULL) && THAG__LIKELY(!thag__mem_busy))
+            return thag__hot_alloc(t, h, n);
+        if (h) return thag__finish_slow(h, n, THAG__FP_RET, THAG__FP_FP);
+        return thag__malloc_long(n, THAG__FP_RET, THAG__FP_FP);
+    }
     if (THAG__BARE_FAST(hot)) {
         int64_t left = thag__bare_left - (int64_t)n;
         if (THAG__LIKELY(left > 0 && n <= thag__bare_max)) {

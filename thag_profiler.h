@@ -1116,21 +1116,25 @@ THAG__FN void *thag__arena_alloc(thag__arena *a, size_t size) {
 THAG__INLINE size_t thag__addr_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
 
 /* >>state */
+/* A node is three cache lines (the arena gives it a line boundary): what
+   enter and exit use, what the owner's allocations and frees use, and
+   what other threads write (their frees) or snapshots do. */
 typedef struct thag__node {
     const thag_site *site;
     struct thag__node *parent, *child, *sibling;
     struct thag__node *hot;   /* last child found: loops hit it first */
-    struct thag__onode *out;  /* its node in the merged output tree */
     uint64_t calls, incl, excl; /* ticks; written by the owner thread only */
-    uint64_t pend_incl, pend_excl; /* open-scope time during a snapshot */
+    /* memory (owner writes); live bytes and blocks: thag__node_live */
     struct thag__thread *thread;   /* the owner */
-    uint64_t m_bytes, m_allocs;    /* memory asked for in this scope (owner writes) */
-    int64_t m_live;                /* bytes allocated here still live (owner writes) */
-    int64_t m_live_remote;         /* the same, changed by other threads (atomic) */
-    int64_t m_live_n, m_live_n_remote; /* blocks allocated here still live, the same two ways */
-    int64_t m_peak_live;           /* m_live at the last peak snapshot (>>peak) */
+    uint64_t m_bytes, m_allocs;    /* memory asked for in this scope */
+    int64_t m_freed, m_frees;      /* of it, what is no longer live here: freed by the owner, or
+                                      (detail mode) owned by a stack record from its allocation */
     uint64_t m_temp;               /* temporary allocations (thag__mem_temp) */
-} thag__node;
+    int64_t m_peak_live;           /* live bytes at the last peak snapshot (>>peak) */
+    struct thag__onode *out;       /* its node in the merged output tree */
+    int64_t m_freed_remote, m_frees_remote; /* freed by other threads (atomic) */
+    uint64_t pend_incl, pend_excl; /* open-scope time during a snapshot */
+} __attribute__((aligned(64))) thag__node;
 
 typedef struct thag__frame {
     thag__node *node;
@@ -1152,12 +1156,19 @@ typedef struct thag__evchunk {
 } thag__evchunk;
 
 typedef struct thag__thread {
-    /* hot: used on every enter and exit */
+    /* hot: used on every enter and exit (the first cache line) */
     thag__frame *stack;
     uint32_t sp, cap, serial, pad;
     uint64_t last;            /* ticks of the last event */
     thag__node *cur;          /* node of the top live frame, or &root */
     thag__event *ev, *ev_end; /* timeline write position */
+    /* and by every allocation and free: summary mode's hooks touch the first two lines only */
+    int64_t m_delta;          /* live bytes not yet published to the global count */
+    int64_t m_hi;             /* min(THAG__SLACK, m_peak - m_base): an allocation that takes m_delta above it has work */
+    const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
+    int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
+    int64_t m_base;           /* the global live count when last published */
+    int64_t m_peak;           /* highest live count this thread has seen */
     /* cold */
     thag__node root;
     thag__arena arena;
@@ -1171,13 +1182,7 @@ typedef struct thag__thread {
     char label[64];
     struct thag__thread *next;
     /* memory totals of this thread (its own writes; read at output) */
-    uint64_t m_frees, m_freed;  /* sampled mode's frees (header layout: thag__live_sum); allocations: the sum over the thread's nodes */
-    int64_t m_delta;          /* live bytes not yet published to the global count */
-    int64_t m_base;           /* the global live count when last published */
-    int64_t m_peak;           /* highest live count this thread has seen */
-    int64_t m_hi;             /* min(THAG__SLACK, m_peak - m_base): an allocation that takes m_delta above it has work */
-    const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
-    int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
+    uint64_t m_frees, m_freed;  /* sampled mode's frees (header layout: the nodes' and stacks'); allocations: the sum over the thread's nodes */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     uintptr_t m_stack_lo;     /* the other end of the thread's own stack (set with m_stack_top) */
@@ -1232,6 +1237,23 @@ typedef struct thag__global {
    on Linux); fields are set by thag__configure. */
 static thag__global thag__g;
 static THAG__TLS thag__thread *thag__self;
+
+/* A node's live bytes, and its live blocks in *live_n: its allocations
+   less those no longer live in it (the hooks count frees, never live
+   bytes: one counter pair per allocation and one per free). What is gone
+   is read first: a walk that races with the owner then sees no fewer
+   live bytes than were live when it started (frees follow allocations).
+   Sampled mode counts no live bytes per node (its samples do). */
+THAG__INLINE int64_t thag__node_live(const thag__node *n, int64_t *live_n) {
+    int64_t fb = __atomic_load_n(&n->m_freed, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_freed_remote, __ATOMIC_ACQUIRE);
+    int64_t fn = __atomic_load_n(&n->m_frees, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_frees_remote, __ATOMIC_ACQUIRE);
+    if (thag__g.sample_bytes) {
+        *live_n = 0;
+        return 0;
+    }
+    *live_n = (int64_t)THAG__LOAD(n->m_allocs) - fn;
+    return (int64_t)THAG__LOAD(n->m_bytes) - fb;
+}
 THAG__FN const char *thag__stamp(void);
 THAG__FN int thag__stamp_taken(void);
 /* >0 while the profiler itself runs: what libc allocates for it (stdio,
@@ -3155,7 +3177,8 @@ THAG__FN int64_t thag__peak_walk(int copy) {
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
         for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
-            sum += v = THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+            int64_t k;
+            sum += v = thag__node_live(n, &k);
             if (copy) THAG__STORE(n->m_peak_live, v);
         }
         for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
@@ -3655,12 +3678,12 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     thag__mem_count(t, n);
     t->m_last = h;
     if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
+        THAG__BUMP(t->cur->m_freed, (int64_t)n); /* not live in the scope: in the stack's counters */
+        THAG__BUMP(t->cur->m_frees, 1);
         *ep = e;
         return THAG__F_COUNTED | THAG__F_STACK;
     }
     h->owner = t->cur;
-    THAG__BUMP(t->cur->m_live, (int64_t)n);
-    THAG__BUMP(t->cur->m_live_n, 1);
     *ep = e;
     return THAG__F_COUNTED;
 }
@@ -3699,8 +3722,6 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
     thag__mem_count(t, n);
     c = t->cur;
-    THAG__BUMP(c->m_live, (int64_t)n);
-    THAG__BUMP(c->m_live_n, 1);
     h->owner = c;
     t->m_last = h;
     return THAG__F_COUNTED;
@@ -3728,11 +3749,11 @@ THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
 THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n, int publish) {
     thag__node *o = (thag__node *)h->owner; /* never NULL: a counted block has its owner */
     if (THAG__LIKELY(o->thread == t)) {
-        THAG__BUMP(o->m_live, -(int64_t)n);
-        THAG__BUMP(o->m_live_n, -1);
+        THAG__BUMP(o->m_freed, (int64_t)n);
+        THAG__BUMP(o->m_frees, 1);
     } else {
-        __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
-        __atomic_sub_fetch(&o->m_live_n_remote, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&o->m_freed_remote, (int64_t)n, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&o->m_frees_remote, 1, __ATOMIC_RELAXED);
     }
     if (publish) {
         thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
@@ -3886,8 +3907,6 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     int64_t v = t->m_delta + (int64_t)n;
     THAG__BUMP(c->m_bytes, n);
     THAG__BUMP(c->m_allocs, 1);
-    THAG__BUMP(c->m_live, (int64_t)n);
-    THAG__BUMP(c->m_live_n, 1);
     h->owner = c;
     h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
     t->m_last = h;
@@ -3982,6 +4001,8 @@ THAG__INLINE void *thag__detail_alloc(thag__thread *t, thag__hdr *h, size_t n, t
     int64_t v = t->m_delta + (int64_t)n;
     THAG__BUMP(c->m_bytes, n); /* as thag__mem_count, with thag__mem_live's work last */
     THAG__BUMP(c->m_allocs, 1);
+    THAG__BUMP(c->m_freed, (int64_t)n); /* as thag__mem_alloc_slow: live in the stack's counters only */
+    THAG__BUMP(c->m_frees, 1);
     t->m_last = h;
     THAG__BUMP(k->bytes, (uint64_t)n);
     THAG__BUMP(k->allocs, 1);
@@ -4938,13 +4959,14 @@ THAG__FN thag__node *thag__next_node(thag__node *n, const thag__node *root) {
 THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *t) {
     thag__onode *base = root;
     thag__node *n;
+    int64_t k;
     if (!t->is_main && !thag__g.merge_threads && !(base = thag__ochild(o, root, t->label))) return -1;
     t->root.out = base;
     if (base != root) { /* allocations outside any scope of the thread */
         base->m_bytes += THAG__LOAD(t->root.m_bytes);
         base->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(t->root.m_allocs)) : (uint64_t)THAG__LOAD(t->root.m_allocs);
-        base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
-        base->m_live_n += (uint64_t)(THAG__LOAD(t->root.m_live_n) + THAG__LOAD(t->root.m_live_n_remote));
+        base->m_live += thag__node_live(&t->root, &k);
+        base->m_live_n += (uint64_t)k;
         base->m_peak += THAG__LOAD(t->root.m_peak_live);
         base->m_temp += THAG__LOAD(t->root.m_temp);
     }
@@ -4960,8 +4982,8 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
         on->m_bytes += THAG__LOAD(n->m_bytes);
         on->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(n->m_allocs)) : (uint64_t)THAG__LOAD(n->m_allocs);
-        on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
-        on->m_live_n += (uint64_t)(THAG__LOAD(n->m_live_n) + THAG__LOAD(n->m_live_n_remote));
+        on->m_live += thag__node_live(n, &k);
+        on->m_live_n += (uint64_t)k;
         on->m_peak += THAG__LOAD(n->m_peak_live);
         on->m_temp += THAG__LOAD(n->m_temp);
         n->pend_incl = n->pend_excl = 0;
@@ -5550,8 +5572,9 @@ THAG__FN int64_t thag__live_sum(int64_t *live_n) {
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
         for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
-            live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
-            k += THAG__LOAD(n->m_live_n) + THAG__LOAD(n->m_live_n_remote);
+            int64_t kn;
+            live += thag__node_live(n, &kn);
+            k += kn;
         }
         for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
             if (!(c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE))) continue;

@@ -3688,11 +3688,10 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     return THAG__F_COUNTED;
 }
 
-/* What every counted free updates: the thread's live bytes (down: no new
-   peak to look for). Its count and bytes are the live counters' drop, added
-   up at output (thag__live_sum). */
+/* What every counted free updates besides its owner's counters: the
+   thread's live bytes (down: no new peak to look for). */
 THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
-    t->m_delta -= (int64_t)n; /* (the frees themselves are counted at output: thag__live_sum) */
+    t->m_delta -= (int64_t)n;
     if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
 }
 
@@ -5560,10 +5559,10 @@ THAG__FN thag__snap *thag__collect(thag__obuf *o, thag__onode *root, int *count)
 /* >>memory output: totals, and the call stacks of detail and sampled modes
    turned into frames (symbolised once, here, never on the hot path). */
 /* The header layout's live bytes and blocks (*live_n) now. A counted
-   block is live in exactly one counter, its node's or its stack's, from
-   its allocation to its free: the frees are the allocations less the
-   blocks still live, and the bytes freed the bytes less those live, so the
-   hooks keep no count of frees (two counters less per free). */
+   block is live in exactly one place, its node (thag__node_live) or its
+   stack's counters, from its allocation to its free: the whole run's frees
+   are the allocations less the blocks still live, and the bytes freed the
+   bytes less those live (the stacks' counters keep no frees). */
 THAG__FN int64_t thag__live_sum(int64_t *live_n) {
     thag__thread *t;
     thag__node *n;

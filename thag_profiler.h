@@ -1116,21 +1116,25 @@ THAG__FN void *thag__arena_alloc(thag__arena *a, size_t size) {
 THAG__INLINE size_t thag__addr_hash(uintptr_t p) { return (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32); }
 
 /* >>state */
+/* A node is three cache lines (the arena gives it a line boundary): what
+   enter and exit use, what the owner's allocations and frees use, and
+   what other threads write (their frees) or snapshots do. */
 typedef struct thag__node {
     const thag_site *site;
     struct thag__node *parent, *child, *sibling;
     struct thag__node *hot;   /* last child found: loops hit it first */
-    struct thag__onode *out;  /* its node in the merged output tree */
     uint64_t calls, incl, excl; /* ticks; written by the owner thread only */
-    uint64_t pend_incl, pend_excl; /* open-scope time during a snapshot */
+    /* memory (owner writes); live bytes and blocks: thag__node_live */
     struct thag__thread *thread;   /* the owner */
-    uint64_t m_bytes, m_allocs;    /* memory asked for in this scope (owner writes) */
-    int64_t m_live;                /* bytes allocated here still live (owner writes) */
-    int64_t m_live_remote;         /* the same, changed by other threads (atomic) */
-    int64_t m_live_n, m_live_n_remote; /* blocks allocated here still live, the same two ways */
-    int64_t m_peak_live;           /* m_live at the last peak snapshot (>>peak) */
+    uint64_t m_bytes, m_allocs;    /* memory asked for in this scope */
+    int64_t m_freed, m_frees;      /* of it, what is no longer live here: freed by the owner, or
+                                      (detail mode) owned by a stack record from its allocation */
     uint64_t m_temp;               /* temporary allocations (thag__mem_temp) */
-} thag__node;
+    int64_t m_peak_live;           /* live bytes at the last peak snapshot (>>peak) */
+    struct thag__onode *out;       /* its node in the merged output tree */
+    int64_t m_freed_remote, m_frees_remote; /* freed by other threads (atomic) */
+    uint64_t pend_incl, pend_excl; /* open-scope time during a snapshot */
+} __attribute__((aligned(64))) thag__node;
 
 typedef struct thag__frame {
     thag__node *node;
@@ -1152,12 +1156,19 @@ typedef struct thag__evchunk {
 } thag__evchunk;
 
 typedef struct thag__thread {
-    /* hot: used on every enter and exit */
+    /* hot: used on every enter and exit (the first cache line) */
     thag__frame *stack;
     uint32_t sp, cap, serial, pad;
     uint64_t last;            /* ticks of the last event */
     thag__node *cur;          /* node of the top live frame, or &root */
     thag__event *ev, *ev_end; /* timeline write position */
+    /* and by every allocation and free: summary mode's hooks touch the first two lines only */
+    int64_t m_delta;          /* live bytes not yet published to the global count */
+    int64_t m_hi;             /* min(THAG__SLACK, m_peak - m_base): an allocation that takes m_delta above it has work */
+    const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
+    int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
+    int64_t m_base;           /* the global live count when last published */
+    int64_t m_peak;           /* highest live count this thread has seen */
     /* cold */
     thag__node root;
     thag__arena arena;
@@ -1171,13 +1182,7 @@ typedef struct thag__thread {
     char label[64];
     struct thag__thread *next;
     /* memory totals of this thread (its own writes; read at output) */
-    uint64_t m_frees, m_freed;  /* sampled mode's frees (header layout: thag__live_sum); allocations: the sum over the thread's nodes */
-    int64_t m_delta;          /* live bytes not yet published to the global count */
-    int64_t m_base;           /* the global live count when last published */
-    int64_t m_peak;           /* highest live count this thread has seen */
-    int64_t m_hi;             /* min(THAG__SLACK, m_peak - m_base): an allocation that takes m_delta above it has work */
-    const void *m_last;       /* the thread's last counted block until its next free: temporary if that frees it */
-    int64_t m_snap_at;        /* m_delta from which a free takes a peak snapshot (>>peak) */
+    uint64_t m_frees, m_freed;  /* sampled mode's frees (header layout: the nodes' and stacks'); allocations: the sum over the thread's nodes */
     uint64_t m_rng;
     uintptr_t m_stack_top;    /* bound of stack walks */
     uintptr_t m_stack_lo;     /* the other end of the thread's own stack (set with m_stack_top) */
@@ -1232,6 +1237,23 @@ typedef struct thag__global {
    on Linux); fields are set by thag__configure. */
 static thag__global thag__g;
 static THAG__TLS thag__thread *thag__self;
+
+/* A node's live bytes, and its live blocks in *live_n: its allocations
+   less those no longer live in it (the hooks count frees, never live
+   bytes: one counter pair per allocation and one per free). What is gone
+   is read first: a walk that races with the owner then sees no fewer
+   live bytes than were live when it started (frees follow allocations).
+   Sampled mode counts no live bytes per node (its samples do). */
+THAG__INLINE int64_t thag__node_live(const thag__node *n, int64_t *live_n) {
+    int64_t fb = __atomic_load_n(&n->m_freed, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_freed_remote, __ATOMIC_ACQUIRE);
+    int64_t fn = __atomic_load_n(&n->m_frees, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_frees_remote, __ATOMIC_ACQUIRE);
+    if (thag__g.sample_bytes) {
+        *live_n = 0;
+        return 0;
+    }
+    *live_n = (int64_t)THAG__LOAD(n->m_allocs) - fn;
+    return (int64_t)THAG__LOAD(n->m_bytes) - fb;
+}
 THAG__FN const char *thag__stamp(void);
 THAG__FN int thag__stamp_taken(void);
 /* >0 while the profiler itself runs: what libc allocates for it (stdio,
@@ -2249,8 +2271,8 @@ THAG__FN int thag__write_wall(struct thag__obuf *o);
 #define THAG__HDR ((size_t)16)
 #define THAG__MAGIC 0xA5u
 #define THAG__SIZE_MASK ((((uint64_t)1) << 47) - 1)
-#define THAG__F_STACK (((uint64_t)1) << 47)   /* owner is a stack record */
 #define THAG__F_COUNTED (((uint64_t)1) << 54) /* the block is in the totals */
+#define THAG__F_STACK (((uint64_t)1) << 55)   /* owner is a stack record */
 #define THAG__MAX_REQUEST (((size_t)1) << 46)
 #define THAG__SLACK 65536                     /* live bytes a thread keeps unpublished */
 #define THAG__MAX_FRAMES 64
@@ -2385,6 +2407,7 @@ THAG__FN uint64_t thag__early_sample_bytes(void) {
 #define THAG__HOT_QUIET 4   /* and nothing is accounted: a header, no owner */
 #define THAG__HOT_DETAIL 8  /* and detail mode accounts, with frame-pointer stacks (THAG_STACK=fp) */
 #define THAG__HOT_BARE 16   /* the bare layout (sampled mode) */
+#define THAG__HOT_SUM (THAG__HOT_HDR | THAG__HOT_SUMMARY) /* the whole word in summary mode's fast paths */
 static int thag__hot; /* atomic */
 THAG__FN void thag__hot_set(void);
 
@@ -3154,7 +3177,8 @@ THAG__FN int64_t thag__peak_walk(int copy) {
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
         for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
-            sum += v = THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
+            int64_t k;
+            sum += v = thag__node_live(n, &k);
             if (copy) THAG__STORE(n->m_peak_live, v);
         }
         for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
@@ -3654,21 +3678,20 @@ THAG__FN uint64_t thag__mem_alloc_slow(thag__hdr *h, size_t n, thag__at fp) {
     thag__mem_count(t, n);
     t->m_last = h;
     if (thag__g.mem_detail && n >= thag__g.size_threshold && (h->owner = thag__mem_stack(t, fp, n)) != NULL) {
+        THAG__BUMP(t->cur->m_freed, (int64_t)n); /* not live in the scope: in the stack's counters */
+        THAG__BUMP(t->cur->m_frees, 1);
         *ep = e;
         return THAG__F_COUNTED | THAG__F_STACK;
     }
     h->owner = t->cur;
-    THAG__BUMP(t->cur->m_live, (int64_t)n);
-    THAG__BUMP(t->cur->m_live_n, 1);
     *ep = e;
     return THAG__F_COUNTED;
 }
 
-/* What every counted free updates: the thread's live bytes (down: no new
-   peak to look for). Its count and bytes are the live counters' drop, added
-   up at output (thag__live_sum). */
+/* What every counted free updates besides its owner's counters: the
+   thread's live bytes (down: no new peak to look for). */
 THAG__INLINE void thag__mem_uncount(thag__thread *t, size_t n) {
-    t->m_delta -= (int64_t)n; /* (the frees themselves are counted at output: thag__live_sum) */
+    t->m_delta -= (int64_t)n;
     if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__mem_publish(t);
 }
 
@@ -3698,8 +3721,6 @@ THAG__INLINE uint64_t thag__mem_alloc(thag__hdr *h, size_t n, thag__at fp) {
     if (THAG__UNLIKELY(!t || thag__g.mem_stacks)) return thag__mem_alloc_slow(h, n, fp);
     thag__mem_count(t, n);
     c = t->cur;
-    THAG__BUMP(c->m_live, (int64_t)n);
-    THAG__BUMP(c->m_live_n, 1);
     h->owner = c;
     t->m_last = h;
     return THAG__F_COUNTED;
@@ -3727,11 +3748,11 @@ THAG__COLD void thag__mem_temp(thag__thread *t, const thag__hdr *h) {
 THAG__INLINE void thag__mem_free_node(thag__thread *t, const thag__hdr *h, size_t n, int publish) {
     thag__node *o = (thag__node *)h->owner; /* never NULL: a counted block has its owner */
     if (THAG__LIKELY(o->thread == t)) {
-        THAG__BUMP(o->m_live, -(int64_t)n);
-        THAG__BUMP(o->m_live_n, -1);
+        THAG__BUMP(o->m_freed, (int64_t)n);
+        THAG__BUMP(o->m_frees, 1);
     } else {
-        __atomic_sub_fetch(&o->m_live_remote, (int64_t)n, __ATOMIC_RELAXED);
-        __atomic_sub_fetch(&o->m_live_n_remote, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&o->m_freed_remote, (int64_t)n, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&o->m_frees_remote, 1, __ATOMIC_RELAXED);
     }
     if (publish) {
         thag__mem_uncount(t, n); /* last: its rare call to publish keeps nothing else live */
@@ -3885,8 +3906,6 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     int64_t v = t->m_delta + (int64_t)n;
     THAG__BUMP(c->m_bytes, n);
     THAG__BUMP(c->m_allocs, 1);
-    THAG__BUMP(c->m_live, (int64_t)n);
-    THAG__BUMP(c->m_live_n, 1);
     h->owner = c;
     h->word = (uint64_t)n | THAG__F_COUNTED | (uint64_t)THAG__MAGIC << 56;
     t->m_last = h;
@@ -3895,7 +3914,7 @@ THAG__INLINE void *thag__hot_alloc(thag__thread *t, thag__hdr *h, size_t n) {
     return h + 1;
 }
 
-#define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK)
+#define THAG__HOT_MASK ((uint64_t)0xFF << 56 | THAG__F_COUNTED | THAG__F_STACK) /* the word's top 10 bits */
 #define THAG__HOT_WORD ((uint64_t)THAG__MAGIC << 56 | THAG__F_COUNTED)
 
 /* The stack above fp when it is not the one predicted (thag__hot_miss):
@@ -3981,6 +4000,8 @@ THAG__INLINE void *thag__detail_alloc(thag__thread *t, thag__hdr *h, size_t n, t
     int64_t v = t->m_delta + (int64_t)n;
     THAG__BUMP(c->m_bytes, n); /* as thag__mem_count, with thag__mem_live's work last */
     THAG__BUMP(c->m_allocs, 1);
+    THAG__BUMP(c->m_freed, (int64_t)n); /* as thag__mem_alloc_slow: live in the stack's counters only */
+    THAG__BUMP(c->m_frees, 1);
     t->m_last = h;
     THAG__BUMP(k->bytes, (uint64_t)n);
     THAG__BUMP(k->allocs, 1);
@@ -4041,8 +4062,8 @@ static __attribute__((no_instrument_function, noinline)) void thag__free_publish
 THAG__INLINE int thag__hot_free(void *p) {
     thag__hdr *h = (thag__hdr *)p - 1;
     thag__thread *t;
-    uint64_t w = h->word;
-    if (THAG__UNLIKELY((w & THAG__HOT_MASK) != THAG__HOT_WORD) || THAG__UNLIKELY(thag__mem_busy)) {
+    uint64_t w = h->word, x = w ^ THAG__HOT_WORD; /* a counted scope's block: x is its size (bits 47-53 are 0) */
+    if (THAG__UNLIKELY(x >> 54) || THAG__UNLIKELY(thag__mem_busy)) { /* (a shift: no second 64-bit constant) */
         if ((w & ((uint64_t)0xFF << 56 | THAG__F_COUNTED)) != (uint64_t)THAG__MAGIC << 56) return 0;
         mi_free(h); /* ours, not counted */
         return 1;
@@ -4050,7 +4071,7 @@ THAG__INLINE int thag__hot_free(void *p) {
     t = thag__self;
     if (THAG__UNLIKELY(!t || h == t->m_last || t->m_delta >= t->m_snap_at)) return 0;
     t->m_last = NULL; /* a free between an allocation and its own makes it not temporary */
-    thag__mem_free_node(t, h, (size_t)(w & THAG__SIZE_MASK), 0);
+    thag__mem_free_node(t, h, (size_t)x, 0);
     if (THAG__UNLIKELY(t->m_delta < -THAG__SLACK)) thag__free_publish(t, h); /* as thag__mem_uncount */
     else mi_free(h);
     return 1;
@@ -4205,10 +4226,23 @@ static __attribute__((no_instrument_function, noinline)) void thag__free_long(vo
 #define THAG__FREE_HOOK(p) \
     do { \
         int hot_ = THAG__LOAD(thag__hot); \
-        if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) { THAG__BARE_NOT_LAST(); mi_free(p); } \
-        else if ((hot_ & THAG__HOT_DETAIL) && p) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP0); \
-        else if (THAG__LIKELY(hot_ & THAG__HOT_HDR) && THAG__LIKELY(p != NULL) && thag__hot_free(p)) {} \
-        else if (p) thag__free_long(p, THAG__FP_RET, THAG__FP_FP); \
+        if (THAG__LIKELY(hot_ == THAG__HOT_SUM) && THAG__LIKELY(p != NULL)) { \
+            if (THAG__LIKELY(thag__hot_free(p))) break; \
+        } else if (THAG__BARE_FAST(hot_) && THAG__LIKELY(((uintptr_t)(p) & (THAG__SAMPLED_ALIGN - 1)) != 0)) { \
+            THAG__BARE_NOT_LAST(); \
+            mi_free(p); \
+            break; \
+        } else if ((hot_ & (THAG__HOT_HDR | THAG__HOT_DETAIL)) == THAG__HOT_HDR && p && thag__hot_free(p)) { \
+            break; \
+        } \
+        if (!p) break; \
+        /* The rest reads the hook's frame, and only here does the hook make \
+           one: GCC's shrink-wrapping places it where one block leads to \
+           every use of it (the empty asm keeps the paths above from \
+           jumping past that block to one of the calls). */ \
+        __asm__("" : "+r"(hot_)); \
+        if (hot_ & THAG__HOT_DETAIL) thag__detail_free(p, THAG__FP_RET, THAG__FP_FP0); \
+        else thag__free_long(p, THAG__FP_RET, THAG__FP_FP); \
     } while (0)
 
 /* malloc's other cases, in one tail call: the hook's own frame saves no
@@ -4222,6 +4256,14 @@ static __attribute__((no_instrument_function, noinline)) void *thag__malloc_long
 
 THAG__HOOK void *malloc(size_t n) THAG__THROW {
     int hot = THAG__LOAD(thag__hot);
+    if (THAG__LIKELY(hot == THAG__HOT_SUM) && THAG__LIKELY(n <= MI_SMALL_SIZE_MAX - THAG__HDR)) {
+        thag__hdr *h = (thag__hdr *)mi_malloc_small(n + THAG__HDR);
+        thag__thread *t = thag__self;
+        if (THAG__LIKELY(h != NULL) && THAG__LIKELY(t != NULL) && THAG__LIKELY(!thag__mem_busy))
+            return thag__hot_alloc(t, h, n);
+        if (h) return thag__finish_slow(h, n, THAG__FP_RET, THAG__FP_FP);
+        return thag__malloc_long(n, THAG__FP_RET, THAG__FP_FP);
+    }
     if (THAG__BARE_FAST(hot)) {
         int64_t left = thag__bare_left - (int64_t)n;
         if (THAG__LIKELY(left > 0 && n <= thag__bare_max)) {
@@ -4916,13 +4958,14 @@ THAG__FN thag__node *thag__next_node(thag__node *n, const thag__node *root) {
 THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *t) {
     thag__onode *base = root;
     thag__node *n;
+    int64_t k;
     if (!t->is_main && !thag__g.merge_threads && !(base = thag__ochild(o, root, t->label))) return -1;
     t->root.out = base;
     if (base != root) { /* allocations outside any scope of the thread */
         base->m_bytes += THAG__LOAD(t->root.m_bytes);
         base->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(t->root.m_allocs)) : (uint64_t)THAG__LOAD(t->root.m_allocs);
-        base->m_live += THAG__LOAD(t->root.m_live) + THAG__LOAD(t->root.m_live_remote);
-        base->m_live_n += (uint64_t)(THAG__LOAD(t->root.m_live_n) + THAG__LOAD(t->root.m_live_n_remote));
+        base->m_live += thag__node_live(&t->root, &k);
+        base->m_live_n += (uint64_t)k;
         base->m_peak += THAG__LOAD(t->root.m_peak_live);
         base->m_temp += THAG__LOAD(t->root.m_temp);
     }
@@ -4938,8 +4981,8 @@ THAG__FN int thag__merge_thread(thag__obuf *o, thag__onode *root, thag__thread *
         on->excl += THAG__LOAD(n->excl) + n->pend_excl;
         on->m_bytes += THAG__LOAD(n->m_bytes);
         on->m_allocs += thag__g.sample_bytes ? THAG__UNW(THAG__LOAD(n->m_allocs)) : (uint64_t)THAG__LOAD(n->m_allocs);
-        on->m_live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
-        on->m_live_n += (uint64_t)(THAG__LOAD(n->m_live_n) + THAG__LOAD(n->m_live_n_remote));
+        on->m_live += thag__node_live(n, &k);
+        on->m_live_n += (uint64_t)k;
         on->m_peak += THAG__LOAD(n->m_peak_live);
         on->m_temp += THAG__LOAD(n->m_temp);
         n->pend_incl = n->pend_excl = 0;
@@ -5516,10 +5559,10 @@ THAG__FN thag__snap *thag__collect(thag__obuf *o, thag__onode *root, int *count)
 /* >>memory output: totals, and the call stacks of detail and sampled modes
    turned into frames (symbolised once, here, never on the hot path). */
 /* The header layout's live bytes and blocks (*live_n) now. A counted
-   block is live in exactly one counter, its node's or its stack's, from
-   its allocation to its free: the frees are the allocations less the
-   blocks still live, and the bytes freed the bytes less those live, so the
-   hooks keep no count of frees (two counters less per free). */
+   block is live in exactly one place, its node (thag__node_live) or its
+   stack's counters, from its allocation to its free: the whole run's frees
+   are the allocations less the blocks still live, and the bytes freed the
+   bytes less those live (the stacks' counters keep no frees). */
 THAG__FN int64_t thag__live_sum(int64_t *live_n) {
     thag__thread *t;
     thag__node *n;
@@ -5528,8 +5571,9 @@ THAG__FN int64_t thag__live_sum(int64_t *live_n) {
     for (t = __atomic_load_n(&thag__g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
         thag__scount **top = __atomic_load_n(&t->m_sc, __ATOMIC_ACQUIRE), *c;
         for (n = &t->root; n; n = thag__next_node(n, &t->root)) {
-            live += THAG__LOAD(n->m_live) + THAG__LOAD(n->m_live_remote);
-            k += THAG__LOAD(n->m_live_n) + THAG__LOAD(n->m_live_n_remote);
+            int64_t kn;
+            live += thag__node_live(n, &kn);
+            k += kn;
         }
         for (i = 0; top && i < count; i += THAG__SC_CHUNK) {
             if (!(c = __atomic_load_n(&top[i / THAG__SC_CHUNK], __ATOMIC_ACQUIRE))) continue;

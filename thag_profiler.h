@@ -1597,6 +1597,8 @@ THAG__FN thag__node *thag__find_child(thag__thread *t, thag__node *p, const thag
     thag__node *c;
     for (c = p->child; c; c = c->sibling)
         if (c->site == s) { p->hot = c; return c; }
+    /* t->arena holds nodes only, from page-aligned chunks: as their size is
+       a multiple of 64, each keeps the node's 64-byte alignment */
     c = (thag__node *)thag__arena_alloc(&t->arena, sizeof(thag__node));
     if (!c) return NULL;
     c->site = s;

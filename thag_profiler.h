@@ -1245,12 +1245,13 @@ static THAG__TLS thag__thread *thag__self;
    live bytes than were live when it started (frees follow allocations).
    Sampled mode counts no live bytes per node (its samples do). */
 THAG__INLINE int64_t thag__node_live(const thag__node *n, int64_t *live_n) {
-    int64_t fb = __atomic_load_n(&n->m_freed, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_freed_remote, __ATOMIC_ACQUIRE);
-    int64_t fn = __atomic_load_n(&n->m_frees, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_frees_remote, __ATOMIC_ACQUIRE);
+    int64_t fb, fn;
     if (thag__g.sample_bytes) {
         *live_n = 0;
         return 0;
     }
+    fb = __atomic_load_n(&n->m_freed, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_freed_remote, __ATOMIC_ACQUIRE);
+    fn = __atomic_load_n(&n->m_frees, __ATOMIC_ACQUIRE) + __atomic_load_n(&n->m_frees_remote, __ATOMIC_ACQUIRE);
     *live_n = (int64_t)THAG__LOAD(n->m_allocs) - fn;
     return (int64_t)THAG__LOAD(n->m_bytes) - fb;
 }
@@ -6569,7 +6570,7 @@ THAG__FN void thag__exit_hooks(void) {
    a type given by thag_enable_profiling. */
 THAG__FN void thag__configure(int option, thag_profile_type type) {
     thag__config c;
-    int env;
+    int env, e = errno; /* the program's, whatever set-up tries (files, the signal thread) */
     if (thag__g.configured) return;
     thag__g.configured = 1;
     thag__choose_clock();
@@ -6607,6 +6608,7 @@ THAG__FN void thag__configure(int option, thag_profile_type type) {
     /* THAG_SIGNALS: not for a run that profiles nothing, nor for a start
        from inside an allocation (thag-run's library asks itself). */
     if (type != THAG_TYPE_NONE && !thag__g.defer_exit_hooks) thag__signals_install(thag__g.signals);
+    errno = e;
 }
 
 /* Writes the final output exactly once (main returning, or exit()). */
@@ -6639,13 +6641,11 @@ THAG__FN void thag__final(void) {
 THAG__FN void thag__atexit(void) { thag__final(); }
 
 THAG__PUB void thag__enable_main(int option) {
-    int e = errno; /* the program's, whatever the set-up tried (files, the signal thread) */
     thag__mem_busy++;
     pthread_mutex_lock(&thag__g.lock);
     thag__configure(option, THAG_TYPE_NONE);
     pthread_mutex_unlock(&thag__g.lock);
     thag__mem_busy--;
-    errno = e;
 }
 
 THAG__PUB void thag__leave_main(thag_scope *g) {
